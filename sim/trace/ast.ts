@@ -1,0 +1,134 @@
+// The parsed form of a v1 trace (trace-format.md). The parser produces it; the
+// replayer, the oracle's lowering to the guest wire form and the explorer consume it.
+// Every symbolic name is already resolved to its number here.
+
+import type { SourceLoc } from '../../model/errors.ts';
+import type { Insn } from '../../model/bpf/insn.ts';
+import type { ProfileName } from '../../model/profile/profiles.ts';
+
+export interface TraceFile {
+  file: string;
+  source: string;
+  traces: Trace[];
+}
+
+export interface Trace {
+  name: string;
+  /** `kernels=` list, or null for every profile. */
+  kernels: ProfileName[] | null;
+  loc: SourceLoc;
+  programs: Map<string, ProgramDecl>;
+  commands: TraceCommand[];
+}
+
+export interface ProgramDecl {
+  name: string;
+  insns: Insn[];
+  loc: SourceLoc;
+}
+
+/** `ring R` or `task` as the target of restrict and bpf. */
+export type Target = { kind: 'ring'; ring: string } | { kind: 'task' };
+
+export interface RestrictionEntry {
+  /** IORING_RESTRICTION_* (0..3). */
+  type: number;
+  /** register_op, sqe_op or a flag mask, per type. */
+  value: number;
+}
+
+/** An SQE as the trace fills it. Named fields are already lowered to raw ones where the ABI says so. */
+export interface SqeSpec {
+  opcode: number;
+  flags: number;
+  /** User data; the default is the SQE's 0-based index among the trace's sqe commands. */
+  ud: bigint;
+  ioprio: number;
+  fd: number;
+  /** off / addr2. */
+  off: bigint;
+  addr: bigint;
+  len: number;
+  /** rw_flags / open_flags / msg_flags: the 32-bit op-flags word. */
+  opf: number;
+  /** buf_index. */
+  buf: number;
+  /** personality. */
+  pers: number;
+  /** file_index. */
+  fidx: number;
+  addr3: bigint;
+  /** OPENAT, OPENAT2: the path string the pointer in `addr` points at. */
+  path?: string;
+  /** OPENAT2: struct open_how at `off` (addr2), `len` = its size (24). */
+  how?: { flags: bigint; mode: bigint; resolve: bigint };
+  /** CONNECT (and BIND): the sockaddr bytes `addr` points at, `len` = addr_len. */
+  sockaddr?: Uint8Array;
+}
+
+/** Raw overrides for malformed BPF registrations (`cmd_type=` ... `ptr=null`). */
+export interface BpfRaw {
+  cmd_type?: number;
+  cmd_flags?: number;
+  resv?: number;
+  /** The five u64 resv2 words; `resv2=N` sets the first. */
+  resv2?: bigint;
+  /** filter_len, when it differs from the program's length. */
+  len?: number;
+  nr_args?: number;
+  /** filter_ptr is NULL. */
+  ptrNull?: boolean;
+  /** filter.resv[3] bytes (after pdu_size), as one value. */
+  filter_resv?: number;
+}
+
+export type CommandBody =
+  | { c: 'ring'; ring: string; entries: number; flags: number }
+  | { c: 'close'; ring: string }
+  | { c: 'restrict'; target: Target; entries: RestrictionEntry[] }
+  | { c: 'enable'; ring: string }
+  | { c: 'register'; ring: string; op: number }
+  | { c: 'bpf'; target: Target; op: number; flags: number; pdu: number | null; program: string; insns: Insn[]; raw: BpfRaw }
+  | { c: 'sqe'; ring: string; sqe: SqeSpec }
+  | { c: 'submit'; ring: string }
+  | { c: 'cqes'; ring: string }
+  | { c: 'nnp' }
+  | { c: 'setuid'; uid: number }
+  | { c: 'fork'; child: string }
+  | { c: 'exit' };
+
+export type TraceCommand = CommandBody & {
+  /** Index of the command within its trace, from 0 (the record's `i`). */
+  i: number;
+  /** The task making the call (`@T`, default `init`). */
+  task: string;
+  loc: SourceLoc;
+  /** The command's source text without comment and expectation, for reports. */
+  text: string;
+  expect?: Expectation;
+};
+
+/** What `=> ...` says about the command's record. */
+export type Expectation = { loc: SourceLoc; text: string } & (
+  | { kind: 'ret'; ret: number; pdu?: number; left?: number }
+  | { kind: 'cqes'; cqes: { ud: bigint; res: number | 'fd' }[] }
+  | { kind: 'none' }
+);
+
+/**
+ * One result record (trace-format.md "Records"). Key order in JSON is trace, i, task,
+ * c, then the command's fields, in the order declared here.
+ */
+export interface TraceRecord {
+  trace: string;
+  i: number;
+  task: string;
+  c: CommandBody['c'];
+  ret?: number;
+  pdu?: number;
+  queued?: number;
+  op?: string;
+  ud?: string;
+  left?: number;
+  cqes?: [string, number, number][];
+}
