@@ -1,0 +1,123 @@
+// The trace format's lexical layer (trace-format.md "Lexical rules"): one line at a
+// time, blanks separate tokens, `#` starts a comment, `=>` starts an expectation,
+// double-quoted strings may hold blanks. Columns are 1-based and point into the
+// original line so every later error can carry an exact caret.
+
+import { rfError, type RfError, type SourceLoc } from '../../model/errors.ts';
+
+export interface Token {
+  /** The token's text with quotes removed and escapes resolved. */
+  text: string;
+  /** 1-based column of the token's first character in the line. */
+  col: number;
+  /** Length of the token as written (quotes and escapes included). */
+  len: number;
+  /** Index in `text` of the `=` that makes this a `key=value` option, or -1. */
+  eq: number;
+  /** Column of the value's first character when `eq >= 0`. */
+  valueCol: number;
+  /** Part of the token was quoted (a quoted value is never a symbol). */
+  quoted: boolean;
+}
+
+export interface LexedLine {
+  tokens: Token[];
+  /** The tokens after `=>`, or null when the line has no expectation. */
+  expect: Token[] | null;
+  /** Column of `=>`, when present. */
+  arrowCol: number;
+  /** The line without its comment and expectation, trimmed (for reports). */
+  text: string;
+}
+
+const BLANK = /[ \t\r\f\v]/;
+
+function unescape(ch: string): string | undefined {
+  switch (ch) {
+    case 'n': return '\n';
+    case 't': return '\t';
+    case '0': return '\0';
+    case '\\': return '\\';
+    case '"': return '"';
+    default: return undefined;
+  }
+}
+
+/** Split one line of a trace into tokens; errors are located in `file` at `line`. */
+export function lexLine(file: string, line: number, src: string): { ok: true; value: LexedLine } | { ok: false; error: RfError } {
+  const tokens: Token[] = [];
+  let expect: Token[] | null = null;
+  let arrowCol = 0;
+  let end = src.length; // where the command text ends (comment or `=>`)
+  let i = 0;
+  const at = (col: number, len = 1): SourceLoc => ({ file, line, col, len });
+  while (i < src.length) {
+    const ch = src[i];
+    if (BLANK.test(ch)) { i++; continue; }
+    if (ch === '#') { if (expect === null) end = Math.min(end, i); break; }
+    if (ch === '=' && src[i + 1] === '>') {
+      if (expect !== null) return { ok: false, error: rfError('syntax', 'a second `=>` on one line', at(i + 1, 2), 'one expectation per command') };
+      end = i;
+      arrowCol = i + 1;
+      expect = [];
+      i += 2;
+      continue;
+    }
+    const start = i;
+    let text = '';
+    let eq = -1;
+    let valueCol = 0;
+    let quoted = false;
+    while (i < src.length && !BLANK.test(src[i])) {
+      const c = src[i];
+      if (c === '"') {
+        quoted = true;
+        i++;
+        let closed = false;
+        while (i < src.length) {
+          const q = src[i];
+          if (q === '"') { closed = true; i++; break; }
+          if (q === '\\') {
+            const e = unescape(src[i + 1] ?? '');
+            if (e === undefined) {
+              return { ok: false, error: rfError('syntax', `unknown escape \`\\${src[i + 1] ?? ''}\` in a quoted string`, at(i + 1, 2), '\\\\, \\", \\n, \\t or \\0') };
+            }
+            text += e;
+            i += 2;
+            continue;
+          }
+          text += q;
+          i++;
+        }
+        if (!closed) return { ok: false, error: rfError('syntax', 'unterminated quoted string', at(start + 1, src.length - start), 'a closing `"`') };
+        continue;
+      }
+      if (c === '#' && !quoted) break; // a comment glued to a token
+      if (c === '=' && eq < 0 && !quoted) {
+        if (src[i + 1] === '>') break; // `x=>` : the arrow starts here
+        eq = text.length;
+        valueCol = i + 2;
+      }
+      text += c;
+      i++;
+    }
+    const tok: Token = { text, col: start + 1, len: i - start, eq, valueCol, quoted };
+    if (expect !== null) expect.push(tok); else tokens.push(tok);
+  }
+  return { ok: true, value: { tokens, expect, arrowCol, text: src.slice(0, end).trim() } };
+}
+
+/**
+ * A program body line with its comment blanked out (columns are kept). In bpf_asm
+ * `#` also marks an immediate (`ret #1`), so here `#` starts a comment only at the
+ * start of the line or when a blank follows it.
+ */
+export function stripProgramComment(src: string): string {
+  for (let i = 0; i < src.length; i++) {
+    if (src[i] !== '#') continue;
+    const first = src.slice(0, i).trim() === '';
+    const next = src[i + 1];
+    if (first || next === undefined || BLANK.test(next)) return src.slice(0, i).replace(/\s+$/, '');
+  }
+  return src.replace(/\s+$/, '');
+}
