@@ -1,0 +1,162 @@
+// The ways a cBPF program travels as data: the 8-byte little-endian struct sock_filter
+// records the kernel copies in, `tcpdump -dd`'s C array, and bpf_asm's decimal
+// `N,code jt jf k,...` line. Each reader returns located errors; each writer is exact.
+
+import { err, ok, rfError, type Result } from '../errors.ts';
+import type { Insn } from './insn.ts';
+import { parseUnsigned } from './value.ts';
+
+/** sizeof(struct sock_filter). */
+export const SOCK_FILTER_SIZE = 8;
+
+export function encodeBinary(insns: readonly Insn[]): Uint8Array {
+  const out = new Uint8Array(insns.length * SOCK_FILTER_SIZE);
+  const dv = new DataView(out.buffer);
+  insns.forEach((i, n) => {
+    const o = n * SOCK_FILTER_SIZE;
+    dv.setUint16(o, i.code, true);
+    dv.setUint8(o + 2, i.jt);
+    dv.setUint8(o + 3, i.jf);
+    dv.setUint32(o + 4, i.k >>> 0, true);
+  });
+  return out;
+}
+
+export function decodeBinary(bytes: Uint8Array, file = '<input>'): Result<Insn[]> {
+  if (bytes.length % SOCK_FILTER_SIZE !== 0) {
+    const whole = Math.floor(bytes.length / SOCK_FILTER_SIZE);
+    return err(rfError('truncated',
+      `${file}: ${bytes.length} bytes is not a whole number of 8-byte instructions: ` +
+      `instruction ${whole} starts at byte ${whole * SOCK_FILTER_SIZE} and has only ${bytes.length % SOCK_FILTER_SIZE} of its 8 bytes`));
+  }
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const insns: Insn[] = [];
+  for (let o = 0; o < bytes.length; o += SOCK_FILTER_SIZE) {
+    insns.push({ code: dv.getUint16(o, true), jt: dv.getUint8(o + 2), jf: dv.getUint8(o + 3), k: dv.getUint32(o + 4, true) });
+  }
+  return ok(insns);
+}
+
+const hex = (v: number, width: number): string => '0x' + v.toString(16).padStart(width, '0');
+
+/** `tcpdump -dd` / `bpf_asm -c` style: one `{ 0x06, 0, 0, 0x00000001 },` per line. */
+export function formatC(insns: readonly Insn[]): string {
+  return insns.map((i) => `{ ${hex(i.code, 2)}, ${String(i.jt).padStart(2)}, ${String(i.jf).padStart(2)}, ${hex(i.k >>> 0, 8)} },`).join('\n') + '\n';
+}
+
+/** bpf_asm's default output: `N,code jt jf k,code jt jf k,...` in decimal. */
+export function formatBpfAsm(insns: readonly Insn[]): string {
+  return `${insns.length},` + insns.map((i) => `${i.code} ${i.jt} ${i.jf} ${i.k >>> 0},`).join('') + '\n';
+}
+
+/** One instruction per line as `code:jt:jf:k`, the trace format's raw form. */
+export function formatQuads(insns: readonly Insn[]): string {
+  return insns.map(formatQuad).join('\n') + '\n';
+}
+
+export function formatQuad(i: Insn): string {
+  return `${hex(i.code, 2)}:${i.jt}:${i.jf}:${i.k >>> 0}`;
+}
+
+const LIMITS: Array<[keyof Insn, number, string]> = [
+  ['code', 0xffff, 'code is a u16'],
+  ['jt', 0xff, 'jt is a u8'],
+  ['jf', 0xff, 'jf is a u8'],
+  ['k', 0xffffffff, 'k is a u32'],
+];
+
+interface Num { text: string; line: number; col: number }
+
+function readField(n: Num, which: number, file: string): Result<number> {
+  const [, max, what] = LIMITS[which];
+  const v = parseUnsigned(n.text);
+  if (v === undefined) {
+    return err(rfError('syntax', `'${n.text}' is not a number`, { file, line: n.line, col: n.col, len: n.text.length }, 'a decimal, 0x hex, 0b binary or 0 octal number'));
+  }
+  if (v > BigInt(max)) {
+    return err(rfError('range', `${n.text} does not fit: ${what}`, { file, line: n.line, col: n.col, len: n.text.length }, `0..${max}`));
+  }
+  return ok(Number(v));
+}
+
+function locate(text: string, offset: number): { line: number; col: number } {
+  let line = 1;
+  let start = 0;
+  for (let i = 0; i < offset; i++) if (text.charCodeAt(i) === 10) { line++; start = i + 1; }
+  return { line, col: offset - start + 1 };
+}
+
+/** Read a C array of `{ code, jt, jf, k }` initialisers (comments and other text around it are ignored). */
+export function parseC(text: string, file = '<input>'): Result<Insn[]> {
+  const stripped = text.replace(/\/\*[\s\S]*?\*\//g, (m) => m.replace(/[^\n]/g, ' ')).replace(/\/\/[^\n]*/g, (m) => ' '.repeat(m.length));
+  const insns: Insn[] = [];
+  const re = /\{([^{}]*)\}/g;
+  for (let m = re.exec(stripped); m; m = re.exec(stripped)) {
+    const body = m[1];
+    if (body.trim() === '') continue;
+    const fields: Num[] = [];
+    const fre = /[^,\s]+/g;
+    for (let f = fre.exec(body); f; f = fre.exec(body)) {
+      const { line, col } = locate(stripped, m.index + 1 + f.index);
+      fields.push({ text: f[0], line, col });
+    }
+    if (fields.length !== 4) {
+      const { line, col } = locate(stripped, m.index);
+      return err(rfError('syntax', `an instruction initialiser has ${fields.length} fields, not 4`, { file, line, col, len: m[0].length }, '{ code, jt, jf, k }'));
+    }
+    const vals: number[] = [];
+    for (let w = 0; w < 4; w++) {
+      const r = readField(fields[w], w, file);
+      if (!r.ok) return r;
+      vals.push(r.value);
+    }
+    insns.push({ code: vals[0], jt: vals[1], jf: vals[2], k: vals[3] });
+  }
+  if (insns.length === 0) return err(rfError('syntax', `${file}: no '{ code, jt, jf, k }' initialisers found`, undefined, 'a C array as printed by tcpdump -dd'));
+  return ok(insns);
+}
+
+/** Read bpf_asm's `N,code jt jf k,...` form (the count must match). */
+export function parseBpfAsm(text: string, file = '<input>'): Result<Insn[]> {
+  const re = /[^,\s]+|,/g;
+  const tokens: Num[] = [];
+  for (let m = re.exec(text); m; m = re.exec(text)) {
+    const { line, col } = locate(text, m.index);
+    tokens.push({ text: m[0], line, col });
+  }
+  // group into comma-separated records
+  const records: Num[][] = [[]];
+  for (const t of tokens) {
+    if (t.text === ',') records.push([]);
+    else records[records.length - 1].push(t);
+  }
+  if (records[records.length - 1].length === 0) records.pop();
+  if (records.length === 0 || records[0].length !== 1) {
+    const at = records[0]?.[0] ?? { line: 1, col: 1, text: '' };
+    return err(rfError('syntax', 'expected the instruction count first', { file, line: at.line, col: at.col, len: Math.max(1, at.text.length) }, "'N,code jt jf k,...' as printed by bpf_asm"));
+  }
+  const count = parseUnsigned(records[0][0].text);
+  if (count === undefined) {
+    const at = records[0][0];
+    return err(rfError('syntax', `'${at.text}' is not an instruction count`, { file, line: at.line, col: at.col, len: at.text.length }, 'a decimal number'));
+  }
+  const insns: Insn[] = [];
+  for (const rec of records.slice(1)) {
+    if (rec.length !== 4) {
+      const at = rec[0] ?? records[0][0];
+      return err(rfError('syntax', `an instruction has ${rec.length} numbers, not 4`, { file, line: at.line, col: at.col, len: Math.max(1, at.text.length) }, 'code jt jf k'));
+    }
+    const vals: number[] = [];
+    for (let w = 0; w < 4; w++) {
+      const r = readField(rec[w], w, file);
+      if (!r.ok) return r;
+      vals.push(r.value);
+    }
+    insns.push({ code: vals[0], jt: vals[1], jf: vals[2], k: vals[3] });
+  }
+  if (BigInt(insns.length) !== count) {
+    const at = records[0][0];
+    return err(rfError('invalid', `the count says ${count} instructions but ${insns.length} follow`, { file, line: at.line, col: at.col, len: at.text.length }));
+  }
+  return ok(insns);
+}
