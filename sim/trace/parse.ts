@@ -216,8 +216,8 @@ function readProgram(file: string, lines: string[], n: number, tokens: Token[], 
   const body: string[] = [];
   let m = n + 1;
   for (; m < lines.length; m++) {
-    const text = stripProgramComment(lines[m].replace(/\r$/, ''));
-    if (text.trim() === 'end') break;
+    const text = lines[m].replace(/\r$/, '');
+    if (stripProgramComment(text).trim() === 'end') break;
     body.push(text);
   }
   if (m >= lines.length) {

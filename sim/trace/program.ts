@@ -6,6 +6,7 @@ import { rfError, type RfError, type SourceLoc } from '../../model/errors.ts';
 import type { Insn } from '../../model/bpf/insn.ts';
 import type { CtxLayout } from '../../model/abi/ctx.ts';
 import { ALL_SYMBOL_KINDS } from '../../model/abi/symbols.ts';
+import { assemble } from '../../model/bpf/index.ts';
 import { parseValue, RAW32, U16, U8, type ValueResult } from './values.ts';
 
 /** Built-in programs (trace-format.md): `allow` is `ret #1`, `deny` is `ret #0`. */
@@ -35,35 +36,20 @@ export function parseQuad(text: string, loc: SourceLoc): ValueResult<Insn> {
 }
 
 export interface ProgramBody {
-  /** The body's lines, comments already blanked, columns as in the file. */
+  /** The body's lines as written (the assembler strips comments, keeping columns). */
   lines: string[];
   /** 1-based line number of lines[0] in the file. */
   line0: number;
 }
 
 /**
- * Assemble a `program ... end` body for a context layout. Every error is returned,
- * located in the trace file.
+ * Assemble a `program ... end` body for a context layout (bpf_asm, quads, or both),
+ * with errors located in the trace file.
  */
 export function assembleBody(file: string, body: ProgramBody, layout: CtxLayout): { ok: true; value: Insn[] } | { ok: false; errors: RfError[] } {
-  void layout;
-  const insns: Insn[] = [];
-  const errors: RfError[] = [];
-  body.lines.forEach((text, n) => {
-    const t = text.trim();
-    if (t === '') return;
-    const col = text.indexOf(t) + 1;
-    const loc = { file, line: body.line0 + n, col, len: t.length };
-    if (!QUAD.test(t)) {
-      errors.push(rfError('invalid', 'bpf_asm bodies need the assembler (model/bpf), which is not built yet', loc, 'code:jt:jf:k quads'));
-      return;
-    }
-    const q = parseQuad(t, loc);
-    if (q.ok) insns.push(q.value); else errors.push(q.error);
-  });
-  if (errors.length) return { ok: false, errors };
-  if (insns.length === 0) {
+  if (body.lines.every((l) => l.trim() === '' || /^\s*#(\s|$)/.test(l))) {
     return { ok: false, errors: [rfError('syntax', 'empty program', { file, line: body.line0 - 1, col: 1 }, 'at least one instruction before `end`')] };
   }
-  return { ok: true, value: insns };
+  const r = assemble(body.lines.join('\n'), { file, line0: body.line0, layout });
+  return r.ok ? r : { ok: false, errors: [r.error] };
 }

@@ -1,0 +1,109 @@
+// `ringfence main` (npm start): replay every bundled scenario under every profile
+// it is meant for, print a scenario × profile table with totals, list the
+// failures under it, and exit non-zero on any failure.
+
+import { dirname, join, relative, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { formatError, rfError } from '../../../model/errors.ts';
+import { PROFILE_NAMES, getProfile, type ProfileName } from '../../../model/profile/profiles.ts';
+import { EXIT, parseCommandArgs, reportError, type Command } from '../command.ts';
+import { findTraceFiles, loadTraceFiles } from '../../trace/load.ts';
+import { replayTrace, type ReplayResult } from '../../trace/replay.ts';
+import { replayOptions } from '../../trace/kernel-link.ts';
+import { meantFor, parseProfileList } from '../../trace/profiles.ts';
+import { describeOutcome, verdictOf, type Verdict } from '../../report/outcome.ts';
+import { renderTable } from '../../report/table.ts';
+import { exitFor } from './replay.ts';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../../..');
+const SCENARIOS = join(ROOT, 'scenarios');
+
+const USAGE = `usage: ringfence main [--dir DIR] [--kernels A,B,...] [--no-invariants]
+
+Replays every scenario (every *.trace under ${relative(process.cwd(), SCENARIOS) || 'scenarios'}) under every kernel
+profile it is meant for (its kernels= list, default all) and prints a table of
+scenario × profile: pass, FAIL, ERR (run-time error), INV (invariant violated)
+or – (not meant for that profile), with totals; failures are listed under it.
+  --dir DIR         replay the traces under DIR instead
+  --kernels LIST    only these profiles (columns)
+  --no-invariants   skip the invariant checks after each step
+exit: 0 everything passed, 1 a scenario failed, 2 a file has errors, 3 invariant violated`;
+
+const CELL: Record<Verdict, string> = { pass: 'pass', fail: 'FAIL', error: 'ERR', invariant: 'INV' };
+
+export const command: Command = {
+  name: 'main',
+  summary: 'replay every bundled scenario under its profiles: the scenario × profile table (npm start)',
+  usage: USAGE,
+  async run(argv, io) {
+    const a = parseCommandArgs(argv, { dir: { type: 'string' }, kernels: { type: 'string' }, 'no-invariants': { type: 'boolean' } }, false);
+    if (!a.ok) return reportError(io, a.error, undefined, USAGE);
+    const { values } = a.value;
+    let columns: ProfileName[] = [...PROFILE_NAMES];
+    if (values.kernels !== undefined) {
+      const l = parseProfileList(values.kernels as string);
+      if (!l.ok) return reportError(io, rfError('usage', `unknown kernel profile '${l.bad}'`, undefined, `one of ${PROFILE_NAMES.join(', ')}`), undefined, USAGE);
+      columns = l.value;
+    }
+    const dir = (values.dir as string | undefined) ?? SCENARIOS;
+    const files = findTraceFiles(dir);
+    if (files.length === 0) return reportError(io, rfError('io', `no *.trace files under ${dir}`));
+    const opts = await replayOptions({ invariants: !values['no-invariants'] });
+    if (!opts.ok) return reportError(io, opts.error);
+
+    const t0 = performance.now();
+    const loaded = loadTraceFiles(io, files);
+    const rows: string[][] = [];
+    const failures: string[] = [];
+    const results: ReplayResult[] = [];
+    const passes = new Map<ProfileName, number>(columns.map((p) => [p, 0]));
+    const runs = new Map<ProfileName, number>(columns.map((p) => [p, 0]));
+    const base = relative(process.cwd(), dir);
+    for (const f of loaded.files) {
+      const label = relative(dir, f.file).split(sep).join('/').replace(/\.trace$/, '');
+      const short = label.split('/').pop();
+      for (const t of f.traces) {
+        const row = [f.traces.length > 1 || t.name !== short ? `${label}:${t.name}` : label];
+        for (const p of columns) {
+          if (!meantFor(t, p)) { row.push('–'); continue; }
+          const r = replayTrace(t, getProfile(p)!, opts.value);
+          results.push(r);
+          const v = verdictOf(r);
+          runs.set(p, runs.get(p)! + 1);
+          if (v === 'pass') passes.set(p, passes.get(p)! + 1);
+          else failures.push(describeOutcome(r, f.source));
+          row.push(CELL[v]);
+        }
+        rows.push(row);
+      }
+    }
+    const ms = performance.now() - t0;
+    const total = [...runs.values()].reduce((x, y) => x + y, 0);
+    const passed = [...passes.values()].reduce((x, y) => x + y, 0);
+    const notRun = rows.length * columns.length - total;
+
+    io.out(renderTable({
+      header: ['scenario', ...columns],
+      rows,
+      footer: [['passed', ...columns.map((p) => `${passes.get(p)}/${runs.get(p)}`)]],
+      align: ['left', ...columns.map(() => 'center' as const)],
+    }));
+    const fileErrors = loaded.failures.length;
+    io.out('');
+    io.out(`${rows.length} scenarios in ${loaded.files.length} files${base ? ` under ${base}` : ''}, ${total} runs: ` +
+      `${passed} passed, ${total - passed} failed, ${notRun} not meant for a profile (–)` +
+      (fileErrors ? `, ${fileErrors} file${fileErrors === 1 ? '' : 's'} with errors` : '') +
+      ` — ${(ms / 1000).toFixed(2)} s`);
+    if (failures.length || fileErrors) {
+      io.out('');
+      io.out('failures:');
+      for (const f of failures) io.out('\n' + f);
+      for (const lf of loaded.failures) {
+        io.out('');
+        for (const e of lf.errors) io.out(formatError(e, lf.source));
+      }
+    }
+    const code = exitFor(results);
+    return fileErrors ? Math.max(code, EXIT.USAGE) : code;
+  },
+};

@@ -1,0 +1,42 @@
+// How a replay's outcome reads for people: the first failing expectation with its
+// source line, expected and actual; a run-time error; an invariant violation with
+// the step and the state after it.
+
+import { formatError } from '../../model/errors.ts';
+import type { ReplayResult } from '../trace/replay.ts';
+import { formatRecord } from '../trace/records.ts';
+import { indent, sourceContext, where } from './context.ts';
+
+export type Verdict = 'pass' | 'fail' | 'error' | 'invariant';
+
+export function verdictOf(r: ReplayResult): Verdict {
+  if (r.violation) return 'invariant';
+  if (r.error) return 'error';
+  return r.failures ? 'fail' : 'pass';
+}
+
+/** The details of a replay that did not pass (empty for a pass). */
+export function describeOutcome(r: ReplayResult, source: string): string {
+  const head = `trace ${r.trace.name} under ${r.profile.name}`;
+  if (r.violation) {
+    const v = r.violation;
+    return [
+      `${where(v.command.loc)}: ${head}: invariant violated after step ${v.command.i} (\`${v.command.text}\`): ${v.message}`,
+      sourceContext(source, v.command.loc),
+      '  state after the step:',
+      indent(v.state, '    '),
+    ].join('\n');
+  }
+  if (r.error) return `${head}: ${formatError(r.error, source)}`;
+  const f = r.failure;
+  if (!f) return '';
+  const e = f.command.expect!;
+  const more = r.failures > 1 ? ` (and ${r.failures - 1} more)` : '';
+  return [
+    `${where(e.loc)}: ${head}: expectation failed at step ${f.command.i}${more}`,
+    sourceContext(source, e.loc),
+    `    expected: => ${f.expected}`,
+    `    actual:   => ${f.actual}`,
+    `    record:   ${formatRecord(f.record)}`,
+  ].join('\n');
+}
