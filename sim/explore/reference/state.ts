@@ -1,0 +1,104 @@
+// The reference model's world: a short, separate statement of the intended
+// semantics (kernel-semantics.md with its errata), written for comparison with the
+// simulated kernel, not derived from it.
+//
+// A holder (a task or a ring) has legacy sets and a filter table. A table maps each
+// opcode to an ordered list of predicates, newest first, possibly ending in DENY.
+// Tables are shared between holders after fork / ring creation; whether a later
+// registration changes the shared table in place or a private copy is the
+// profile's sharing rule (7.0–7.2 vs 7.3).
+
+import type { Insn } from '../../../model/bpf/insn.ts';
+
+/** One stacked filter: a program and the name it was registered under. */
+export interface Pred {
+  name: string;
+  insns: readonly Insn[];
+}
+
+/** Per-opcode chain, newest first; 'DENY' is only ever last. */
+export type Chain = readonly (Pred | 'DENY')[];
+
+/** A filter table: opcode -> chain (absent = empty slot). */
+export type Table = ReadonlyMap<number, Chain>;
+
+export interface Legacy {
+  sqeOps: bigint;
+  regOps: bigint;
+  allowed: number;
+  required: number;
+  /** Any SQE-side entry (or the empty set) was registered. */
+  opReg: boolean;
+  /** Any REGISTER_OP entry (or the empty set) was registered. */
+  regReg: boolean;
+}
+
+export interface Holder {
+  legacy: Legacy;
+  /** Table id in World.tables, or null for no filters. */
+  table: number | null;
+  /** The next own registration copies the table first. */
+  cow: boolean;
+}
+
+export interface Task {
+  name: string;
+  alive: boolean;
+  uid: number;
+  nnp: boolean;
+  /** io_uring_restrict: null until a task registration or inheritance. */
+  rs: Holder | null;
+  /** Ring names (per task, as in traces) -> ring id. */
+  fds: ReadonlyMap<string, number>;
+}
+
+export interface PendingSqe {
+  opcode: number;
+  flags: number;
+  ud: bigint;
+  fd: number;
+  off: bigint;
+  len: number;
+}
+
+export interface RefCqe {
+  ud: bigint;
+  /** A result, or 'fd' for a request that made a file descriptor. */
+  res: number | 'fd';
+  flags: number;
+}
+
+export interface Ring {
+  rDisabled: boolean;
+  submitAll: boolean;
+  rs: Holder;
+  opRestricted: boolean;
+  regRestricted: boolean;
+  /** The register allow list came from the creating task (7.2+ erratum 1). */
+  regListInherited: boolean;
+  /** pre-7.0: restrictions armed by ENABLE_RINGS. */
+  armed: boolean;
+  /** pre-7.0: a legacy registration succeeded. */
+  registered: boolean;
+  pending: readonly PendingSqe[];
+  cq: readonly RefCqe[];
+}
+
+export interface World {
+  tasks: readonly Task[];
+  rings: ReadonlyMap<number, Ring>;
+  tables: ReadonlyMap<number, Table>;
+  nextId: number;
+}
+
+export const NO_LEGACY: Legacy = { sqeOps: 0n, regOps: 0n, allowed: 0, required: 0, opReg: false, regReg: false };
+export const EMPTY_HOLDER: Holder = { legacy: NO_LEGACY, table: null, cow: false };
+
+export function initialWorld(): World {
+  return {
+    tasks: [{ name: 'init', alive: true, uid: 0, nnp: false, rs: null, fds: new Map() }],
+    rings: new Map(),
+    tables: new Map(),
+    nextId: 1,
+  };
+}
