@@ -72,6 +72,7 @@ export function lexLine(file: string, line: number, src: string): { ok: true; va
       const c = src[i];
       if (c === '"') {
         quoted = true;
+        const open = i;
         i++;
         let closed = false;
         while (i < src.length) {
@@ -89,7 +90,7 @@ export function lexLine(file: string, line: number, src: string): { ok: true; va
           text += q;
           i++;
         }
-        if (!closed) return { ok: false, error: rfError('syntax', 'unterminated quoted string', at(start + 1, src.length - start), 'a closing `"`') };
+        if (!closed) return { ok: false, error: rfError('syntax', 'unterminated quoted string', at(open + 1, src.length - open), 'a closing `"`') };
         continue;
       }
       if (c === '#' && !quoted) break; // a comment glued to a token
