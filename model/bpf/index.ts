@@ -8,3 +8,11 @@ export {
 } from './codec.ts';
 export { parseValue, parseUnsigned, toU32 } from './value.ts';
 export { assemble, assembleDetailed, type AssembleOptions, type Assembled } from './assemble.ts';
+export { disassemble, formatMnemonic, type DisassembleOptions } from './disassemble.ts';
+export { checkClassic, checkLoadAndStores, CLASSIC_CODES, type Rejection } from './check-classic.ts';
+export { checkIoUring, IO_URING_CODES } from './check-io-uring.ts';
+export { validate, RULES, type Verdict } from './validate.ts';
+export type { Program, TraceStep, TraceSink } from './program.ts';
+export { interpret, execute } from './interpret.ts';
+export { compile, compileSource, type CompiledFilter } from './compile.ts';
+export { makeProgram, HOT_THRESHOLD, type TierOptions } from './tiered.ts';

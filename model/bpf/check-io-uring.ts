@@ -1,0 +1,66 @@
+// io_uring's own pass over a classic program that the generic checker accepted
+// (io_uring/bpf_filter.c: io_uring_check_cbpf_filter). It allows only context word
+// loads, immediates, scratch memory, ALU (no MOD), jumps and returns, and rewrites
+// `ld [k]` into a context load and `len` into the context size.
+
+import type { Insn } from './insn.ts';
+import { BPF, LDX_W_ABS } from './isa.ts';
+import type { Rejection } from './check-classic.ts';
+
+/** The codes io_uring lets through unchanged. */
+export const IO_URING_CODES: ReadonlySet<number> = new Set([
+  BPF.RET | BPF.K, BPF.RET | BPF.A,
+  ...[BPF.ADD, BPF.SUB, BPF.MUL, BPF.DIV, BPF.AND, BPF.OR, BPF.XOR, BPF.LSH, BPF.RSH]
+    .flatMap((op) => [BPF.ALU | op | BPF.K, BPF.ALU | op | BPF.X]),
+  BPF.ALU | BPF.NEG,
+  BPF.LD | BPF.IMM, BPF.LDX | BPF.IMM, BPF.MISC | BPF.TAX, BPF.MISC | BPF.TXA,
+  BPF.LD | BPF.MEM, BPF.LDX | BPF.MEM, BPF.ST, BPF.STX,
+  BPF.JMP | BPF.JA,
+  ...[BPF.JEQ, BPF.JGE, BPF.JGT, BPF.JSET].flatMap((op) => [BPF.JMP | op | BPF.K, BPF.JMP | op | BPF.X]),
+]);
+
+const WHY_NOT: Record<number, string> = {
+  [BPF.ALU | BPF.MOD | BPF.K]: 'modulo (mod) is not in io_uring\'s allow list',
+  [BPF.ALU | BPF.MOD | BPF.X]: 'modulo (mod) is not in io_uring\'s allow list',
+  [BPF.LD | BPF.H | BPF.ABS]: 'half-word loads (ldh) are not allowed: load the whole word and mask',
+  [BPF.LD | BPF.B | BPF.ABS]: 'byte loads (ldb) are not allowed: load the whole word and mask',
+  [BPF.LD | BPF.W | BPF.IND]: 'indirect loads [x + k] are not allowed: offsets must be constant',
+  [BPF.LD | BPF.H | BPF.IND]: 'indirect loads [x + k] are not allowed: offsets must be constant',
+  [BPF.LD | BPF.B | BPF.IND]: 'indirect loads [x + k] are not allowed: offsets must be constant',
+  [BPF.LDX | BPF.B | BPF.MSH]: 'ldxb 4*([k]&0xf) is a packet-header load, not allowed',
+};
+
+export type IoUringCheck = { ok: true; insns: Insn[] } | { ok: false; rejection: Rejection };
+
+/** Check and rewrite, in order; the first failing instruction rejects the program. */
+export function checkIoUring(insns: readonly Insn[], ctxSize: number): IoUringCheck {
+  const out: Insn[] = [];
+  for (let pc = 0; pc < insns.length; pc++) {
+    const i = insns[pc];
+    const k = i.k >>> 0;
+    switch (i.code) {
+      case BPF.LD | BPF.W | BPF.ABS:
+        if (k >= ctxSize) {
+          return { ok: false, rejection: { rule: 'ld-abs-range', index: pc, message: `instruction ${pc}: ld [${k}] is outside the ${ctxSize}-byte context (offsets 0..${ctxSize - 4})` } };
+        }
+        if (k & 3) {
+          return { ok: false, rejection: { rule: 'ld-abs-align', index: pc, message: `instruction ${pc}: ld [${k}] is not 4-byte aligned; load [${k & ~3}] and shift or mask` } };
+        }
+        out.push({ code: LDX_W_ABS, jt: i.jt, jf: i.jf, k });
+        continue;
+      case BPF.LD | BPF.W | BPF.LEN:
+        out.push({ code: BPF.LD | BPF.IMM, jt: i.jt, jf: i.jf, k: ctxSize });
+        continue;
+      case BPF.LDX | BPF.W | BPF.LEN:
+        out.push({ code: BPF.LDX | BPF.IMM, jt: i.jt, jf: i.jf, k: ctxSize });
+        continue;
+      default:
+        if (!IO_URING_CODES.has(i.code)) {
+          const why = WHY_NOT[i.code] ?? `code 0x${i.code.toString(16).padStart(2, '0')} is not in io_uring's allow list`;
+          return { ok: false, rejection: { rule: 'io-uring-code', index: pc, message: `instruction ${pc}: ${why}` } };
+        }
+        out.push({ code: i.code, jt: i.jt, jf: i.jf, k });
+    }
+  }
+  return { ok: true, insns: out };
+}

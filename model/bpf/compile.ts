@@ -1,0 +1,145 @@
+// The compiled evaluator: a checked program turned once into a JavaScript function.
+// All classic jumps go forward, so every jump target T becomes the end of a labelled
+// block that opens at the start of the function: `break L_T` lands exactly on T.
+// The blocks nest because they all start at instruction 0. Registers and the used
+// scratch cells become locals, context loads become typed-array reads.
+
+import type { Insn } from './insn.ts';
+import type { Program } from './program.ts';
+import { OP_OF_CODE, OPS } from './program.ts';
+
+/** Above this many distinct jump targets, use a loop-and-switch body instead of nested blocks. */
+const MAX_NESTED_TARGETS = 1000;
+
+export type CompiledFilter = (ctx: Uint32Array) => number;
+
+/** Compile a checked program. The result allocates nothing per call. */
+export function compile(program: Program, form?: 'blocks' | 'switch'): CompiledFilter {
+  try {
+    return new Function('c', compileSource(program.insns, form)) as CompiledFilter;
+  } catch (e) {
+    // deeply nested blocks can exhaust the parser's stack when called from deep code
+    if (e instanceof RangeError && form !== 'switch') return compile(program, 'switch');
+    throw e;
+  }
+}
+
+/** The body of `function (c) { ... }` for these instructions (exposed for tests and `--emit`). */
+export function compileSource(insns: readonly Insn[], form?: 'blocks' | 'switch'): string {
+  const targets = new Set<number>();
+  for (let pc = 0; pc < insns.length; pc++) {
+    const i = insns[pc];
+    const op = opOf(i, pc);
+    if (op === OPS.JA) { if (i.k !== 0) targets.add(pc + 1 + i.k); }
+    else if (op >= OPS.JEQ_K && op <= OPS.JSET_X) {
+      if (i.jt !== 0) targets.add(pc + 1 + i.jt);
+      if (i.jf !== 0) targets.add(pc + 1 + i.jf);
+    }
+  }
+  const useSwitch = form ? form === 'switch' : targets.size > MAX_NESTED_TARGETS;
+  return useSwitch ? switchBody(insns) : blockBody(insns, targets);
+}
+
+function opOf(i: Insn, pc: number): number {
+  const op = OP_OF_CODE.get(i.code);
+  if (op === undefined) throw new Error(`internal: code 0x${i.code.toString(16)} at ${pc} reached the compiler unchecked`);
+  return op;
+}
+
+function prologue(insns: readonly Insn[]): string {
+  const cells = new Set<number>();
+  for (const i of insns) {
+    const op = OP_OF_CODE.get(i.code);
+    if (op === OPS.ST || op === OPS.STX || op === OPS.LD_MEM || op === OPS.LDX_MEM) cells.add(i.k);
+  }
+  const mem = [...cells].sort((p, q) => p - q).map((c) => `, m${c} = 0`).join('');
+  return `"use strict";\nlet a = 0, x = 0${mem};\n`;
+}
+
+/** The straight-line statement for a non-jump instruction (jumps are handled by the callers). */
+function statement(i: Insn, op: number): string {
+  const k = i.k >>> 0;
+  switch (op) {
+    case OPS.LD_IMM: return `a = ${k};`;
+    case OPS.LDX_IMM: return `x = ${k};`;
+    case OPS.LD_CTX: return `a = c[${k >>> 2}];`;
+    case OPS.LD_MEM: return `a = m${k};`;
+    case OPS.LDX_MEM: return `x = m${k};`;
+    case OPS.ST: return `m${k} = a;`;
+    case OPS.STX: return `m${k} = x;`;
+    case OPS.TAX: return 'x = a;';
+    case OPS.TXA: return 'a = x;';
+    case OPS.ADD_K: return `a = (a + ${k}) >>> 0;`;
+    case OPS.ADD_X: return 'a = (a + x) >>> 0;';
+    case OPS.SUB_K: return `a = (a - ${k}) >>> 0;`;
+    case OPS.SUB_X: return 'a = (a - x) >>> 0;';
+    case OPS.MUL_K: return `a = Math.imul(a, ${k}) >>> 0;`;
+    case OPS.MUL_X: return 'a = Math.imul(a, x) >>> 0;';
+    case OPS.DIV_K: return `a = (a / ${k}) >>> 0;`;
+    case OPS.DIV_X: return 'if (x === 0) return 0; a = (a / x) >>> 0;';
+    case OPS.AND_K: return `a = (a & ${k}) >>> 0;`;
+    case OPS.AND_X: return 'a = (a & x) >>> 0;';
+    case OPS.OR_K: return `a = (a | ${k}) >>> 0;`;
+    case OPS.OR_X: return 'a = (a | x) >>> 0;';
+    case OPS.XOR_K: return `a = (a ^ ${k}) >>> 0;`;
+    case OPS.XOR_X: return 'a = (a ^ x) >>> 0;';
+    case OPS.LSH_K: return `a = (a << ${k}) >>> 0;`;
+    case OPS.LSH_X: return 'a = (a << x) >>> 0;';
+    case OPS.RSH_K: return `a = a >>> ${k};`;
+    case OPS.RSH_X: return 'a = a >>> x;';
+    case OPS.NEG: return 'a = -a >>> 0;';
+    case OPS.RET_K: return `return ${k};`;
+    case OPS.RET_A: return 'return a;';
+    default: throw new Error(`internal: op ${op} is not a straight-line instruction`);
+  }
+}
+
+function condition(i: Insn, op: number): string {
+  const v = (op - OPS.JEQ_K) % 2 === 0 ? String(i.k >>> 0) : 'x';
+  switch (op) {
+    case OPS.JEQ_K: case OPS.JEQ_X: return `a === ${v}`;
+    case OPS.JGT_K: case OPS.JGT_X: return `a > ${v}`;
+    case OPS.JGE_K: case OPS.JGE_X: return `a >= ${v}`;
+    default: return `(a & ${v}) !== 0`;
+  }
+}
+
+function blockBody(insns: readonly Insn[], targets: Set<number>): string {
+  const sorted = [...targets].sort((p, q) => q - p);
+  let out = prologue(insns);
+  for (const t of sorted) out += `L${t}: {\n`;
+  for (let pc = 0; pc < insns.length; pc++) {
+    if (targets.has(pc)) out += `} // L${pc}\n`;
+    const i = insns[pc];
+    const op = opOf(i, pc);
+    const to = (off: number) => `break L${pc + 1 + off};`;
+    if (op === OPS.JA) {
+      if (i.k !== 0) out += `${to(i.k)}\n`;
+    } else if (op >= OPS.JEQ_K && op <= OPS.JSET_X) {
+      const cond = condition(i, op);
+      if (i.jt === i.jf) { if (i.jt !== 0) out += `${to(i.jt)}\n`; }
+      else if (i.jf === 0) out += `if (${cond}) ${to(i.jt)}\n`;
+      else if (i.jt === 0) out += `if (!(${cond})) ${to(i.jf)}\n`;
+      else out += `if (${cond}) ${to(i.jt)} else ${to(i.jf)}\n`;
+    } else {
+      out += statement(i, op) + '\n';
+    }
+  }
+  // the checker guarantees the last instruction returns
+  return out;
+}
+
+/** For programs with very many jump targets: a loop over `switch (pc)`, cases falling through. */
+function switchBody(insns: readonly Insn[]): string {
+  let out = prologue(insns) + 'let pc = 0;\nfor (;;) switch (pc) {\ncase 0:\n';
+  for (let pc = 0; pc < insns.length; pc++) {
+    if (pc > 0) out += `case ${pc}:\n`;
+    const i = insns[pc];
+    const op = opOf(i, pc);
+    const go = (off: number) => `{ pc = ${pc + 1 + off}; continue; }`;
+    if (op === OPS.JA) out += `${go(i.k)}\n`;
+    else if (op >= OPS.JEQ_K && op <= OPS.JSET_X) out += `if (${condition(i, op)}) ${go(i.jt)} else ${go(i.jf)}\n`;
+    else out += statement(i, op) + '\n';
+  }
+  return out + '}\n';
+}

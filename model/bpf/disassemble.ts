@@ -1,0 +1,167 @@
+// The disassembler: bpf_asm text that assembles back to exactly the same
+// instructions. An instruction whose encoding bpf_asm cannot spell (stray jt/jf on
+// a non-jump, k on an X form, a code outside the ISA, the io_uring-rewritten 0x21)
+// is printed as a raw code:jt:jf:k quad, which the assembler also reads.
+// With `annotate`, comments name the context fields loaded and the constants compared.
+
+import { CTX_V7, fieldsInWord, type CtxLayout } from '../abi/ctx.ts';
+import { namesFor, SYMBOLS, type SymbolKind } from '../abi/symbols.ts';
+import type { Insn } from './insn.ts';
+import { BPF, SKF_AD, SKF_AD_OFF, LDX_W_ABS, bpfClass, bpfOp, bpfSrc, isCondJump } from './isa.ts';
+import { formatQuad } from './codec.ts';
+
+export interface DisassembleOptions {
+  /** Add `;` comments naming context fields, constants and allow/deny. */
+  annotate?: boolean;
+  /** Context layout for field names (default CTX_V7). */
+  layout?: CtxLayout;
+  /** Which payload union member to name at offsets 16..39 (all of them when absent). */
+  payload?: 'socket' | 'open' | 'connect';
+}
+
+const ALU_NAMES: Record<number, string> = {
+  [BPF.ADD]: 'add', [BPF.SUB]: 'sub', [BPF.MUL]: 'mul', [BPF.DIV]: 'div', [BPF.OR]: 'or', [BPF.AND]: 'and',
+  [BPF.LSH]: 'lsh', [BPF.RSH]: 'rsh', [BPF.MOD]: 'mod', [BPF.XOR]: 'xor',
+};
+const JMP_NAMES: Record<number, string> = { [BPF.JEQ]: 'jeq', [BPF.JGT]: 'jgt', [BPF.JGE]: 'jge', [BPF.JSET]: 'jset' };
+const ANC_NAMES = new Map<number, string>();
+for (const [name, off] of Object.entries(SKF_AD)) if (!ANC_NAMES.has(off) && name !== 'alu_xor_x') ANC_NAMES.set(off, name);
+
+const imm = (k: number): string => (k < 0x1000 ? String(k) : '0x' + k.toString(16));
+
+/**
+ * bpf_asm text for one instruction, or null when bpf_asm cannot spell this exact
+ * encoding. `label(target)` names an absolute jump target.
+ */
+export function formatMnemonic(i: Insn, pc: number, label: (target: number) => string): string | null {
+  const k = i.k >>> 0;
+  const cond = i.code <= 0xff && isCondJump(i.code) && JMP_NAMES[bpfOp(i.code)] !== undefined;
+  if (!cond && (i.jt !== 0 || i.jf !== 0)) return null;
+  const kZero = k === 0;
+  switch (i.code) {
+    case BPF.LD | BPF.IMM: return `ld #${imm(k)}`;
+    case BPF.LDX | BPF.IMM: return `ldx #${imm(k)}`;
+    case BPF.LD | BPF.W | BPF.ABS: case BPF.LD | BPF.H | BPF.ABS: case BPF.LD | BPF.B | BPF.ABS: {
+      const op = ['ld', 'ldh', 'ldb'][(i.code & 0x18) >> 3];
+      const anc = k >= SKF_AD_OFF ? ANC_NAMES.get(k - SKF_AD_OFF) : undefined;
+      return anc !== undefined ? `${op} #${anc}` : `${op} [${k}]`;
+    }
+    case BPF.LD | BPF.W | BPF.IND: case BPF.LD | BPF.H | BPF.IND: case BPF.LD | BPF.B | BPF.IND:
+      return `${['ld', 'ldh', 'ldb'][(i.code & 0x18) >> 3]} [x + ${k}]`;
+    case BPF.LD | BPF.MEM: return `ld M[${k}]`;
+    case BPF.LDX | BPF.MEM: return `ldx M[${k}]`;
+    case BPF.LD | BPF.W | BPF.LEN: return kZero ? 'ld len' : null;
+    case BPF.LDX | BPF.W | BPF.LEN: return kZero ? 'ldx len' : null;
+    case BPF.LDX | BPF.B | BPF.MSH: return `ldxb 4 * ([${k}] & 0xf)`;
+    case BPF.ST: return `st M[${k}]`;
+    case BPF.STX: return `stx M[${k}]`;
+    case BPF.MISC | BPF.TAX: return kZero ? 'tax' : null;
+    case BPF.MISC | BPF.TXA: return kZero ? 'txa' : null;
+    case BPF.RET | BPF.K: return `ret #${imm(k)}`;
+    case BPF.RET | BPF.A: return kZero ? 'ret a' : null;
+    case BPF.RET | BPF.X: return kZero ? 'ret x' : null;
+    case BPF.ALU | BPF.NEG: return kZero ? 'neg' : null;
+    case BPF.JMP | BPF.JA: return `ja ${label(pc + 1 + k)}`;
+  }
+  if (i.code <= 0xff && bpfClass(i.code) === BPF.ALU && ALU_NAMES[bpfOp(i.code)] !== undefined && bpfOp(i.code) !== BPF.NEG) {
+    if (bpfSrc(i.code) === BPF.X) return kZero ? `${ALU_NAMES[bpfOp(i.code)]} x` : null;
+    return `${ALU_NAMES[bpfOp(i.code)]} #${imm(k)}`;
+  }
+  if (cond) {
+    const name = JMP_NAMES[bpfOp(i.code)];
+    let operand: string;
+    if (bpfSrc(i.code) === BPF.X) { if (!kZero) return null; operand = 'x'; } else operand = `#${imm(k)}`;
+    const t = label(pc + 1 + i.jt);
+    return i.jf === 0 ? `${name} ${operand}, ${t}` : `${name} ${operand}, ${t}, ${label(pc + 1 + i.jf)}`;
+  }
+  return null;
+}
+
+/** Which symbol kind names the constants compared against a context field. */
+const FIELD_KINDS: Record<string, SymbolKind> = {
+  'socket.family': 'af', 'socket.type': 'sock', 'socket.protocol': 'ipproto',
+  'open.flags': 'open_flag', 'open.resolve': 'resolve', 'connect.family': 'af',
+};
+const FLAG_KINDS = new Set<SymbolKind>(['open_flag', 'resolve', 'sock']);
+
+function nameConstant(kind: SymbolKind, k: number): string | null {
+  const exact = namesFor(kind, k);
+  if (exact.length) return exact[0];
+  if (!FLAG_KINDS.has(kind) || k === 0) return null;
+  // decompose into single-bit names where every bit has one (SOCK_STREAM|SOCK_NONBLOCK)
+  const parts: string[] = [];
+  let rest = k;
+  const singles = [...SYMBOLS[kind]].filter(([, v]) => v !== 0 && (v & (v - 1)) === 0).sort((p, q) => q[1] - p[1]);
+  for (const [n, v] of singles) if ((rest & v) === v && !parts.some((p) => SYMBOLS[kind].get(p) === v)) { parts.push(n); rest &= ~v; }
+  if (rest !== 0 && kind === 'sock') {
+    const base = namesFor(kind, rest);
+    if (base.length) { parts.push(base[0]); rest = 0; }
+  }
+  return rest === 0 && parts.length ? parts.reverse().join('|') : null;
+}
+
+function describeWord(layout: CtxLayout, offset: number, payload?: string): string {
+  if (offset >= layout.size) return `beyond the ${layout.size}-byte context`;
+  const fs = fieldsInWord(layout, offset).filter((f) => !payload || !f.member || f.member === payload);
+  return fs.map((f) => {
+    if (f.offset === offset && f.size === 4) return f.name;
+    if (f.size > 4 && f.offset <= offset) return `${f.name}${offset === f.offset ? ' (low word)' : ` (word ${(offset - f.offset) / 4})`}`;
+    return `${f.name}${f.size < 4 ? ` (byte${f.size > 1 ? 's' : ''} ${f.offset - offset}${f.size > 1 ? '-' + (f.offset - offset + f.size - 1) : ''})` : ''}`;
+  }).join(', ');
+}
+
+/** Disassemble to bpf_asm text; assembling the result gives back the same instructions. */
+export function disassemble(insns: readonly Insn[], opts: DisassembleOptions = {}): string {
+  const layout = opts.layout ?? CTX_V7;
+  const n = insns.length;
+  // jump targets inside the program get labels; anything else forces a quad
+  const targets = new Set<number>();
+  const jumpTargets = (i: Insn, pc: number): number[] =>
+    i.code === (BPF.JMP | BPF.JA) ? [pc + 1 + (i.k >>> 0)] : isCondJump(i.code) ? [pc + 1 + i.jt, pc + 1 + i.jf] : [];
+  const texts: Array<string | null> = insns.map((i, pc) => {
+    const ts = jumpTargets(i, pc);
+    if (ts.some((t) => t >= n)) return null;
+    return formatMnemonic(i, pc, (t) => `L${t}`);
+  });
+  texts.forEach((t, pc) => {
+    if (t === null) return;
+    const i = insns[pc];
+    // a conditional with jf == 0 prints only its jt label
+    const shown = isCondJump(i.code) && i.jf === 0 ? [pc + 1 + i.jt] : jumpTargets(i, pc);
+    for (const target of shown) targets.add(target);
+  });
+  const width = Math.max(0, ...[...targets].map((t) => `L${t}:`.length));
+  const body: string[] = [];
+  let lastField: string | null = null;
+  for (let pc = 0; pc < n; pc++) {
+    const i = insns[pc];
+    if (targets.has(pc)) lastField = null;
+    const label = targets.has(pc) ? `L${pc}:` : '';
+    let text = texts[pc] ?? formatQuad(i);
+    if (opts.annotate) {
+      const note = annotation(i, layout, opts.payload, lastField);
+      if (i.code === (BPF.LD | BPF.W | BPF.ABS) || i.code === LDX_W_ABS) {
+        const fs = fieldsInWord(layout, i.k).filter((f) => f.offset === i.k && (!opts.payload || !f.member || f.member === opts.payload));
+        lastField = fs.length === 1 || new Set(fs.map((f) => FIELD_KINDS[f.name])).size === 1 ? fs[0]?.name ?? null : null;
+      } else if (bpfClass(i.code) !== BPF.JMP) {
+        lastField = null;
+      }
+      if (note) text = text.padEnd(28) + ' ; ' + note;
+    }
+    body.push(width ? `${label.padEnd(width)} ${text}` : text);
+  }
+  return body.join('\n') + '\n';
+}
+
+function annotation(i: Insn, layout: CtxLayout, payload: string | undefined, lastField: string | null): string | null {
+  const k = i.k >>> 0;
+  if (i.code === (BPF.LD | BPF.W | BPF.ABS) && k < SKF_AD_OFF) return describeWord(layout, k, payload);
+  if (i.code === LDX_W_ABS) return `A = ctx word [${k}]: ${describeWord(layout, k, payload)} (io_uring's rewrite of ld [${k}])`;
+  if (i.code === (BPF.LD | BPF.W | BPF.LEN) || i.code === (BPF.LDX | BPF.W | BPF.LEN)) return `= ${layout.size}, the context size`;
+  if (i.code === (BPF.RET | BPF.K)) return k === 0 ? 'deny' : 'allow';
+  if (isCondJump(i.code) && bpfSrc(i.code) === BPF.K && lastField && FIELD_KINDS[lastField]) {
+    const name = nameConstant(FIELD_KINDS[lastField], k);
+    return name ? `${lastField} ${name}` : null;
+  }
+  return null;
+}

@@ -1,0 +1,50 @@
+// Tiering: a program is interpreted while cold and compiled to a JavaScript function
+// once it has run HOT_THRESHOLD times. Compiling costs tens of microseconds and V8
+// then needs the new function to warm up too, so a program run a few hundred times
+// is cheaper to interpret; one run millions of times is much cheaper compiled.
+
+import type { Insn } from './insn.ts';
+import type { Program } from './program.ts';
+import { decode } from './program.ts';
+import { execute } from './interpret.ts';
+import { compile, type CompiledFilter } from './compile.ts';
+
+/** Runs before a program is compiled (documented in docs/bpf.md). */
+export const HOT_THRESHOLD = 1000;
+
+export interface TierOptions {
+  /** Runs before compiling: 0 compiles on the first run, Infinity never compiles. */
+  hotThreshold?: number;
+}
+
+class FilterProgram implements Program {
+  run: (ctx: Uint32Array) => number;
+  constructor(readonly insns: readonly Insn[], readonly ctxWords: number, run: (ctx: Uint32Array) => number) {
+    this.run = run;
+  }
+}
+
+/**
+ * Wrap checked (rewritten) instructions as a Program. `run` starts as the interpreter
+ * and replaces itself with the compiled function when hot; a caller that kept the old
+ * `run` reference is forwarded to the compiled one.
+ */
+export function makeProgram(insns: readonly Insn[], ctxWords: number, opts: TierOptions = {}): Program {
+  const frozen = Object.freeze(insns.map((i) => Object.freeze({ ...i })));
+  const d = decode(frozen);
+  const threshold = opts.hotThreshold ?? HOT_THRESHOLD;
+  let left = threshold;
+  let compiled: CompiledFilter | null = null;
+  const p = new FilterProgram(frozen, ctxWords, (ctx) => 0);
+  const cold = (ctx: Uint32Array): number => {
+    if (compiled !== null) return compiled(ctx);
+    if (--left < 0) {
+      compiled = compile(p);
+      p.run = compiled;
+      return compiled(ctx);
+    }
+    return execute(d, ctx);
+  };
+  p.run = threshold === Infinity ? (ctx) => execute(d, ctx) : cold;
+  return p;
+}
