@@ -104,9 +104,14 @@ function describeWord(layout: CtxLayout, offset: number, payload?: string): stri
   if (offset >= layout.size) return `beyond the ${layout.size}-byte context`;
   const fs = fieldsInWord(layout, offset).filter((f) => !payload || !f.member || f.member === payload);
   return fs.map((f) => {
-    if (f.offset === offset && f.size === 4) return f.name;
-    if (f.size > 4 && f.offset <= offset) return `${f.name}${offset === f.offset ? ' (low word)' : ` (word ${(offset - f.offset) / 4})`}`;
-    return `${f.name}${f.size < 4 ? ` (byte${f.size > 1 ? 's' : ''} ${f.offset - offset}${f.size > 1 ? '-' + (f.offset - offset + f.size - 1) : ''})` : ''}`;
+    const from = Math.max(f.offset, offset) - offset;
+    const to = Math.min(f.offset + f.size, offset + 4) - offset - 1;
+    if (from === 0 && to === 3 && (offset - f.offset) % 4 === 0) {
+      if (f.size === 4) return f.name;
+      const w = (offset - f.offset) / 4;
+      return `${f.name} (${w === 0 ? 'low word' : `word ${w}`})`;
+    }
+    return `${f.name} (${from === to ? `byte ${from}` : `bytes ${from}-${to}`})`;
   }).join(', ');
 }
 
