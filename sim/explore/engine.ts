@@ -20,6 +20,8 @@ export interface Finding {
   steps: Step[];
   obs: Obs[];
   moves: string[];
+  /** ms from the start of the run until it was found. */
+  foundAtMs: number;
 }
 
 export interface Progress {
@@ -84,7 +86,7 @@ export function explore<S>(subject: Subject<S>, universe: Universe, opts: Explor
     const n = kindCount.get(kind) ?? 0;
     if (n >= perKind) return;
     kindCount.set(kind, n + 1);
-    findings.push({ kind, message, ...replayPath(subject, path) });
+    findings.push({ kind, message, ...replayPath(subject, path), foundAtMs: performance.now() - t0 });
   };
 
   outer: for (depth = 1; depth <= opts.depth && frontier.length; depth++) {

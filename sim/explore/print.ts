@@ -103,6 +103,7 @@ export function commandText(b: CommandBody): string {
 export function expectText(o: Obs): string {
   if (o.unstated !== undefined) return '';
   if (o.cqes !== undefined) return o.cqes.length ? o.cqes.map(([u, r]) => `${u}:${typeof r === 'number' ? retText(r) : r}`).join(' ') : 'none';
+  if (o.c === 'sqe') return o.queued === undefined ? '' : String(o.queued);
   if (o.ret === undefined) return '';
   let t = retText(o.ret);
   if (o.pdu !== undefined) t += ` pdu=${o.pdu}`;

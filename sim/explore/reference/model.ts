@@ -10,6 +10,7 @@ import { IORING_REGISTER_LAST, REG } from '../../../model/abi/register.ts';
 import { FILTER_FLAGS, RESTRICTION, SETUP_FLAGS, SQE_FLAGS } from '../../../model/abi/flags.ts';
 import type { CommandBody, RestrictionEntry, SqeSpec } from '../../trace/ast.ts';
 import type { Obs, Step } from '../observe.ts';
+import { validate } from '../../../model/bpf/validate.ts';
 import { buildCtx, runCbpf } from './cbpf.ts';
 import {
   EMPTY_HOLDER, NO_LEGACY, type Chain, type Holder, type Legacy, type PendingSqe, type RefCqe, type Ring,
@@ -31,6 +32,9 @@ export const basicProgramCheck: ProgramCheck = (insns, p) => {
   return insns.every((i) => i.code !== 0x20 || (i.k % 4 === 0 && i.k < p.ctx.size));
 };
 
+/** The loader's verdict from model/bpf (what programs are; how they run stays ours). */
+export const kernelProgramCheck: ProgramCheck = (insns, p) => validate(insns, p).ok;
+
 export interface RefOptions {
   checkProgram?: ProgramCheck;
 }
@@ -43,7 +47,7 @@ export class Reference {
   private readonly checkProgram: ProgramCheck;
   constructor(profile: KernelProfile, opts: RefOptions = {}) {
     this.profile = profile;
-    this.checkProgram = opts.checkProgram ?? basicProgramCheck;
+    this.checkProgram = opts.checkProgram ?? kernelProgramCheck;
   }
 
   apply(w: World, step: Step): { world: World; obs: Obs } {
@@ -120,7 +124,7 @@ export class Reference {
         if (id === undefined) return { world: w, obs: { c: 'sqe', unstated: 'unbound ring' } };
         const r = w.rings.get(id)!;
         const s = b.sqe;
-        const pend: PendingSqe = { opcode: s.opcode, flags: s.flags, ud: s.ud, fd: s.fd, off: s.off, len: s.len };
+        const pend: PendingSqe = { opcode: s.opcode, flags: s.flags, ud: s.ud, fd: s.fd, off: s.off, len: s.len, addr: s.addr, opf: s.opf, buf: s.buf, fidx: s.fidx };
         const stated = sqeStated(s);
         const r2: Ring = { ...r, pending: [...r.pending, pend] };
         const obs: Obs = { c: 'sqe', queued: r2.pending.length, op: opcodeName(s.opcode), ud: s.ud.toString() };
@@ -137,7 +141,8 @@ export class Reference {
         if (id === undefined) return { world: w, obs: { c: 'cqes', unstated: 'unbound ring' } };
         const r = w.rings.get(id)!;
         const cqes = r.cq.map((c): [string, number | 'fd', number] => [c.ud.toString(), c.res, c.flags]);
-        return { world: setRing(w, id, { ...r, cq: [] }), obs: { c: 'cqes', cqes } };
+        const obs: Obs = r.cqUnstated ? { c: 'cqes', unstated: 'an earlier submission was not stated' } : { c: 'cqes', cqes };
+        return { world: setRing(w, id, { ...r, cq: [], cqUnstated: false }), obs };
       }
       case 'nnp':
         return ret({ ...w, tasks: replace(w.tasks, ti, { ...task, nnp: true }) }, 'nnp', 0);
@@ -306,7 +311,10 @@ export class Reference {
     };
     const issue = (sqe: PendingSqe): number | 'fd' => {
       if (sqe.flags & SQE_FLAGS.ASYNC) unstated = 'ASYNC execution';
-      return sqe.opcode === OP.SOCKET ? 'fd' : 0;
+      if (sqe.opcode !== OP.SOCKET) return 0;
+      // Sockets of the families and types every test kernel has; others are not stated.
+      if (![1, 2, 10].includes(sqe.fd) || ![1, 2].includes(Number(sqe.off & 0xfn)) || sqe.len !== 0) unstated = 'socket kind';
+      return 'fd';
     };
     const flush = (c: Member[]) => {
       const head = c[0];
@@ -342,6 +350,7 @@ export class Reference {
     if (chain) flush(chain);
     done.sort((a, b) => a.round - b.round || a.seq - b.seq);
     const r2: Ring = { ...r, pending: r.pending.slice(submitted), cq: [...r.cq, ...done.map((d) => d.cqe)] };
+    if (unstated) r2.cqUnstated = true;
     const obs: Obs = { c: 'submit', ret: submitted, left: r2.pending.length };
     if (unstated) obs.unstated = unstated;
     return { world: setRing(w, id, r2), obs };
@@ -362,8 +371,14 @@ export class Reference {
       if ((sqe.flags & l.required) !== l.required) return -E.EACCES;
       if (sqe.flags & ~(l.allowed | l.required)) return -E.EACCES;
     }
-    // Prep: a SOCKET with the alphabet's fields is valid; anything else is not stated.
-    if (sqe.opcode === OP.SOCKET && !([1, 2, 10].includes(sqe.fd) && [1, 2].includes(Number(sqe.off)))) return 'unstated';
+    // Prep (§4.3 SOCKET): stray fields and unknown type flags are -EINVAL before any filter.
+    if (sqe.opcode === OP.SOCKET) {
+      const type = Number(sqe.off & 0xffffffffn);
+      if (sqe.addr !== 0n || sqe.opf !== 0 || sqe.buf !== 0) return -E.EINVAL;
+      if (type & ~(0xf | 0x800 | 0x80000)) return -E.EINVAL;
+      if (sqe.fidx !== 0 && type & 0x80000) return -E.EINVAL;
+      if (sqe.off >> 32n) return 'unstated';
+    }
     // §4.2: the chain, newest first; all must allow.
     const chain: Chain | undefined = table?.get(sqe.opcode);
     if (chain) {

@@ -59,6 +59,10 @@ export interface PendingSqe {
   fd: number;
   off: bigint;
   len: number;
+  addr: bigint;
+  opf: number;
+  buf: number;
+  fidx: number;
 }
 
 export interface RefCqe {
@@ -82,6 +86,8 @@ export interface Ring {
   registered: boolean;
   pending: readonly PendingSqe[];
   cq: readonly RefCqe[];
+  /** A submission outside the stated alphabet happened: the CQ's content is not stated. */
+  cqUnstated?: boolean;
 }
 
 export interface World {
