@@ -62,7 +62,7 @@ export interface SqeSpec {
   path?: string;
   /** OPENAT2: struct open_how at `off` (addr2), `len` = its size (24). */
   how?: { flags: bigint; mode: bigint; resolve: bigint };
-  /** CONNECT (and BIND): the sockaddr bytes `addr` points at, `len` = addr_len. */
+  /** CONNECT (and BIND): the sockaddr bytes `addr` points at; addr_len is in `off` (addr2), as io_connect_prep reads it. */
   sockaddr?: Uint8Array;
 }
 
