@@ -1,0 +1,34 @@
+// Exploration throughput: distinct states per second at depth 6 (time-capped, so
+// the figure is the rate over the first seconds of a depth-6 run), and how long
+// the 7.2/7.3 diff search takes to find the copy-on-write difference.
+
+import type { BenchSuite } from './harness.ts';
+import { getProfile } from '../../model/profile/profiles.ts';
+import { DEFAULT_UNIVERSE, type UniverseSpec } from '../explore/universe.ts';
+import { makeDiffSubject, makeSubject, runExplore, type ModelChoice } from '../explore/run.ts';
+
+const SECONDS = 4;
+
+export const suite: BenchSuite = {
+  name: 'explore',
+  async run(ctx) {
+    const p = getProfile('7.3')!;
+    const lean: UniverseSpec = { ...DEFAULT_UNIVERSE, denyRest: false, lifecycle: false };
+    for (const model of ['reference', 'kernel'] as ModelChoice[]) {
+      for (const [label, spec] of [['default universe', DEFAULT_UNIVERSE], ['lean universe', lean]] as const) {
+        const { subject, note } = await makeSubject(model, p);
+        if (note) { ctx.line(`  (${note})`); break; }
+        const r = runExplore(subject, spec, p, { depth: 6, timeLimitMs: SECONDS * 1000 });
+        ctx.figure(`${subject.name} depth 6, ${label}`, r.states / (r.elapsedMs / 1000), 'states/s',
+          `${r.states} states in ${(r.elapsedMs / 1000).toFixed(1)} s, ${r.complete ? 'complete' : 'capped'}`);
+      }
+    }
+    for (const model of ['reference', 'kernel'] as ModelChoice[]) {
+      const { subject, note } = await makeDiffSubject(model, getProfile('7.2')!, p);
+      if (note) { ctx.line(`  (${note})`); continue; }
+      const r = runExplore(subject, DEFAULT_UNIVERSE, p, { depth: 5, timeLimitMs: 30_000, wantKinds: (k) => k.startsWith('cqes') });
+      const f = r.findings.find((x) => x.kind.startsWith('cqes'));
+      ctx.figure(`${subject.name}: time to the COW difference`, f ? f.foundAtMs / 1000 : NaN, 's', f ? `depth ${f.moves.length}: ${f.moves.join('; ')}` : 'not found in 30 s');
+    }
+  },
+};
