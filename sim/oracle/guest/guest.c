@@ -46,8 +46,10 @@
  * Fields, as trace-format.md: ring/close/enable/register/restrict/nnp/setuid/fork/exit
  * "ret"; bpf "ret" and "pdu" when the kernel wrote pdu_size back (seen through the
  * page's soft-dirty bit); sqe "queued","op","ud"; submit "ret","left"; cqes "cqes".
- * A ring name that is unbound (its setup failed, or it was closed) stands for an fd
- * that is not open: calls on it get -EBADF, `sqe` reports queued -EBADF, `cqes` ret -EBADF.
+ * A ring name stands for an fd number, as in the simulator's replayer: after a failed
+ * setup, one that is never open; after `close R`, the closed number (which a later ring
+ * may reuse). `sqe` and `cqes` on a name with no live ring mapping in the task report
+ * queued -EBADF and ret -EBADF; `submit` still enters the kernel with the fd.
  * A full SQ makes `sqe` report queued -EBUSY without writing anything.
  */
 #define _GNU_SOURCE
@@ -508,10 +510,15 @@ static struct arena *arena;
 
 /* ---------------------------------------------------------------- a task's rings */
 
+/*
+ * A ring name stands for an fd number, as in the simulator: after `close R` the name
+ * still names that number (which a later ring or socket may reuse). Mappings are kept
+ * per fd while the fd is open in this process.
+ */
 struct ring {
-	char *name;
 	int fd;
-	int slot; /* in arena->slots, or -1 when unmapped */
+	int live;
+	int slot; /* in arena->slots */
 	uint32_t flags;
 	uint32_t sq_entries, cq_entries;
 	unsigned sqe_size, cqe_size;
@@ -522,23 +529,45 @@ struct ring {
 	uint8_t *cqes;
 };
 
+struct ring_name {
+	const char *name;
+	int fd;
+};
+
 static struct ring rings[MAX_RINGS];
 static int nrings;
+static struct ring_name names[MAX_RINGS];
+static int nnames;
 static const char *my_task;
 static const struct trace *cur;
 
-static struct ring *find_ring(const char *name)
-{
-	for (int k = nrings - 1; k >= 0; k--)
-		if (rings[k].name && !strcmp(rings[k].name, name))
-			return &rings[k];
-	return NULL;
-}
-
 static int ring_fd(const char *name)
 {
-	struct ring *r = find_ring(name);
-	return r && r->fd >= 0 ? r->fd : BAD_FD;
+	for (int k = nnames - 1; k >= 0; k--)
+		if (!strcmp(names[k].name, name))
+			return names[k].fd;
+	return BAD_FD;
+}
+
+static void bind_name(const char *name, int fd)
+{
+	for (int k = 0; k < nnames; k++)
+		if (!strcmp(names[k].name, name)) {
+			names[k].fd = fd;
+			return;
+		}
+	if (nnames < MAX_RINGS)
+		names[nnames++] = (struct ring_name){ name, fd };
+}
+
+/* The live mapping of the ring a name stands for, if any. */
+static struct ring *find_ring(const char *name)
+{
+	int fd = ring_fd(name);
+	for (int k = nrings - 1; k >= 0; k--)
+		if (rings[k].live && rings[k].fd == fd)
+			return &rings[k];
+	return NULL;
 }
 
 static long sys_setup(unsigned entries, struct io_uring_params *p)
@@ -596,15 +625,12 @@ static void do_ring(const struct cmd *c)
 	p.flags = (uint32_t)c->n[1];
 	long fd = sys_setup((unsigned)c->n[0], &p);
 	rec_add(",\"ret\":%ld", fd < 0 ? fd : 0L);
-	if (nrings == MAX_RINGS)
+	bind_name(c->ring, fd < 0 ? BAD_FD : (int)fd);
+	if (fd < 0 || nrings == MAX_RINGS)
 		return;
 	struct ring *r = &rings[nrings++];
 	memset(r, 0, sizeof(*r));
-	r->name = c->ring;
-	r->fd = fd < 0 ? -1 : (int)fd;
-	r->slot = -1;
-	if (fd < 0)
-		return;
+	r->fd = (int)fd;
 	r->flags = p.flags;
 	r->sq_entries = p.sq_entries;
 	r->cq_entries = p.cq_entries;
@@ -617,7 +643,7 @@ static void do_ring(const struct cmd *c)
 	void *sqes = mmap(NULL, (size_t)p.sq_entries * r->sqe_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE,
 			  (int)fd, IORING_OFF_SQES);
 	if (ring == MAP_FAILED || sqes == MAP_FAILED || arena->nslots == MAX_RINGS)
-		return; /* set up, but unusable for SQEs: sqe reports -ENOMEM */
+		return; /* set up, but not mapped: SQE commands on it answer -EBADF */
 	r->sq_ring = r->cq_ring = ring;
 	r->sqes = sqes;
 	r->ring_sz = sz;
@@ -632,22 +658,21 @@ static void do_ring(const struct cmd *c)
 	r->cqes = r->cq_ring + p.cq_off.cqes;
 	r->slot = arena->nslots++;
 	memset(&arena->slots[r->slot], 0, sizeof(arena->slots[0]));
+	r->live = 1;
 }
 
 static void do_close(const struct cmd *c)
 {
-	struct ring *r = find_ring(c->ring);
-	int fd = r && r->fd >= 0 ? r->fd : BAD_FD;
+	int fd = ring_fd(c->ring);
 	long ret = close(fd) < 0 ? -errno : 0;
-	if (r && r->fd >= 0) {
-		/* Unmap too, as a program tearing its ring down would: the name is now unbound. */
-		if (r->sq_ring) {
-			munmap(r->sq_ring, r->ring_sz);
-			munmap(r->sqes, r->sqes_sz);
-		}
-		r->fd = -1;
-		r->slot = -1;
-		r->sq_ring = r->cq_ring = r->sqes = NULL;
+	if (ret == 0) {
+		/* Unmap too, as a program tearing its ring down would. */
+		for (int k = 0; k < nrings; k++)
+			if (rings[k].live && rings[k].fd == fd) {
+				munmap(rings[k].sq_ring, rings[k].ring_sz);
+				munmap(rings[k].sqes, rings[k].sqes_sz);
+				rings[k].live = 0;
+			}
 	}
 	rec_add(",\"ret\":%ld", ret);
 }
@@ -750,10 +775,8 @@ static void do_sqe(const struct cmd *c)
 {
 	struct ring *r = find_ring(c->ring);
 	long queued;
-	if (!r || r->fd < 0) {
+	if (!r) {
 		queued = -EBADF;
-	} else if (!r->sqes) {
-		queued = -ENOMEM;
 	} else {
 		uint32_t head = __atomic_load_n(r->sq_khead, __ATOMIC_ACQUIRE);
 		uint32_t tail = *r->sq_ktail;
@@ -801,8 +824,8 @@ static void do_sqe(const struct cmd *c)
 static void do_submit(const struct cmd *c)
 {
 	struct ring *r = find_ring(c->ring);
-	if (!r || r->fd < 0 || !r->sqes) {
-		long ret = sys_enter(r && r->fd >= 0 ? r->fd : BAD_FD, 0, 0, 0, NULL, 0);
+	if (!r) {
+		long ret = sys_enter(ring_fd(c->ring), 0, 0, 0, NULL, 0);
 		rec_add(",\"ret\":%ld,\"left\":0", ret);
 		return;
 	}
@@ -861,7 +884,7 @@ static void wait_cqe(struct ring *r, int ms)
 static void do_cqes(const struct cmd *c)
 {
 	struct ring *r = find_ring(c->ring);
-	if (!r || r->fd < 0 || !r->sqes) {
+	if (!r) {
 		rec_add(",\"ret\":%d", -EBADF);
 		return;
 	}
@@ -1068,6 +1091,7 @@ static void run_trace(const struct trace *t)
 		if (out_fd > 2)
 			close(out_fd);
 		nrings = 0;
+		nnames = 0;
 		my_task = "init";
 		task_loop();
 		_exit(0);

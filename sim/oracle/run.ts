@@ -1,0 +1,109 @@
+// Run traces on the real kernel of a profile: fetch the pinned kernel, build the guest,
+// lower every trace to the wire form, boot qemu (several guests in parallel when asked)
+// and give back each trace's records under its own name.
+
+import { readFileSync } from 'node:fs';
+import { rfError, type Result } from '../../model/errors.ts';
+import { getProfile } from '../../model/profile/profiles.ts';
+import type { Trace, TraceRecord } from '../trace/ast.ts';
+import { bootGuest, type Accel, type GuestLine } from './boot.ts';
+import { buildGuest } from './build.ts';
+import { fetchKernel, loadPins } from './kernels/fetch.ts';
+import { lowerTrace, wireHeader } from './wire.ts';
+
+/** Profiles the oracle can boot: those with a pinned Debian kernel. */
+export function oracleProfiles(): string[] {
+  return Object.keys(loadPins());
+}
+
+/** Whether a trace is meant for a profile (its `kernels=` list, or every profile). */
+export function traceRunsOn(trace: Trace, profile: string): boolean {
+  return trace.kernels === null || (trace.kernels as string[]).includes(profile);
+}
+
+export interface KernelTraceResult {
+  records: TraceRecord[];
+  /** The guest's status for the trace: "ok", "timeout at I", "task T died at I", or "missing". */
+  status: string;
+  /** Guest time spent in the trace, µs. */
+  us: number;
+}
+
+export interface KernelRun {
+  profile: string;
+  release: string;
+  bpfFilterProbe: number;
+  results: KernelTraceResult[];
+  /** Wall time of the slowest boot and of the whole run, ms. */
+  bootMs: number[];
+  wallMs: number;
+  accel: Accel;
+}
+
+export interface RunOptions {
+  /** qemu guests to run at once (default 1). */
+  jobs?: number;
+  log?: (line: string) => void;
+  cmdMs?: number;
+  traceMs?: number;
+}
+
+/** Run `traces` (each in a fresh world) on the profile's kernel; results are in input order. */
+export async function runOnKernel(traces: Trace[], profile: string, o: RunOptions = {}): Promise<Result<KernelRun>> {
+  const prof = getProfile(profile);
+  if (!prof) return { ok: false, error: rfError('usage', `unknown profile '${profile}'`, undefined, oracleProfiles().join(', ')) };
+  const kernel = fetchKernel(profile, o.log);
+  if (!kernel.ok) return kernel;
+  const guest = buildGuest();
+  if (!guest.ok) return guest;
+  const guestBytes = new Uint8Array(readFileSync(guest.value));
+  const t0 = performance.now();
+  const jobs = Math.max(1, Math.min(o.jobs ?? 1, traces.length || 1));
+  // Contiguous chunks, so each guest's output is in input order.
+  const chunks: number[][] = Array.from({ length: jobs }, () => []);
+  const per = Math.ceil(traces.length / jobs);
+  traces.forEach((_, k) => chunks[Math.min(jobs - 1, Math.floor(k / per))].push(k));
+  const boots = await Promise.all(
+    chunks.map((idx) => {
+      const wire = wireHeader({ cmdMs: o.cmdMs, traceMs: o.traceMs }) + idx.map((k) => lowerTrace(traces[k], prof, `t${k}`)).join('');
+      return bootGuest({ vmlinux: kernel.value.vmlinux, guest: guestBytes, wire, timeoutMs: 90_000 + 250 * idx.length });
+    }),
+  );
+  const results: KernelTraceResult[] = traces.map(() => ({ records: [], status: 'missing', us: 0 }));
+  let release = '';
+  let probe = NaN;
+  const bootMs: number[] = [];
+  let accel: Accel = 'tcg';
+  for (const b of boots) {
+    if (!b.ok) return b;
+    bootMs.push(b.value.ms);
+    accel = b.value.accel;
+    release = String(b.value.hello?.release ?? '');
+    probe = Number(b.value.hello?.bpf_filter_probe);
+    for (const line of b.value.lines) collect(line, traces, results);
+  }
+  if (release && release !== kernel.value.pin.release) {
+    return { ok: false, error: rfError('internal', `booted ${release}, but ${profile} is pinned to ${kernel.value.pin.release}`) };
+  }
+  return { ok: true, value: { profile, release, bpfFilterProbe: probe, results, bootMs, wallMs: performance.now() - t0, accel } };
+}
+
+function traceIndex(wireName: unknown): number {
+  const m = /^t(\d+)$/.exec(String(wireName));
+  return m ? Number(m[1]) : -1;
+}
+
+function collect(line: GuestLine, traces: Trace[], results: KernelTraceResult[]): void {
+  if ('end' in line) {
+    const k = traceIndex(line.end);
+    if (k >= 0 && k < results.length) {
+      results[k].status = String(line.status);
+      results[k].us = Number(line.us);
+    }
+    return;
+  }
+  if (!('trace' in line)) return;
+  const k = traceIndex(line.trace);
+  if (k < 0 || k >= results.length) return;
+  results[k].records.push({ ...(line as unknown as TraceRecord), trace: traces[k].name });
+}
