@@ -28,6 +28,8 @@ export interface BpfRegistration {
   pdu: number | null;
   insns: Insn[];
   raw: BpfRaw;
+  /** The program's name in the trace, kept on the filter node for narration (optional). */
+  label?: string;
 }
 
 export interface Syscalls<World = unknown> {

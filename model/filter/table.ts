@@ -1,0 +1,160 @@
+// Filter tables and filter nodes (kernel-semantics.md §3): which holders share
+// what, with the kernel's explicit reference counts, the DENY sentinel and
+// copy-on-write. Everything here is a value: functions take a FilterStore and
+// return a new one.
+//
+// Nodes are immutable after creation (new nodes are only pushed at a slot's head,
+// so `next` never changes), which lets chains point straight at node objects; the
+// only mutable thing about a node in the kernel, its refcount, lives beside it in
+// `nodeRefs`. A table's slots change in place in the kernel (7.0-7.2 parent
+// updates); here that is a new table value under the same id.
+
+import type { Insn } from '../bpf/insn.ts';
+import { IORING_OP_LAST } from '../abi/opcodes.ts';
+import { IntMap } from '../pmap/intmap.ts';
+import type { FilterProgram } from './program.ts';
+
+/** The static dummy_filter the kernel puts in slots DENY_REST fills. */
+export interface DenySentinel {
+  readonly deny: true;
+}
+export const DENY: DenySentinel = Object.freeze({ deny: true as const });
+
+export interface FilterNode {
+  readonly id: number;
+  readonly opcode: number;
+  readonly program: FilterProgram;
+  /** The instructions as registered, for narration and hashing. */
+  readonly insns: readonly Insn[];
+  /** A name for people (the trace's program name), or ''. */
+  readonly label: string;
+  readonly next: Slot;
+}
+
+/** EMPTY (null), DENY, or the head node of a chain. */
+export type Slot = FilterNode | DenySentinel | null;
+
+export interface FilterTable {
+  readonly id: number;
+  /** Number of restriction sets whose bpf_filters points here (§3.2). */
+  readonly refs: number;
+  readonly slots: readonly Slot[];
+}
+
+export interface FilterStore {
+  readonly tables: IntMap<FilterTable>;
+  /** Node id → refcount (owning edges, §3.2). */
+  readonly nodeRefs: IntMap<number>;
+  readonly nextTable: number;
+  readonly nextNode: number;
+}
+
+export const EMPTY_STORE: FilterStore = Object.freeze({
+  tables: IntMap.empty<FilterTable>(),
+  nodeRefs: IntMap.empty<number>(),
+  nextTable: 1,
+  nextNode: 1,
+});
+
+export function isDeny(s: Slot): s is DenySentinel {
+  return s === DENY;
+}
+
+export function isNode(s: Slot): s is FilterNode {
+  return s !== null && s !== DENY;
+}
+
+function table(store: FilterStore, id: number): FilterTable {
+  const t = store.tables.get(id);
+  if (!t) throw new Error(`internal: filter table ${id} does not exist`);
+  return t;
+}
+
+/** A fresh table: every slot empty, refcount 1. */
+export function allocTable(store: FilterStore): { store: FilterStore; id: number } {
+  const id = store.nextTable;
+  const t: FilterTable = Object.freeze({ id, refs: 1, slots: Object.freeze(new Array<Slot>(IORING_OP_LAST).fill(null)) });
+  return { store: { ...store, tables: store.tables.set(id, t), nextTable: id + 1 }, id };
+}
+
+/** io_bpf_filter_clone's reference: one more holder of the table. */
+export function takeTableRef(store: FilterStore, id: number): FilterStore {
+  const t = table(store, id);
+  return { ...store, tables: store.tables.set(id, { ...t, refs: t.refs + 1 }) };
+}
+
+/**
+ * Drop one holder's reference. At zero the table is freed: each chain is walked
+ * from its head, decrementing nodes and freeing those that reach zero, stopping
+ * at the first node someone else still owns, at DENY or at the end (§3.2).
+ */
+export function dropTableRef(store: FilterStore, id: number): FilterStore {
+  const t = table(store, id);
+  if (t.refs > 1) return { ...store, tables: store.tables.set(id, { ...t, refs: t.refs - 1 }) };
+  let nodeRefs = store.nodeRefs;
+  for (const head of t.slots) {
+    let s: Slot = head;
+    while (isNode(s)) {
+      const r = (nodeRefs.get(s.id) ?? 0) - 1;
+      if (r > 0) {
+        nodeRefs = nodeRefs.set(s.id, r);
+        break;
+      }
+      nodeRefs = nodeRefs.delete(s.id);
+      s = s.next;
+    }
+  }
+  return { ...store, tables: store.tables.delete(id), nodeRefs };
+}
+
+/**
+ * io_bpf_filter_cow: a new table (refcount 1) whose slots are a shallow copy of the
+ * old one; each real head gains a reference, DENY and EMPTY are copied as they are.
+ * The old table keeps its reference until the registration commits.
+ */
+export function cowTable(store: FilterStore, id: number): { store: FilterStore; id: number } {
+  const old = table(store, id);
+  let nodeRefs = store.nodeRefs;
+  for (const s of old.slots) if (isNode(s)) nodeRefs = nodeRefs.set(s.id, (nodeRefs.get(s.id) ?? 0) + 1);
+  const nid = store.nextTable;
+  const t: FilterTable = Object.freeze({ id: nid, refs: 1, slots: old.slots });
+  return { store: { ...store, tables: store.tables.set(nid, t), nodeRefs, nextTable: nid + 1 }, id: nid };
+}
+
+/**
+ * Commit a new filter into table `id` (§2.4 E.3-4): push a node (refcount 1) at the
+ * head of slots[opcode]; with DENY_REST, every other slot that is empty now becomes
+ * DENY.
+ */
+export function pushFilter(
+  store: FilterStore,
+  id: number,
+  opcode: number,
+  program: FilterProgram,
+  insns: readonly Insn[],
+  label: string,
+  denyRest: boolean,
+): { store: FilterStore; node: FilterNode } {
+  const t = table(store, id);
+  const nodeId = store.nextNode;
+  const node: FilterNode = Object.freeze({ id: nodeId, opcode, program, insns: Object.freeze(insns.slice()), label, next: t.slots[opcode] });
+  const slots = t.slots.slice();
+  slots[opcode] = node;
+  if (denyRest) for (let i = 0; i < slots.length; i++) if (i !== opcode && slots[i] === null) slots[i] = DENY;
+  const nt: FilterTable = Object.freeze({ ...t, slots: Object.freeze(slots) });
+  return {
+    store: { ...store, tables: store.tables.set(id, nt), nodeRefs: store.nodeRefs.set(nodeId, 1), nextNode: nodeId + 1 },
+    node,
+  };
+}
+
+/** The chain of a slot as a list, head first, ending with 'DENY' when it does. */
+export function chainOf(s: Slot): (FilterNode | DenySentinel)[] {
+  const out: (FilterNode | DenySentinel)[] = [];
+  while (s !== null) {
+    out.push(s);
+    if (isDeny(s)) break;
+    s = s.next;
+  }
+  return out;
+}

@@ -1,0 +1,79 @@
+// socket(2) as __sys_socket_file → __sock_create → pf->create decides it, for the
+// families the oracle's kernel has built in (trace-format.md world; Debian cloud
+// config: UNIX, INET, INET6 and NETLINK built in, no modules loadable). Every other
+// family gets -EAFNOSUPPORT. Returns the socket's identity or a negative errno.
+
+import { AF, IPPROTO, SOCK, SOCK_TYPE_MASK } from '../abi/net.ts';
+import { ERRNO } from '../abi/errno.ts';
+
+const NPROTO = AF.AF_MAX; // 46
+const SOCK_MAX = SOCK.SOCK_PACKET + 1; // 11
+
+export interface SocketId {
+  family: number;
+  type: number;
+  protocol: number;
+}
+
+/** `cap`: CAP_NET_RAW (root keeps every capability; setresuid to non-zero drops them). */
+export function createSocket(family: number, rawType: number, protocol: number, cap: boolean): SocketId | number {
+  const flags = rawType & ~SOCK_TYPE_MASK;
+  if (flags & ~(SOCK.SOCK_CLOEXEC | SOCK.SOCK_NONBLOCK)) return -ERRNO.EINVAL;
+  const type = rawType & SOCK_TYPE_MASK;
+  if (family < 0 || family >= NPROTO) return -ERRNO.EAFNOSUPPORT;
+  if (type < 0 || type >= SOCK_MAX) return -ERRNO.EINVAL;
+  // AF_INET + SOCK_PACKET is redirected to AF_PACKET, which is not built in.
+  if (family === AF.AF_INET && type === SOCK.SOCK_PACKET) return -ERRNO.EAFNOSUPPORT;
+  switch (family) {
+    case AF.AF_UNIX:
+      if (protocol !== 0 && protocol !== AF.AF_UNIX) return -ERRNO.EPROTONOSUPPORT;
+      switch (type) {
+        case SOCK.SOCK_STREAM:
+        case SOCK.SOCK_DGRAM:
+        case SOCK.SOCK_SEQPACKET:
+          return { family, type, protocol };
+        case SOCK.SOCK_RAW: // unix_create turns RAW into DGRAM
+          return { family, type: SOCK.SOCK_DGRAM, protocol };
+        default:
+          return -ERRNO.ESOCKTNOSUPPORT;
+      }
+    case AF.AF_INET:
+    case AF.AF_INET6:
+      return inetCreate(family, type, protocol, cap);
+    case AF.AF_NETLINK:
+      if (type !== SOCK.SOCK_RAW && type !== SOCK.SOCK_DGRAM) return -ERRNO.ESOCKTNOSUPPORT;
+      // Only NETLINK_ROUTE (0) is modelled as present; other protocols need modules.
+      if (protocol !== 0) return -ERRNO.EPROTONOSUPPORT;
+      return { family, type, protocol };
+    default:
+      return -ERRNO.EAFNOSUPPORT;
+  }
+}
+
+/** inet_create / inet6_create: the inetsw lookup with its two wildcard cases. */
+function inetCreate(family: number, type: number, protocol: number, cap: boolean): SocketId | number {
+  const ping = family === AF.AF_INET ? IPPROTO.IPPROTO_ICMP : IPPROTO.IPPROTO_ICMPV6;
+  // inetsw[type]: registered (protocol) entries in list order; 0 = IPPROTO_IP wildcard.
+  const table: Record<number, number[]> = {
+    [SOCK.SOCK_STREAM]: [IPPROTO.IPPROTO_TCP],
+    [SOCK.SOCK_DGRAM]: [IPPROTO.IPPROTO_UDP, ping],
+    [SOCK.SOCK_RAW]: [0],
+  };
+  const answers = table[type];
+  if (!answers) return -ERRNO.ESOCKTNOSUPPORT;
+  let err = -ERRNO.EPROTONOSUPPORT;
+  let proto = protocol;
+  for (const a of answers) {
+    if (protocol === a) {
+      if (protocol !== 0) { err = 0; break; }
+    } else {
+      if (protocol === 0) { proto = a; err = 0; break; }
+      if (a === 0) { err = 0; break; }
+    }
+  }
+  if (err) return err;
+  if (type === SOCK.SOCK_RAW && !cap) return -ERRNO.EPERM;
+  // Ping sockets: net.ipv4.ping_group_range defaults to "1 0" (nobody).
+  if (type === SOCK.SOCK_DGRAM && proto === ping) return -ERRNO.EACCES;
+  return { family, type, protocol: proto };
+}

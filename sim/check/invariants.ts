@@ -1,0 +1,155 @@
+// Invariants of the simulated kernel (issue item 7), checked after every step when
+// enabled. Each is stated independently of the code that maintains it:
+// - a table's refcount equals the number of restriction sets pointing at it (plus
+//   references a kernel bug leaked); every referenced table exists;
+// - a node's refcount equals its owning edges: slot heads plus `next` pointers of
+//   live nodes (§3.2); every live node is accounted for and nothing else is;
+// - DENY ends every chain it appears in;
+// - once no task and no ring is left, no table and no node is left;
+// - restrict-only: a holder's allowed probe set never grows, and a forked child's
+//   starts equal to its parent's.
+
+import type { KernelProfile } from '../../model/profile/profiles.ts';
+import { DENY, isNode, type FilterNode, type Slot } from '../../model/filter/table.ts';
+import type { Ring } from '../../model/ring/ring.ts';
+import type { Task } from '../../model/task/task.ts';
+import type { World } from '../../model/world/world.ts';
+import { describeWorld, formatWorld } from '../../model/world/describe.ts';
+import { grown, probeName, probeSet, type HolderPolicy } from './probe.ts';
+
+export type InvariantKind = 'table-refs' | 'node-refs' | 'deny-last' | 'leftover' | 'restrict-only' | 'fork-policy';
+
+export interface InvariantViolation {
+  kind: InvariantKind;
+  message: string;
+  /** The step (call number) after which it was seen, when the kernel reports it. */
+  step?: number;
+  /** The state then, as text. */
+  state: string;
+  /** Set when the profile's kernel really behaves this way (a known kernel bug). */
+  knownKernelBug?: string;
+}
+
+export function checkInvariants(world: World, profile: KernelProfile, prev?: World | null): InvariantViolation[] {
+  const out: Omit<InvariantViolation, 'state'>[] = [];
+  const add = (kind: InvariantKind, message: string, knownKernelBug?: string) =>
+    out.push(knownKernelBug ? { kind, message, knownKernelBug } : { kind, message });
+
+  // Table refcounts.
+  const holders = new Map<number, number>();
+  const hold = (id: number | null, who: string) => {
+    if (id === null) return;
+    if (!world.filters.tables.has(id)) add('table-refs', `${who} points at table ${id}, which does not exist`);
+    holders.set(id, (holders.get(id) ?? 0) + 1);
+  };
+  for (const t of world.tasks.values()) hold(t.rs?.table ?? null, `task ${t.pid}`);
+  for (const r of world.rings.values()) {
+    hold(r.rs.table, `ring ${r.id}`);
+    if (r.filterCache !== null && !world.filters.tables.has(r.filterCache)) add('table-refs', `ring ${r.id} submits through table ${r.filterCache}, which does not exist`);
+  }
+  for (const [id, n] of world.leaked) holders.set(id, (holders.get(id) ?? 0) + n);
+  for (const t of world.filters.tables.values()) {
+    const h = holders.get(t.id) ?? 0;
+    if (t.refs !== h) add('table-refs', `table ${t.id} has refcount ${t.refs} but ${h} holder(s)`);
+  }
+
+  // Node refcounts: owning edges = slot heads + next pointers of live nodes.
+  const edges = new Map<number, number>();
+  const live = new Map<number, FilterNode>();
+  const visit = (n: FilterNode) => {
+    if (live.has(n.id)) return;
+    live.set(n.id, n);
+    if (isNode(n.next)) {
+      edges.set(n.next.id, (edges.get(n.next.id) ?? 0) + 1);
+      visit(n.next);
+    }
+  };
+  for (const t of world.filters.tables.values()) {
+    t.slots.forEach((s, op) => {
+      if (isNode(s)) {
+        edges.set(s.id, (edges.get(s.id) ?? 0) + 1);
+        visit(s);
+      }
+      // DENY last: walking a chain, DENY may only be the final element.
+      let x: Slot = s;
+      let steps = 0;
+      while (isNode(x)) {
+        x = x.next;
+        if (++steps > 1 << 16) {
+          add('deny-last', `table ${t.id} slot ${op}: the chain does not end`);
+          break;
+        }
+      }
+      if (x !== null && x !== DENY) add('deny-last', `table ${t.id} slot ${op}: a chain ends in something other than DENY or nothing`);
+    });
+  }
+  for (const [id, n] of live) {
+    const r = world.filters.nodeRefs.get(id);
+    if (r === undefined) add('node-refs', `node ${id} (opcode ${n.opcode}) is reachable but has no refcount`);
+    else if (r !== (edges.get(id) ?? 0)) add('node-refs', `node ${id} has refcount ${r} but ${edges.get(id) ?? 0} owning edge(s)`);
+  }
+  for (const [id] of world.filters.nodeRefs) if (!live.has(id)) add('node-refs', `node ${id} has a refcount but nothing reaches it`);
+
+  // Nothing left.
+  if (world.tasks.size === 0 && world.rings.size === 0) {
+    const bug = world.leaked.size && !profile.restrictionsParseFailureKeepsBpf ? 'the 7.0-merge RESTRICTIONS parse failure leaks the table reference (§8.18, fixed by aa35dd6bdd03)' : undefined;
+    if (world.filters.tables.size) add('leftover', `${world.filters.tables.size} table(s) left after every task exited and every ring closed`, bug);
+    if (world.filters.nodeRefs.size) add('leftover', `${world.filters.nodeRefs.size} node(s) left after every task exited and every ring closed`, bug);
+  }
+
+  // Restrict-only.
+  if (prev) {
+    const bug = !profile.restrictionsParseFailureKeepsBpf && world.leaked.size ? 'a failed ring RESTRICTIONS parse in 7.0-merge drops the ring\'s table, so its next BPF registration starts empty (§8.18)' : undefined;
+    for (const t of world.tasks.values()) {
+      const before = prev.tasks.get(t.pid);
+      if (before) compare(`task ${t.pid}`, taskPolicy(prev, before), taskPolicy(world, t), profile, add);
+      else if (t.ppid !== null) {
+        const parent = prev.tasks.get(t.ppid);
+        if (parent) {
+          const a = probeSet(profile, taskPolicy(prev, parent));
+          const b = probeSet(profile, taskPolicy(world, t));
+          if (a.some((x, i) => x !== b[i])) add('fork-policy', `task ${t.pid}'s policy differs from its parent ${t.ppid}'s at fork`);
+        }
+      }
+    }
+    for (const r of world.rings.values()) {
+      const before = prev.rings.get(r.id);
+      if (before) compare(`ring ${r.id}`, ringPolicy(prev, before, profile), ringPolicy(world, r, profile), profile, add, bug);
+    }
+  }
+
+  if (!out.length) return [];
+  const state = formatWorld(describeWorld(world));
+  return out.map((v) => ({ ...v, state }));
+}
+
+function compare(
+  who: string,
+  before: HolderPolicy,
+  now: HolderPolicy,
+  profile: KernelProfile,
+  add: (k: InvariantKind, m: string, bug?: string) => void,
+  bug?: string,
+): void {
+  const g = grown(probeSet(profile, before), probeSet(profile, now));
+  if (g.length) add('restrict-only', `${who} now allows what it did not: ${g.slice(0, 5).map(probeName).join(', ')}${g.length > 5 ? ', ...' : ''}`, bug);
+}
+
+function slotsOf(w: World, id: number | null): readonly Slot[] | null {
+  return id === null ? null : (w.filters.tables.get(id)?.slots ?? null);
+}
+
+/** A task's set as it would bind a ring the task creates (§7.2). */
+function taskPolicy(w: World, t: Task): HolderPolicy {
+  const rs = t.rs;
+  if (!rs) return { sqeLegacy: null, regLegacy: null, slots: null };
+  const l = rs.legacy;
+  return { sqeLegacy: l && l.opRegistered ? l : null, regLegacy: l && l.regRegistered ? l : null, slots: slotsOf(w, rs.table) };
+}
+
+function ringPolicy(w: World, r: Ring, profile: KernelProfile): HolderPolicy {
+  const l = r.rs.legacy;
+  const regBinds = r.regRestricted && (!r.disabled || (profile.inheritedRegListBindsDisabled && r.regInherited));
+  return { sqeLegacy: r.opRestricted ? l : null, regLegacy: regBinds ? l : null, slots: slotsOf(w, r.filterCache) };
+}
+

@@ -1,0 +1,121 @@
+// The allowed probe set of a holder (a task's restriction set or a ring): which
+// of a fixed family of requests its policy lets through. The family covers every
+// opcode with and without ASYNC, with a few payloads for SOCKET/OPENAT/OPENAT2/
+// CONNECT, and every register op. Since filters are deterministic functions of
+// the context, "the set never grows" is checkable on this family.
+
+import { AF, O, SOCK } from '../../model/abi/net.ts';
+import { OP, IORING_OP_LAST } from '../../model/abi/opcodes.ts';
+import { IORING_REGISTER_LAST } from '../../model/abi/register.ts';
+import { SQE_FLAGS } from '../../model/abi/flags.ts';
+import type { KernelProfile } from '../../model/profile/profiles.ts';
+import { populateCtx } from '../../model/ctx/populate.ts';
+import { DENY, type FilterNode, type Slot } from '../../model/filter/table.ts';
+import { registerAllowed, sqeAllowed, type LegacyPolicy } from '../../model/restriction/legacy.ts';
+import type { Sqe } from '../../model/ring/sqe.ts';
+
+const base: Sqe = { opcode: 0, flags: 0, ud: 0n, ioprio: 0, fd: 0, off: 0n, addr: 0n, len: 0, opf: 0, buf: 0, pers: 0, fidx: 0, addr3: 0n };
+
+interface Probe {
+  sqe: Sqe;
+  open?: { flags: bigint; mode: bigint; resolve: bigint };
+}
+
+function sockaddrIn(port: number, a: number[]): Uint8Array {
+  const b = new Uint8Array(16);
+  b[0] = AF.AF_INET;
+  b[2] = port >> 8;
+  b[3] = port & 0xff;
+  b.set(a, 4);
+  return b;
+}
+
+function buildProbes(): Probe[] {
+  const out: Probe[] = [];
+  for (let op = 0; op < IORING_OP_LAST; op++) {
+    for (const flags of [0, SQE_FLAGS.ASYNC]) {
+      const s = { ...base, opcode: op, flags };
+      if (op === OP.SOCKET) {
+        for (const [fam, type] of [[AF.AF_UNIX, SOCK.SOCK_STREAM], [AF.AF_INET, SOCK.SOCK_STREAM], [AF.AF_INET6, SOCK.SOCK_DGRAM], [AF.AF_INET, SOCK.SOCK_DGRAM | SOCK.SOCK_NONBLOCK]]) {
+          out.push({ sqe: { ...s, fd: fam, off: BigInt(type) } });
+        }
+      } else if (op === OP.OPENAT || op === OP.OPENAT2) {
+        out.push({ sqe: s, open: { flags: BigInt(O.O_LARGEFILE), mode: 0n, resolve: 0n } });
+        out.push({ sqe: { ...s, flags: flags | SQE_FLAGS.ASYNC }, open: { flags: BigInt(O.O_LARGEFILE | O.O_CREAT | O.O_WRONLY), mode: 0o644n, resolve: 0n } });
+      } else if (op === OP.CONNECT) {
+        out.push({ sqe: { ...s, off: 16n, sockaddr: sockaddrIn(80, [127, 0, 0, 1]) } });
+        out.push({ sqe: { ...s, off: 16n, sockaddr: sockaddrIn(53, [10, 0, 0, 1]) } });
+      } else {
+        out.push({ sqe: s });
+      }
+    }
+  }
+  return out;
+}
+
+const PROBES = buildProbes();
+
+/** Size of a probe bitset: SQE probes then register ops. */
+export const PROBE_COUNT = PROBES.length + IORING_REGISTER_LAST;
+
+export interface HolderPolicy {
+  /** The legacy policy when SQEs are restricted by it, else null. */
+  sqeLegacy: LegacyPolicy | null;
+  /** The legacy policy when register ops are restricted by it, else null. */
+  regLegacy: LegacyPolicy | null;
+  /** The filter slots that apply, or null. */
+  slots: readonly Slot[] | null;
+}
+
+const cache = new WeakMap<object, WeakMap<object, Uint8Array>>();
+const NONE = {};
+
+/** The allowed bits for a policy (1 = allowed), memoised on the policy's parts. */
+export function probeSet(profile: KernelProfile, p: HolderPolicy): Uint8Array {
+  const k1 = p.slots ?? NONE;
+  const k2 = p.sqeLegacy ?? NONE;
+  let inner = cache.get(k1);
+  if (!inner) cache.set(k1, (inner = new WeakMap()));
+  let sqePart = inner.get(k2);
+  if (!sqePart) {
+    sqePart = new Uint8Array(PROBES.length);
+    const ctx = new Uint32Array(profile.ctx.size / 4);
+    PROBES.forEach((pr, i) => {
+      const s = pr.sqe;
+      if (p.sqeLegacy && !sqeAllowed(p.sqeLegacy, s.opcode, s.flags)) return;
+      if (p.slots) {
+        let slot: Slot = p.slots[s.opcode];
+        if (slot !== null) {
+          populateCtx(ctx, profile, s, { sqeFlags: s.flags, open: pr.open });
+          while (slot !== null) {
+            if (slot === DENY) return;
+            const n = slot as FilterNode;
+            if (n.program.run(ctx) === 0) return;
+            slot = n.next;
+          }
+        }
+      }
+      sqePart![i] = 1;
+    });
+    inner.set(k2, sqePart);
+  }
+  const out = new Uint8Array(PROBE_COUNT);
+  out.set(sqePart);
+  for (let op = 0; op < IORING_REGISTER_LAST; op++) {
+    out[PROBES.length + op] = !p.regLegacy || registerAllowed(p.regLegacy, op) ? 1 : 0;
+  }
+  return out;
+}
+
+/** Indices allowed in `now` but not in `before`. */
+export function grown(before: Uint8Array, now: Uint8Array): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < now.length; i++) if (now[i] && !before[i]) out.push(i);
+  return out;
+}
+
+export function probeName(i: number): string {
+  if (i >= PROBES.length) return `register op ${i - PROBES.length}`;
+  const s = PROBES[i].sqe;
+  return `sqe op ${s.opcode} flags ${s.flags}${s.opcode === OP.SOCKET ? ` family ${s.fd}` : ''}`;
+}

@@ -1,0 +1,381 @@
+// The control plane as pure world transitions: io_uring_setup, close, the
+// io_uring_register paths (kernel-semantics.md §2), prctl/setresuid, fork and exit.
+// Each takes the world and returns the new world and the system call's result;
+// the facade (kernel.ts) keeps the current world and the runtime queues.
+
+import { ERRNO } from '../../model/abi/errno.ts';
+import { SETUP_FLAGS } from '../../model/abi/flags.ts';
+import { IORING_REGISTER_LAST, REG } from '../../model/abi/register.ts';
+import type { KernelProfile } from '../../model/profile/profiles.ts';
+import { registerBpfFilter, type BpfRequest } from '../../model/filter/register.ts';
+import type { ProgramLoader } from '../../model/filter/program.ts';
+import { dropTableRef, takeTableRef } from '../../model/filter/table.ts';
+import { parseRestrictions, registerAllowed, type RestrictionEntryIn } from '../../model/restriction/legacy.ts';
+import { EMPTY_SET, type RestrictionSet } from '../../model/restriction/set.ts';
+import { NO_REGISTRATIONS, type Ring } from '../../model/ring/ring.ts';
+import { lowestFreeFd, withFd } from '../../model/task/fd.ts';
+import { mayRegisterTaskRestrictions, type Pid, type Task } from '../../model/task/task.ts';
+import type { World } from '../../model/world/world.ts';
+import { RLIMIT_NOFILE } from '../../model/ops/socket.ts';
+
+export interface Env {
+  readonly profile: KernelProfile;
+  readonly load: ProgramLoader;
+}
+
+export interface Out {
+  world: World;
+  ret: number;
+}
+
+const fail = (world: World, errno: number): Out => ({ world, ret: -errno });
+
+/** IORING_MAX_ENTRIES. */
+const MAX_ENTRIES = 32768;
+/** Every IORING_SETUP_* bit the kernels know (through SQ_REWIND, 1 << 20). */
+const KNOWN_SETUP_FLAGS = (1 << 21) - 1;
+
+export function putTask(w: World, t: Task): World {
+  return { ...w, tasks: w.tasks.set(t.pid, t) };
+}
+
+export function putRing(w: World, r: Ring): World {
+  return { ...w, rings: w.rings.set(r.id, r) };
+}
+
+/** The ring an fd of the task refers to, or the errno fget/io_is_uring_fops give. */
+export function ringOf(w: World, t: Task, fd: number): Ring | number {
+  const e = fd >= 0 ? t.fds[fd] : undefined;
+  if (!e) return -ERRNO.EBADF;
+  if (e.kind !== 'ring') return -ERRNO.EOPNOTSUPP;
+  return w.rings.get(e.ring)!;
+}
+
+function roundPow2(n: number): number {
+  let p = 1;
+  while (p < n) p <<= 1;
+  return p;
+}
+
+/**
+ * io_restriction_clone (§3.3, §7): legacy fields by value, the table shared with a
+ * new reference; the destination is marked COW, and the source too where the
+ * profile's kernel has fix 50b617ba.
+ */
+export function cloneSet(w: World, profile: KernelProfile, src: RestrictionSet): { world: World; dst: RestrictionSet; src: RestrictionSet } {
+  if (src.table === null) return { world: w, dst: src.cow ? { ...src, cow: false } : src, src };
+  const filters = takeTableRef(w.filters, src.table);
+  const newSrc = profile.cloneMarksSourceCow && !src.cow ? { ...src, cow: true } : src;
+  // A child's set equals a COW-marked parent's: share the value (it is immutable).
+  const dst = newSrc.cow ? newSrc : { legacy: src.legacy, table: src.table, cow: true };
+  return { world: { ...w, filters }, dst, src: newSrc };
+}
+
+// ---------------------------------------------------------------- io_uring_setup
+
+export function setup(w: World, env: Env, pid: Pid, entries: number, flags: number): Out {
+  const t = w.tasks.get(pid);
+  if (!t) return fail(w, ERRNO.ESRCH);
+  const F = SETUP_FLAGS;
+  const f = flags >>> 0;
+  if (f & ~KNOWN_SETUP_FLAGS) return fail(w, ERRNO.EINVAL);
+  // io_uring_sanitise_params
+  if (f & F.REGISTERED_FD_ONLY && !(f & F.NO_MMAP)) return fail(w, ERRNO.EINVAL);
+  if (f & F.SQPOLL && f & (F.COOP_TASKRUN | F.TASKRUN_FLAG | F.DEFER_TASKRUN)) return fail(w, ERRNO.EINVAL);
+  if (f & F.TASKRUN_FLAG && !(f & (F.COOP_TASKRUN | F.DEFER_TASKRUN))) return fail(w, ERRNO.EINVAL);
+  if (f & F.HYBRID_IOPOLL && !(f & F.IOPOLL)) return fail(w, ERRNO.EINVAL);
+  if (f & F.DEFER_TASKRUN && !(f & F.SINGLE_ISSUER)) return fail(w, ERRNO.EINVAL);
+  if ((f & (F.CQE32 | F.CQE_MIXED)) === (F.CQE32 | F.CQE_MIXED)) return fail(w, ERRNO.EINVAL);
+  if ((f & (F.SQE128 | F.SQE_MIXED)) === (F.SQE128 | F.SQE_MIXED)) return fail(w, ERRNO.EINVAL);
+  // io_uring_fill_params
+  let n = entries >>> 0;
+  if (n === 0) return fail(w, ERRNO.EINVAL);
+  if (n > MAX_ENTRIES) {
+    if (!(f & F.CLAMP)) return fail(w, ERRNO.EINVAL);
+    n = MAX_ENTRIES;
+  }
+  // The trace passes no cq_entries, so CQSIZE asks for 0 entries.
+  if (f & F.CQSIZE) return fail(w, ERRNO.EINVAL);
+  // The trace passes no wq_fd: fd 0 is not a ring.
+  if (f & F.ATTACH_WQ) return fail(w, ERRNO.EINVAL);
+  if (f & F.SQ_AFF && !(f & F.SQPOLL)) return fail(w, ERRNO.EINVAL);
+  const fd = lowestFreeFd(t.fds);
+  if (fd >= RLIMIT_NOFILE) return fail(w, ERRNO.EMFILE);
+
+  const sq = roundPow2(n);
+  let world = w;
+  let task = t;
+  let rs: RestrictionSet = EMPTY_SET;
+  let opRestricted = false;
+  let regRestricted = false;
+  // io_ctx_restriction_clone (§7.2): the creating task's own set, if any.
+  if (t.rs) {
+    const c = cloneSet(world, env.profile, t.rs);
+    world = c.world;
+    rs = c.dst;
+    if (c.src !== t.rs) task = { ...task, rs: c.src };
+    opRestricted = rs.legacy?.opRegistered ?? false;
+    regRestricted = rs.legacy?.regRegistered ?? false;
+  }
+  const id = world.nextRing;
+  const ring: Ring = Object.freeze({
+    id,
+    flags: f,
+    sqEntries: sq,
+    cqEntries: 2 * sq,
+    disabled: (f & F.R_DISABLED) !== 0,
+    submitter: f & F.SINGLE_ISSUER && !(f & F.R_DISABLED) ? pid : null,
+    rs,
+    opRestricted,
+    regRestricted,
+    regInherited: regRestricted,
+    filterCache: rs.table,
+    fileRefs: 1,
+    creator: pid,
+    reg: NO_REGISTRATIONS,
+  });
+  task = { ...task, fds: withFd(task.fds, fd, Object.freeze({ kind: 'ring', ring: id })) };
+  world = { ...world, rings: world.rings.set(id, ring), nextRing: id + 1 };
+  return { world: putTask(world, task), ret: fd };
+}
+
+// ---------------------------------------------------------------- close, exit
+
+/** Drop one file reference of a ring; the last one frees it (io_ring_ctx_free). */
+export function releaseRing(w: World, ringId: number): World {
+  const r = w.rings.get(ringId)!;
+  if (r.fileRefs > 1) return putRing(w, { ...r, fileRefs: r.fileRefs - 1 });
+  let filters = w.filters;
+  if (r.rs.table !== null) filters = dropTableRef(filters, r.rs.table);
+  return { ...w, filters, rings: w.rings.delete(ringId) };
+}
+
+export function close(w: World, pid: Pid, fd: number): Out {
+  const t = w.tasks.get(pid);
+  if (!t) return fail(w, ERRNO.ESRCH);
+  const e = fd >= 0 ? t.fds[fd] : undefined;
+  if (!e) return fail(w, ERRNO.EBADF);
+  let world = putTask(w, { ...t, fds: withFd(t.fds, fd, undefined) });
+  if (e.kind === 'ring') world = releaseRing(world, e.ring);
+  return { world, ret: 0 };
+}
+
+export function exit(w: World, pid: Pid): Out {
+  const t = w.tasks.get(pid);
+  if (!t) return fail(w, ERRNO.ESRCH);
+  let world: World = { ...w, tasks: w.tasks.delete(pid) };
+  for (const e of t.fds) if (e?.kind === 'ring') world = releaseRing(world, e.ring);
+  // __io_uring_free at the final put of the task struct.
+  if (t.rs?.table != null) world = { ...world, filters: dropTableRef(world.filters, t.rs.table) };
+  return { world, ret: 0 };
+}
+
+// ---------------------------------------------------------------- fork, creds
+
+export function fork(w: World, env: Env, pid: Pid): { world: World; ret: number; child?: Pid } {
+  const t = w.tasks.get(pid);
+  if (!t) return fail(w, ERRNO.ESRCH);
+  let world = w;
+  let parent = t;
+  let rs: RestrictionSet | null = null;
+  if (t.rs) {
+    const c = cloneSet(world, env.profile, t.rs);
+    world = c.world;
+    rs = c.dst;
+    if (c.src !== t.rs) parent = { ...parent, rs: c.src };
+  }
+  // The child's fd table is the parent's (shared until either changes it); each
+  // ring gains a file reference.
+  for (const e of t.fds) {
+    if (e?.kind === 'ring') {
+      const r = world.rings.get(e.ring)!;
+      world = putRing(world, { ...r, fileRefs: r.fileRefs + 1 });
+    }
+  }
+  const child: Task = { pid: world.nextPid, ppid: pid, uid: t.uid, cap: t.cap, nnp: t.nnp, fds: t.fds, rs };
+  const tasks = (parent === t ? world.tasks : world.tasks.set(pid, parent)).set(child.pid, child);
+  return { world: { ...world, tasks, nextPid: child.pid + 1 }, ret: 0, child: child.pid };
+}
+
+export function setNoNewPrivs(w: World, pid: Pid): Out {
+  const t = w.tasks.get(pid);
+  if (!t) return fail(w, ERRNO.ESRCH);
+  return { world: t.nnp ? w : putTask(w, { ...t, nnp: true }), ret: 0 };
+}
+
+/** setresuid(uid, uid, uid): without CAP_SETUID only the current uid; a non-zero uid drops every capability. */
+export function setresuid(w: World, pid: Pid, uid: number): Out {
+  const t = w.tasks.get(pid);
+  if (!t) return fail(w, ERRNO.ESRCH);
+  if (uid < 0 || uid > 0xfffffffe) return fail(w, ERRNO.EINVAL);
+  if (!t.cap && uid !== t.uid) return fail(w, ERRNO.EPERM);
+  return { world: putTask(w, { ...t, uid, cap: uid === 0 ? t.cap : false }), ret: 0 };
+}
+
+// ---------------------------------------------------------------- io_uring_register
+
+/**
+ * __io_uring_register's preamble (§2.1.2): SINGLE_ISSUER, then the register allow
+ * list, which an R_DISABLED ring bypasses (except a list inherited from the task
+ * on kernels with erratum 1).
+ */
+function preamble(env: Env, r: Ring, pid: Pid, op: number): number {
+  if (r.submitter !== null && r.submitter !== pid) return -ERRNO.EEXIST;
+  if (r.regRestricted) {
+    const binds = !r.disabled || (env.profile.inheritedRegListBindsDisabled && r.regInherited);
+    if (binds && !registerAllowed(r.rs.legacy!, op)) return -ERRNO.EACCES;
+  }
+  return 0;
+}
+
+/** 7.3 erratum 4: task-level registration checked against the task's own register list. */
+function taskOwnListDenies(env: Env, t: Task, op: number): boolean {
+  const l = t.rs?.legacy;
+  return env.profile.taskRegisterCheckedAgainstOwnList && !!l && l.regRegistered && !registerAllowed(l, op);
+}
+
+/** IORING_REGISTER_RESTRICTIONS; `entries` null means a NULL argument (nr_args 0). */
+export function registerRestrictions(w: World, env: Env, pid: Pid, fd: number, entries: readonly RestrictionEntryIn[] | null): Out {
+  const t = w.tasks.get(pid);
+  if (!t) return fail(w, ERRNO.ESRCH);
+  const p = env.profile;
+  if (fd === -1) {
+    if (!p.taskRestrictions) return fail(w, p.noBlindErrno);
+    // io_register_restrictions_task (§2.3)
+    if (taskOwnListDenies(env, t, REG.RESTRICTIONS)) return fail(w, ERRNO.EACCES);
+    if (t.rs) return fail(w, ERRNO.EPERM);
+    if (p.taskRegistrationPrivileged && !mayRegisterTaskRestrictions(t)) return fail(w, ERRNO.EACCES);
+    if (entries === null) return fail(w, ERRNO.EINVAL); // nr_args != 1
+    const legacy = parseRestrictions(entries);
+    if (typeof legacy === 'number') return { world: w, ret: legacy };
+    return { world: putTask(w, { ...t, rs: { legacy, table: null, cow: false } }), ret: 0 };
+  }
+  const r = ringOf(w, t, fd);
+  if (typeof r === 'number') return { world: w, ret: r };
+  const pre = preamble(env, r, pid, REG.RESTRICTIONS);
+  if (pre) return { world: w, ret: pre };
+  // io_register_restrictions (§2.2; before 7.0 the same order with one `registered` flag).
+  if (!r.disabled) return fail(w, ERRNO.EBADFD);
+  if (r.rs.legacy !== null) return fail(w, ERRNO.EBUSY);
+  const legacy = entries === null ? -ERRNO.EINVAL : parseRestrictions(entries);
+  if (typeof legacy === 'number') {
+    // The whole set is wiped; 7.0-final keeps the table pointer, 7.0-merge loses it
+    // (leaking its reference; the submission cache keeps pointing at it).
+    if (p.restrictionsParseFailureKeepsBpf || r.rs.table === null) return { world: w, ret: legacy };
+    const lost = r.rs.table;
+    const leaked = w.leaked.set(lost, (w.leaked.get(lost) ?? 0) + 1);
+    return { world: { ...putRing(w, { ...r, rs: EMPTY_SET }), leaked }, ret: legacy };
+  }
+  const armedNow = p.legacy === '7.0';
+  return {
+    world: putRing(w, {
+      ...r,
+      rs: { ...r.rs, legacy },
+      opRestricted: armedNow && legacy.opRegistered,
+      regRestricted: armedNow && legacy.regRegistered,
+    }),
+    ret: 0,
+  };
+}
+
+export function enableRings(w: World, env: Env, pid: Pid, fd: number): Out {
+  const t = w.tasks.get(pid);
+  if (!t) return fail(w, ERRNO.ESRCH);
+  const r = ringOf(w, t, fd);
+  if (typeof r === 'number') return { world: w, ret: r };
+  const pre = preamble(env, r, pid, REG.ENABLE_RINGS);
+  if (pre) return { world: w, ret: pre };
+  if (!r.disabled) return fail(w, ERRNO.EBADFD);
+  let ring: Ring = { ...r, disabled: false };
+  if (r.flags & SETUP_FLAGS.SINGLE_ISSUER) ring = { ...ring, submitter: pid };
+  // Before 7.0 ENABLE_RINGS arms whatever was registered, both classes at once.
+  if (env.profile.legacy === 'pre-7.0' && r.rs.legacy !== null) ring = { ...ring, opRestricted: true, regRestricted: true };
+  return { world: putRing(w, ring), ret: 0 };
+}
+
+export interface BpfCall extends BpfRequest {
+  /** nr_args (default 1). */
+  nrArgs?: number;
+}
+
+export function registerBpf(w: World, env: Env, pid: Pid, fd: number, req: BpfCall): { world: World; ret: number; pdu?: number } {
+  const t = w.tasks.get(pid);
+  if (!t) return fail(w, ERRNO.ESRCH);
+  const p = env.profile;
+  // Kernels without the opcode: it is >= IORING_REGISTER_LAST, rejected before the fd.
+  if (!p.bpfFilters) return fail(w, ERRNO.EINVAL);
+  const nr = req.nrArgs ?? 1;
+  if (fd === -1) {
+    if (!p.taskRestrictions) return fail(w, p.noBlindErrno);
+    // io_register_bpf_filter_task (§2.6)
+    if (taskOwnListDenies(env, t, REG.BPF_FILTER)) return fail(w, ERRNO.EACCES);
+    if (p.taskRegistrationPrivileged && !mayRegisterTaskRestrictions(t)) return fail(w, ERRNO.EACCES);
+    if (nr !== 1) return fail(w, ERRNO.EINVAL);
+    const o = registerBpfFilter(w.filters, t.rs ?? EMPTY_SET, req, p, env.load);
+    const world = o.ret === 0 ? putTask({ ...w, filters: o.store }, { ...t, rs: o.set }) : w;
+    return o.pdu === undefined ? { world, ret: o.ret } : { world, ret: o.ret, pdu: o.pdu };
+  }
+  const r = ringOf(w, t, fd);
+  if (typeof r === 'number') return { world: w, ret: r };
+  const pre = preamble(env, r, pid, REG.BPF_FILTER);
+  if (pre) return { world: w, ret: pre };
+  if (nr !== 1) return fail(w, ERRNO.EINVAL);
+  const o = registerBpfFilter(w.filters, r.rs, req, p, env.load);
+  const world = o.ret === 0 ? putRing({ ...w, filters: o.store }, { ...r, rs: o.set, filterCache: o.set.table }) : w;
+  return o.pdu === undefined ? { world, ret: o.ret } : { world, ret: o.ret, pdu: o.pdu };
+}
+
+/**
+ * Any other register op, with the argument the oracle's guest passes: PROBE with a
+ * zeroed 256-entry buffer, FILES with one sparse slot, IOWQ_MAX_WORKERS with
+ * {0, 0}, every other op NULL and nr_args 0.
+ */
+export function register(w: World, env: Env, pid: Pid, fd: number, op: number): Out {
+  const t = w.tasks.get(pid);
+  if (!t) return fail(w, ERRNO.ESRCH);
+  const o = op >>> 0;
+  if (o >= IORING_REGISTER_LAST) return fail(w, ERRNO.EINVAL);
+  if (o === REG.BPF_FILTER && !env.profile.bpfFilters) return fail(w, ERRNO.EINVAL);
+  if (fd === -1) {
+    switch (o) {
+      case REG.RESTRICTIONS: return registerRestrictions(w, env, pid, -1, null);
+      case REG.BPF_FILTER: return registerBpf(w, env, pid, -1, { opcode: 0, flags: 0, pdu: null, insns: [], nrArgs: 0 });
+      case REG.QUERY: return { world: w, ret: 0 };
+      default: return fail(w, ERRNO.EINVAL);
+    }
+  }
+  const r = ringOf(w, t, fd);
+  if (typeof r === 'number') return { world: w, ret: r };
+  switch (o) {
+    case REG.RESTRICTIONS: return registerRestrictions(w, env, pid, fd, null);
+    case REG.ENABLE_RINGS: return enableRings(w, env, pid, fd);
+    case REG.BPF_FILTER: return registerBpf(w, env, pid, fd, { opcode: 0, flags: 0, pdu: null, insns: [], nrArgs: 0 });
+    default: break;
+  }
+  const pre = preamble(env, r, pid, o);
+  if (pre) return { world: w, ret: pre };
+  switch (o) {
+    case REG.PROBE:
+    case REG.IOWQ_MAX_WORKERS:
+    case REG.QUERY:
+      return { world: w, ret: 0 };
+    case REG.FILES:
+      if (r.reg.files) return fail(w, ERRNO.EBUSY);
+      return { world: putRing(w, { ...r, reg: { ...r.reg, files: 1 } }), ret: 0 };
+    case REG.UNREGISTER_FILES:
+      if (!r.reg.files) return fail(w, ERRNO.ENXIO);
+      return { world: putRing(w, { ...r, reg: { ...r.reg, files: 0 } }), ret: 0 };
+    case REG.UNREGISTER_BUFFERS:
+      return r.reg.buffers ? { world: putRing(w, { ...r, reg: { ...r.reg, buffers: 0 } }), ret: 0 } : fail(w, ERRNO.ENXIO);
+    case REG.UNREGISTER_EVENTFD:
+      return fail(w, ERRNO.ENXIO);
+    case REG.PERSONALITY: {
+      const id = r.reg.nextPersonality;
+      const reg = { ...r.reg, personalities: Object.freeze([...r.reg.personalities, id]), nextPersonality: id + 1 };
+      return { world: putRing(w, { ...r, reg }), ret: id };
+    }
+    default:
+      // Every other op rejects a NULL argument or nr_args 0.
+      return fail(w, ERRNO.EINVAL);
+  }
+}

@@ -1,0 +1,253 @@
+// The simulated kernel behind the Syscalls facade (sim/syscall/api.ts).
+//
+// State is split in two:
+// - the World (model/world): an immutable value holding tasks, rings, restriction
+//   sets, filter tables and the file system. Control-plane calls replace it with a
+//   new value that shares everything untouched (persistent maps);
+// - per-ring runtime queues (SQ, CQ, drain_disabled): plain mutable arrays here,
+//   so queueSqe/enter/reapCqes allocate only what they produce (SQE entries, CQEs)
+//   and never copy the world.
+// Branching still works: reading `world` returns a value that carries a frozen
+// snapshot of the queues (taken only when they changed since the last read, so
+// O(pending entries)), and `restore(world)` rebuilds the runtime queues from it.
+
+import { ERRNO } from '../../model/abi/errno.ts';
+import { SETUP_FLAGS } from '../../model/abi/flags.ts';
+import { IntMap } from '../../model/pmap/intmap.ts';
+import type { KernelProfile } from '../../model/profile/profiles.ts';
+import type { ProgramLoader } from '../../model/filter/program.ts';
+import { validate } from '../../model/bpf/index.ts';
+import type { Cqe, Sqe } from '../../model/ring/sqe.ts';
+import { initialWorld, type QueueState, type World } from '../../model/world/world.ts';
+import type { BpfRegistration, Pid, Syscalls } from './api.ts';
+import type { RestrictionEntry, SqeSpec } from '../trace/ast.ts';
+import * as C from './control.ts';
+import { submitAll, type RingRuntime, type SubmitContext } from './submit.ts';
+import { checkInvariants, type InvariantViolation } from '../check/invariants.ts';
+import { opcodeName } from '../../model/abi/opcodes.ts';
+
+export type { World } from '../../model/world/world.ts';
+
+export interface KernelOptions {
+  /** Check the invariants after every call (sim/check/invariants.ts); violations collect in `violations`. */
+  invariants?: boolean;
+  /** How programs are validated and loaded (default: model/bpf's validate). */
+  loader?: ProgramLoader;
+}
+
+export interface Kernel extends Syscalls<World> {
+  /** Invariant violations seen so far (only with `invariants: true`), each with its step. */
+  readonly violations: readonly InvariantViolation[];
+  /** Calls made so far (the step number violations refer to). */
+  readonly steps: number;
+  /** Opcodes that were issued although the model has no result for them (completed with -EOPNOTSUPP). */
+  readonly unmodelled: ReadonlySet<string>;
+}
+
+/** The default loader: the kernel's checks and the VM from model/bpf. */
+export const defaultLoader: ProgramLoader = (insns, profile) => {
+  const v = validate(insns, profile);
+  return v.ok ? { ok: true, program: v.program } : { ok: false, errno: v.errno, message: v.message };
+};
+
+export function createKernel(profile: KernelProfile, opts: KernelOptions = {}): Kernel {
+  return new SimKernel(profile, opts);
+}
+
+class SimKernel implements Kernel {
+  private w: World = initialWorld();
+  private rt = new Map<number, RingRuntime>();
+  /** Snapshot of `w` with queues, valid while nothing changed. */
+  private snap: World | null = null;
+  private readonly env: C.Env;
+  private readonly sc: SubmitContext;
+  readonly violations: InvariantViolation[] = [];
+  readonly unmodelled = new Set<string>();
+  steps = 0;
+
+  constructor(readonly profile: KernelProfile, private readonly opts: KernelOptions) {
+    this.env = { profile, load: opts.loader ?? defaultLoader };
+    this.sc = {
+      profile,
+      scratch: new Uint32Array(profile.ctx.size / 4),
+      unmodelled: (op) => this.unmodelled.add(opcodeName(op)),
+    };
+  }
+
+  get world(): World {
+    if (this.snap) return this.snap;
+    let queues = IntMap.empty<QueueState>();
+    for (const [id, q] of this.rt) {
+      queues = queues.set(id, Object.freeze({ sq: Object.freeze(q.sq.slice()), cq: Object.freeze(q.cq.slice()), drainDisabled: q.drainDisabled }));
+    }
+    this.snap = Object.freeze({ ...this.w, queues });
+    return this.snap;
+  }
+
+  restore(world: World): void {
+    this.w = world;
+    this.snap = world.queues ? world : null;
+    this.rt = new Map();
+    for (const id of world.rings.keys()) {
+      const q = world.queues?.get(id);
+      this.rt.set(id, { sq: q ? q.sq.slice() : [], cq: q ? q.cq.slice() : [], drainDisabled: q?.drainDisabled ?? false });
+    }
+  }
+
+  /** Install a new world from a control-plane call and keep the runtime queues in step with its rings. */
+  private commit(next: World): void {
+    const prev = this.w;
+    if (next !== prev) {
+      this.w = next;
+      for (const id of next.rings.keys()) if (!this.rt.has(id)) this.rt.set(id, { sq: [], cq: [], drainDisabled: false });
+      if (this.rt.size !== next.rings.size) for (const id of [...this.rt.keys()]) if (!next.rings.has(id)) this.rt.delete(id);
+    }
+    this.snap = null;
+    this.step(prev);
+  }
+
+  private step(prev: World): void {
+    this.steps++;
+    if (!this.opts.invariants) return;
+    for (const v of checkInvariants(this.w, this.profile, prev)) this.violations.push({ ...v, step: this.steps });
+  }
+
+  setup(pid: Pid, entries: number, flags: number): number {
+    const o = C.setup(this.w, this.env, pid, entries, flags);
+    this.commit(o.world);
+    return o.ret;
+  }
+
+  close(pid: Pid, fd: number): number {
+    const o = C.close(this.w, pid, fd);
+    this.commit(o.world);
+    return o.ret;
+  }
+
+  registerRestrictions(pid: Pid, fd: number, entries: RestrictionEntry[]): number {
+    const o = C.registerRestrictions(this.w, this.env, pid, fd, entries);
+    this.commit(o.world);
+    return o.ret;
+  }
+
+  enableRings(pid: Pid, fd: number): number {
+    const o = C.enableRings(this.w, this.env, pid, fd);
+    this.commit(o.world);
+    return o.ret;
+  }
+
+  register(pid: Pid, fd: number, op: number): number {
+    const o = C.register(this.w, this.env, pid, fd, op);
+    this.commit(o.world);
+    return o.ret;
+  }
+
+  registerBpf(pid: Pid, fd: number, reg: BpfRegistration): { ret: number; pdu?: number } {
+    const raw = reg.raw ?? {};
+    const o = C.registerBpf(this.w, this.env, pid, fd, {
+      opcode: reg.opcode,
+      flags: reg.flags,
+      pdu: reg.pdu,
+      insns: reg.insns,
+      label: reg.label,
+      cmdType: raw.cmd_type,
+      cmdFlags: raw.cmd_flags,
+      resv: raw.resv,
+      resv2: raw.resv2,
+      len: raw.len,
+      ptrNull: raw.ptrNull,
+      filterResv: raw.filter_resv,
+      nrArgs: raw.nr_args,
+    });
+    this.commit(o.world);
+    return o.pdu === undefined ? { ret: o.ret } : { ret: o.ret, pdu: o.pdu };
+  }
+
+  /** The ring runtime for a task's fd, or the errno. */
+  private runtime(pid: Pid, fd: number): { rt: RingRuntime; ringId: number } | number {
+    const t = this.w.tasks.get(pid);
+    if (!t) return -ERRNO.ESRCH;
+    const r = C.ringOf(this.w, t, fd);
+    if (typeof r === 'number') return r;
+    return { rt: this.rt.get(r.id)!, ringId: r.id };
+  }
+
+  queueSqe(pid: Pid, fd: number, sqe: SqeSpec): number {
+    const x = this.runtime(pid, fd);
+    let ret: number;
+    if (typeof x === 'number') ret = x;
+    else {
+      const ring = this.w.rings.get(x.ringId)!;
+      // A full SQ: io_uring_get_sqe would return NULL; reported as -EBUSY.
+      if (x.rt.sq.length >= ring.sqEntries) ret = -ERRNO.EBUSY;
+      else {
+        x.rt.sq.push(sqe as Sqe);
+        ret = x.rt.sq.length;
+      }
+      this.snap = null;
+    }
+    this.step(this.w);
+    return ret;
+  }
+
+  enter(pid: Pid, fd: number): { ret: number; left: number } {
+    const prev = this.w;
+    const out = this.doEnter(pid, fd);
+    this.snap = null;
+    this.step(prev);
+    return out;
+  }
+
+  private doEnter(pid: Pid, fd: number): { ret: number; left: number } {
+    const t = this.w.tasks.get(pid);
+    if (!t) return { ret: -ERRNO.ESRCH, left: 0 };
+    const r = C.ringOf(this.w, t, fd);
+    if (typeof r === 'number') return { ret: r, left: 0 };
+    const rt = this.rt.get(r.id)!;
+    if (r.disabled) return { ret: -ERRNO.EBADFD, left: rt.sq.length };
+    // SQPOLL submits from its own thread: no SINGLE_ISSUER check for the caller.
+    if (!(r.flags & SETUP_FLAGS.SQPOLL) && rt.sq.length && r.submitter !== null && r.submitter !== pid) {
+      return { ret: -ERRNO.EEXIST, left: rt.sq.length };
+    }
+    const res = submitAll(this.w, this.sc, t, r, rt);
+    if (res.world) this.w = res.world;
+    return { ret: res.ret, left: rt.sq.length };
+  }
+
+  reapCqes(pid: Pid, fd: number): Cqe[] | number {
+    const x = this.runtime(pid, fd);
+    let out: Cqe[] | number;
+    if (typeof x === 'number') out = x;
+    else {
+      out = x.rt.cq;
+      x.rt.cq = [];
+      this.snap = null;
+    }
+    this.step(this.w);
+    return out;
+  }
+
+  setNoNewPrivs(pid: Pid): number {
+    const o = C.setNoNewPrivs(this.w, pid);
+    this.commit(o.world);
+    return o.ret;
+  }
+
+  setresuid(pid: Pid, uid: number): number {
+    const o = C.setresuid(this.w, pid, uid);
+    this.commit(o.world);
+    return o.ret;
+  }
+
+  fork(pid: Pid): { ret: number; child?: Pid } {
+    const o = C.fork(this.w, this.env, pid);
+    this.commit(o.world);
+    return o.child === undefined ? { ret: o.ret } : { ret: o.ret, child: o.child };
+  }
+
+  exit(pid: Pid): number {
+    const o = C.exit(this.w, pid);
+    this.commit(o.world);
+    return o.ret;
+  }
+}

@@ -1,0 +1,344 @@
+// io_uring_enter's submission side (kernel-semantics.md §4): io_submit_sqes with
+// io_init_req's check order (opcode, flags, legacy restriction, generic checks,
+// prep, then the BPF filters), link-chain assembly and failure (§4.4), the batch
+// stop and SUBMIT_ALL, CQE_SKIP_SUCCESS, and the completion order the real
+// kernels show (real-kernel-oracle.md §5.1): completions that happen inline during
+// the submit call are posted at its end in submission order; follow-up work
+// (chain continuations, cancelled chain members, io-wq punts, poll retries) is
+// then posted in first-in-first-out rounds.
+//
+// Runs on per-ring runtime state (SQ, CQ) outside the world value; the world only
+// changes when an issued request installs an fd or creates a file.
+
+import { ERRNO } from '../../model/abi/errno.ts';
+import { IORING_OP_LAST } from '../../model/abi/opcodes.ts';
+import { SETUP_FLAGS, SQE_FLAGS } from '../../model/abi/flags.ts';
+import type { KernelProfile } from '../../model/profile/profiles.ts';
+import { populateCtx } from '../../model/ctx/populate.ts';
+import { DENY, type FilterNode, type Slot } from '../../model/filter/table.ts';
+import { sqeAllowed } from '../../model/restriction/legacy.ts';
+import type { Ring } from '../../model/ring/ring.ts';
+import type { Cqe, Sqe } from '../../model/ring/sqe.ts';
+import type { Task } from '../../model/task/task.ts';
+import type { World } from '../../model/world/world.ts';
+import { BUFFER_SELECT_OPS, IOPOLL_OPS, IOPRIO_OPS, OP_HANDLERS, SQE128_OPS, type Issued, type OpEnv, type Prepared } from '../../model/ops/index.ts';
+
+/** A ring's runtime queues (see kernel.ts for how snapshots keep branching possible). */
+export interface RingRuntime {
+  sq: Sqe[];
+  cq: Cqe[];
+  drainDisabled: boolean;
+}
+
+const LINK_FLAGS = SQE_FLAGS.IO_LINK | SQE_FLAGS.IO_HARDLINK;
+/** Flags io_init_req lets through without a closer look (SQE_COMMON_FLAGS). */
+const COMMON_FLAGS = SQE_FLAGS.FIXED_FILE | SQE_FLAGS.IO_LINK | SQE_FLAGS.IO_HARDLINK | SQE_FLAGS.ASYNC;
+
+/** struct io_kiocb, as far as submission and completion need it. */
+class Req {
+  res = 0;
+  /** REQ_F_FAIL */
+  failed = false;
+  /** REQ_F_CQE_SKIP */
+  skip: boolean;
+  /** REQ_F_SKIP_LINK_CQES */
+  skipLinkCqes = false;
+  hardlink: boolean;
+  /** REQ_F_FORCE_ASYNC */
+  forceAsync: boolean;
+  prepared: Prepared | null = null;
+  link: Req | null = null;
+  constructor(readonly sqe: Sqe, readonly flags: number, readonly ud: bigint) {
+    this.skip = (flags & SQE_FLAGS.CQE_SKIP_SUCCESS) !== 0;
+    this.hardlink = (flags & SQE_FLAGS.IO_HARDLINK) !== 0;
+    this.forceAsync = (flags & SQE_FLAGS.ASYNC) !== 0;
+  }
+  get linked(): boolean {
+    return (this.flags & LINK_FLAGS) !== 0;
+  }
+}
+
+/** req_set_fail: a failing request always posts; if it was to be skipped, its links are skipped instead. */
+function setFail(r: Req, res: number): void {
+  r.failed = true;
+  r.res = res;
+  if (r.skip) {
+    r.skip = false;
+    r.skipLinkCqes = true;
+  }
+}
+
+type Work =
+  | { k: 'iowq'; r: Req } // io_queue_iowq: issued blocking, completes then
+  | { k: 'post'; r: Req; out: Issued } // issued already; the completion arrives later
+  | { k: 'next'; r: Req } // io_queue_next: a chain member submitted from task work
+  | { k: 'faillinks'; first: Req; ignore: boolean }; // io_req_tw_fail_links
+
+export interface SubmitContext {
+  readonly profile: KernelProfile;
+  /** Reused filter context buffer (ctx.size / 4 words). */
+  readonly scratch: Uint32Array;
+  /** Told about an issued opcode the model has no result for. */
+  unmodelled?(opcode: number): void;
+}
+
+export interface SubmitResult {
+  ret: number;
+  /** The world after issued requests changed fds or files, or null when unchanged. */
+  world: World | null;
+}
+
+/** io_submit_sqes on `ring` for every pending SQE (loops until empty for SQPOLL). */
+export function submitAll(w: World, sc: SubmitContext, task: Task, ring: Ring, rt: RingRuntime): SubmitResult {
+  const env: OpEnv = { profile: sc.profile, ring, uid: task.uid, cap: task.cap, fds: task.fds, fs: w.fs };
+  const table = ring.filterCache === null ? null : w.filters.tables.get(ring.filterCache)!.slots;
+  const toSubmit = rt.sq.length;
+  let ret: number;
+  if (ring.flags & SETUP_FLAGS.SQPOLL) {
+    // The SQ thread keeps submitting after a batch stops; enter reports to_submit.
+    while (rt.sq.length) new Batch(sc, env, ring, rt, table).run(rt.sq.length);
+    ret = toSubmit;
+  } else {
+    ret = toSubmit === 0 ? 0 : new Batch(sc, env, ring, rt, table).run(toSubmit);
+  }
+  let world: World | null = null;
+  if (env.fds !== task.fds || env.fs !== w.fs) {
+    world = { ...w, fs: env.fs, tasks: w.tasks.set(task.pid, { ...task, fds: env.fds }) };
+  }
+  return { ret, world };
+}
+
+class Batch {
+  private head: Req | null = null;
+  private last: Req | null = null;
+  private inline: Req[] = [];
+  private work: Work[] = [];
+  private drainActive = false;
+
+  constructor(
+    private readonly sc: SubmitContext,
+    private readonly env: OpEnv,
+    private readonly ring: Ring,
+    private readonly rt: RingRuntime,
+    private readonly table: readonly Slot[] | null,
+  ) {}
+
+  /** Returns the number of SQEs consumed. */
+  run(toSubmit: number): number {
+    const n = Math.min(toSubmit, this.ring.sqEntries, this.rt.sq.length);
+    const submitAll = (this.ring.flags & SETUP_FLAGS.SUBMIT_ALL) !== 0;
+    let submitted = 0;
+    while (submitted < n) {
+      const sqe = this.rt.sq.shift()!;
+      submitted++;
+      if (this.submitOne(sqe) !== 0 && !submitAll) break;
+    }
+    // io_submit_state_end: a chain left open at the end goes to the slow path.
+    if (this.head) {
+      const h = this.head;
+      this.head = this.last = null;
+      this.fallback(h);
+    }
+    this.flush();
+    return submitted;
+  }
+
+  /** io_submit_sqe: 0, or the error that stops the batch. */
+  private submitOne(sqe: Sqe): number {
+    const req = new Req(sqe, sqe.flags & 0xff, sqe.ud);
+    const err = this.init(req);
+    if (err) return this.failInit(req, err);
+    if (this.head) {
+      this.last!.link = req;
+      this.last = req;
+      if (req.linked) return 0;
+      const h = this.head;
+      this.head = this.last = null;
+      if (h.forceAsync || h.failed) this.fallback(h);
+      else this.queue(h);
+      return 0;
+    }
+    if (req.linked) {
+      this.head = this.last = req;
+      return 0;
+    }
+    if (req.forceAsync) this.fallback(req);
+    else this.queue(req);
+    return 0;
+  }
+
+  /** io_init_req + the BPF filters (§4.1 steps 1-7): 0 or a negative errno. */
+  private init(req: Req): number {
+    const sqe = req.sqe;
+    const op = sqe.opcode;
+    const ring = this.ring;
+    if (op >>> 0 >= IORING_OP_LAST) return -ERRNO.EINVAL;
+    if (SQE128_OPS.has(op) && !(ring.flags & (SETUP_FLAGS.SQE128 | SETUP_FLAGS.SQE_MIXED))) return -ERRNO.EINVAL;
+    const f = req.flags;
+    if (f & ~COMMON_FLAGS) {
+      if (f & ~0x7f) return -ERRNO.EINVAL;
+      if (f & SQE_FLAGS.BUFFER_SELECT && !BUFFER_SELECT_OPS.has(op)) return -ERRNO.EOPNOTSUPP;
+      if (f & SQE_FLAGS.CQE_SKIP_SUCCESS) this.rt.drainDisabled = true;
+      if (f & SQE_FLAGS.IO_DRAIN) {
+        if (this.rt.drainDisabled) return -ERRNO.EOPNOTSUPP;
+        this.drainActive = true;
+        if (this.head) this.head.forceAsync = true;
+      }
+    }
+    if (ring.opRestricted || this.drainActive) {
+      if (ring.opRestricted && !sqeAllowed(ring.rs.legacy!, op, f)) return -ERRNO.EACCES;
+      if (this.drainActive) req.forceAsync = true;
+    }
+    if (sqe.ioprio !== 0 && !IOPRIO_OPS.has(op)) return -ERRNO.EINVAL;
+    if (ring.flags & SETUP_FLAGS.IOPOLL && !IOPOLL_OPS.has(op)) return -ERRNO.EINVAL;
+    if (sqe.pers !== 0 && !ring.reg.personalities.includes(sqe.pers)) return -ERRNO.EINVAL;
+    const h = OP_HANDLERS.get(op);
+    if (h) {
+      const p = h.prep(sqe, this.env);
+      if (typeof p === 'number') return p;
+      req.prepared = p;
+      if (p.forceAsync) req.forceAsync = true;
+    }
+    if (this.table !== null) {
+      const slot = this.table[op];
+      if (slot !== null) {
+        if (slot === DENY) return -ERRNO.EACCES;
+        const ctx = populateCtx(this.sc.scratch, this.sc.profile, sqe, {
+          sqeFlags: req.forceAsync ? f | SQE_FLAGS.ASYNC : f,
+          open: req.prepared?.open,
+        });
+        let s: Slot = slot;
+        while (s !== null) {
+          if (s === DENY) return -ERRNO.EACCES;
+          const node = s as FilterNode;
+          if (node.program.run(ctx) === 0) return -ERRNO.EACCES;
+          s = node.next;
+        }
+      }
+    }
+    return 0;
+  }
+
+  /** io_submit_fail_init (§4.4). */
+  private failInit(req: Req, err: number): number {
+    setFail(req, err);
+    const head = this.head;
+    if (head && !head.failed) setFail(head, -ERRNO.ECANCELED);
+    if (!req.linked) {
+      let r = req;
+      if (head) {
+        this.last!.link = req;
+        this.head = this.last = null;
+        r = head;
+      }
+      this.fallback(r);
+      return err;
+    }
+    if (head) this.last!.link = req;
+    else this.head = req;
+    this.last = req;
+    return 0;
+  }
+
+  /** io_queue_sqe_fallback: a failed chain completes now (hardlinks become links); anything else goes to io-wq. */
+  private fallback(req: Req): void {
+    if (req.failed) {
+      req.hardlink = false;
+      this.inline.push(req);
+    } else {
+      this.work.push({ k: 'iowq', r: req });
+    }
+  }
+
+  /** io_queue_sqe: issue now, non-blocking. */
+  private queue(req: Req): void {
+    const out = this.issue(req, false);
+    if (out.deferred) this.work.push({ k: 'post', r: req, out });
+    else {
+      this.settle(req, out);
+      this.inline.push(req);
+    }
+  }
+
+  private issue(req: Req, async: boolean): Issued {
+    const op = req.sqe.opcode;
+    const h = OP_HANDLERS.get(op);
+    if (!h) {
+      this.sc.unmodelled?.(op);
+      return { res: -ERRNO.EOPNOTSUPP, failed: true, deferred: false };
+    }
+    return h.issue(req.sqe, req.prepared!, this.env, async);
+  }
+
+  private settle(req: Req, out: Issued): void {
+    if (out.failed) setFail(req, out.res);
+    else req.res = out.res;
+  }
+
+  private post(req: Req): void {
+    if (!req.skip) this.rt.cq.push({ userData: req.ud, res: req.res, flags: 0 });
+  }
+
+  /** After a request completed: start its next chain member, or fail the rest of its chain. */
+  private afterCompletion(req: Req): void {
+    const next = req.link;
+    if (!next) return;
+    req.link = null;
+    if (req.failed && !req.hardlink) this.work.push({ k: 'faillinks', first: next, ignore: req.skipLinkCqes });
+    else this.work.push({ k: 'next', r: next });
+  }
+
+  /** Post the inline completions in order, then run follow-up work in FIFO rounds. */
+  private flush(): void {
+    const inline = this.inline;
+    for (let i = 0; i < inline.length; i++) this.post(inline[i]);
+    for (let i = 0; i < inline.length; i++) this.afterCompletion(inline[i]);
+    this.inline = [];
+    const work = this.work;
+    for (let i = 0; i < work.length; i++) {
+      const item = work[i];
+      switch (item.k) {
+        case 'iowq': {
+          this.settle(item.r, this.issue(item.r, true));
+          this.complete(item.r);
+          break;
+        }
+        case 'post':
+          this.settle(item.r, item.out);
+          this.complete(item.r);
+          break;
+        case 'next': {
+          const r = item.r;
+          if (r.forceAsync) {
+            work.push({ k: 'iowq', r });
+            break;
+          }
+          const out = this.issue(r, false);
+          if (out.deferred) work.push({ k: 'post', r, out });
+          else {
+            this.settle(r, out);
+            this.complete(r);
+          }
+          break;
+        }
+        case 'faillinks': {
+          for (let m: Req | null = item.first; m; ) {
+            const nx: Req | null = m.link;
+            m.link = null;
+            if (!m.failed) m.res = -ERRNO.ECANCELED;
+            m.skip = item.ignore;
+            this.post(m);
+            m = nx;
+          }
+          break;
+        }
+      }
+    }
+    this.work = [];
+  }
+
+  private complete(req: Req): void {
+    this.post(req);
+    this.afterCompletion(req);
+  }
+}
