@@ -45,51 +45,101 @@ const LABEL = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /**
  * Remove comments, keeping columns: `;` and `//` to the end of the line, `/* *\/`
  * (which may span lines), and `#` when it starts the line or is followed by a blank
- * (so `# note` is a comment while `#AF_INET` is an immediate).
+ * (so `# note` is a comment while `#AF_INET` is an immediate). Scans char codes and
+ * only rebuilds a line that has a block comment, so long programs stay cheap.
  */
 function stripComments(lines: string[]): string[] {
   let inBlock = false;
-  return lines.map((line) => {
-    let out = '';
+  const out = new Array<string>(lines.length);
+  for (let n = 0; n < lines.length; n++) {
+    const line = lines[n];
+    let text = line;
+    let end = line.length;
+    let onlyBlanks = true;
     for (let i = 0; i < line.length; i++) {
-      const c = line[i];
+      const c = line.charCodeAt(i);
       if (inBlock) {
-        if (c === '*' && line[i + 1] === '/') { inBlock = false; out += '  '; i++; } else out += ' ';
+        if (c === 42 /* * */ && line.charCodeAt(i + 1) === 47) {
+          inBlock = false;
+          text = text.slice(0, i + 2).replace(/[^\t]/g, ' ') + text.slice(i + 2);
+          i++;
+        }
         continue;
       }
-      if (c === '/' && line[i + 1] === '*') { inBlock = true; out += '  '; i++; continue; }
-      if (c === ';' || (c === '/' && line[i + 1] === '/')) break;
-      if (c === '#') {
-        const next = line[i + 1];
-        if (next === undefined || next === ' ' || next === '\t' || out.trim() === '') break;
+      if (c === 47 /* / */ && line.charCodeAt(i + 1) === 42) {
+        // blank out from here; the closing */ (on this line or a later one) restores text after it
+        inBlock = true;
+        text = text.slice(0, i) + text.slice(i).replace(/[^\t]/g, ' ');
+        // keep scanning the original line for the close
+        const close = line.indexOf('*/', i + 2);
+        if (close >= 0) {
+          inBlock = false;
+          text = text.slice(0, close + 2) + line.slice(close + 2);
+          i = close + 1;
+        } else {
+          i = line.length;
+        }
+        continue;
       }
-      out += c;
+      if (c === 59 /* ; */ || (c === 47 && line.charCodeAt(i + 1) === 47)) { end = i; break; }
+      if (c === 35 /* # */) {
+        const next = line.charCodeAt(i + 1);
+        if (Number.isNaN(next) || next === 32 || next === 9 || onlyBlanks) { end = i; break; }
+      }
+      if (c !== 32 && c !== 9) onlyBlanks = false;
     }
-    return out;
-  });
+    if (inBlock && text === line) text = text.replace(/[^\t]/g, ' ');
+    out[n] = end < text.length ? text.slice(0, end) : text;
+  }
+  return out;
 }
+
+const enum Ch { Tab = 9, CR = 13, Space = 32 }
+
+function isIdentStart(c: number): boolean {
+  return (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
+}
+function isIdentPart(c: number): boolean {
+  return isIdentStart(c) || (c >= 48 && c <= 57) || c === 46;
+}
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+const PUNCT = ':,#%[]()+*&|-';
 
 function tokenize(line: string): Tok[] | AsmError {
   const toks: Tok[] = [];
   let i = 0;
-  while (i < line.length) {
-    const c = line[i];
-    if (c === ' ' || c === '\t' || c === '\r') { i++; continue; }
+  const n = line.length;
+  while (i < n) {
+    const c = line.charCodeAt(i);
+    if (c === Ch.Space || c === Ch.Tab || c === Ch.CR) { i++; continue; }
     const start = i;
-    if (/[A-Za-z_]/.test(c)) {
-      while (i < line.length && /[A-Za-z0-9_.]/.test(line[i])) i++;
+    if (isIdentStart(c)) {
+      i++;
+      while (i < n && isIdentPart(line.charCodeAt(i))) i++;
       toks.push({ kind: 'id', text: line.slice(start, i), col: start + 1 });
-    } else if (/[0-9]/.test(c)) {
-      while (i < line.length && /[0-9A-Za-z_]/.test(line[i])) i++;
+    } else if (isDigit(c)) {
+      i++;
+      while (i < n && (isIdentStart(line.charCodeAt(i)) || isDigit(line.charCodeAt(i)))) i++;
       toks.push({ kind: 'num', text: line.slice(start, i), col: start + 1 });
-    } else if (':,#%[]()+*&|-'.includes(c)) {
-      toks.push({ kind: 'punct', text: c, col: start + 1 });
+    } else if (PUNCT.includes(line[i])) {
+      toks.push({ kind: 'punct', text: line[i], col: start + 1 });
       i++;
     } else {
-      return new AsmError('syntax', `unexpected character '${c}'`, { col: start + 1, len: 1 }, 'an instruction, a label or a comment');
+      return new AsmError('syntax', `unexpected character '${line[i]}'`, { col: start + 1, len: 1 }, 'an instruction, a label or a comment');
     }
   }
   return toks;
+}
+
+/** lookupSymbol, memoised: programs repeat the same few names many times. */
+const symbolCache = new Map<string, number | undefined>();
+function symbol(name: string): number | undefined {
+  if (symbolCache.has(name)) return symbolCache.get(name);
+  const v = lookupSymbol(name, ALL_SYMBOL_KINDS);
+  if (symbolCache.size < 10000) symbolCache.set(name, v);
+  return v;
 }
 
 /** Fixup for a jump target named by a label, resolved once every label is known. */
@@ -165,7 +215,7 @@ class Assembler {
         v = parseUnsigned(t.text);
         if (v === undefined) throw new AsmError('syntax', `'${t.text}' is not a number`, { col: t.col, len: t.text.length }, 'a decimal, 0x hex, 0b binary or 0 octal number');
       } else {
-        const s = lookupSymbol(t.text, ALL_SYMBOL_KINDS);
+        const s = symbol(t.text);
         if (s === undefined) {
           throw new AsmError('name', `unknown name '${t.text}'`, { col: t.col, len: t.text.length }, `${what}: a number or a symbolic constant such as AF_INET, SOCK_STREAM, O_CREAT, RESOLVE_BENEATH, SOCKET, EACCES`);
         }

@@ -3,6 +3,10 @@
 // block that opens at the start of the function: `break L_T` lands exactly on T.
 // The blocks nest because they all start at instruction 0. Registers and the used
 // scratch cells become locals, context loads become typed-array reads.
+// Immediates are not baked into the source: they are captured constants of a
+// factory keyed by the program's shape, so programs that differ only in their
+// constants share one function, its type feedback and its optimised code. That is
+// what keeps a thousand similar filters as fast as one.
 
 import type { Insn } from './insn.ts';
 import type { Program } from './program.ts';
@@ -13,19 +17,35 @@ const MAX_NESTED_TARGETS = 1000;
 
 export type CompiledFilter = (ctx: Uint32Array) => number;
 
+/** Factories by shape source; bounded so a stream of distinct shapes cannot grow it forever. */
+const factories = new Map<string, (K: Uint32Array) => CompiledFilter>();
+const MAX_FACTORIES = 4096;
+
 /** Compile a checked program. The result allocates nothing per call. */
 export function compile(program: Program, form?: 'blocks' | 'switch'): CompiledFilter {
-  try {
-    return new Function('c', compileSource(program.insns, form)) as CompiledFilter;
-  } catch (e) {
-    // deeply nested blocks can exhaust the parser's stack when called from deep code
-    if (e instanceof RangeError && form !== 'switch') return compile(program, 'switch');
-    throw e;
+  const { source, consts } = compileShape(program.insns, form);
+  let factory = factories.get(source);
+  if (!factory) {
+    try {
+      factory = new Function('K', source) as (K: Uint32Array) => CompiledFilter;
+    } catch (e) {
+      // deeply nested blocks can exhaust the parser's stack when called from deep code
+      if (e instanceof RangeError && form !== 'switch') return compile(program, 'switch');
+      throw e;
+    }
+    if (factories.size >= MAX_FACTORIES) factories.clear();
+    factories.set(source, factory);
   }
+  return factory(consts);
 }
 
-/** The body of `function (c) { ... }` for these instructions (exposed for tests and `--emit`). */
+/** The factory source for these instructions (for tests and for people curious about the output). */
 export function compileSource(insns: readonly Insn[], form?: 'blocks' | 'switch'): string {
+  return compileShape(insns, form).source;
+}
+
+/** The shape source, whose `K[n]` are this program's immediates, and those immediates. */
+export function compileShape(insns: readonly Insn[], form?: 'blocks' | 'switch'): { source: string; consts: Uint32Array } {
   const targets = new Set<number>();
   for (let pc = 0; pc < insns.length; pc++) {
     const i = insns[pc];
@@ -37,7 +57,16 @@ export function compileSource(insns: readonly Insn[], form?: 'blocks' | 'switch'
     }
   }
   const useSwitch = form ? form === 'switch' : targets.size > MAX_NESTED_TARGETS;
-  return useSwitch ? switchBody(insns) : blockBody(insns, targets);
+  const consts = new Uint32Array(insns.length);
+  const slots: number[] = [];
+  const kOf = (pc: number): string => {
+    consts[pc] = insns[pc].k >>> 0;
+    slots.push(pc);
+    return `k${pc}`;
+  };
+  const body = useSwitch ? switchBody(insns, kOf) : blockBody(insns, targets, kOf);
+  const head = slots.length ? `const ${slots.map((pc) => `k${pc} = K[${pc}]`).join(', ')};\n` : '';
+  return { source: `"use strict";\n${head}return function filter(c) {\n${body}};\n`, consts };
 }
 
 function opOf(i: Insn, pc: number): number {
@@ -53,15 +82,16 @@ function prologue(insns: readonly Insn[]): string {
     if (op === OPS.ST || op === OPS.STX || op === OPS.LD_MEM || op === OPS.LDX_MEM) cells.add(i.k);
   }
   const mem = [...cells].sort((p, q) => p - q).map((c) => `, m${c} = 0`).join('');
-  return `"use strict";\nlet a = 0, x = 0${mem};\n`;
+  return `let a = 0, x = 0${mem};\n`;
 }
 
 /** The straight-line statement for a non-jump instruction (jumps are handled by the callers). */
-function statement(i: Insn, op: number): string {
+function statement(i: Insn, op: number, pc: number, kOf: (pc: number) => string): string {
   const k = i.k >>> 0;
+  const K = () => kOf(pc);
   switch (op) {
-    case OPS.LD_IMM: return `a = ${k};`;
-    case OPS.LDX_IMM: return `x = ${k};`;
+    case OPS.LD_IMM: return `a = ${K()};`;
+    case OPS.LDX_IMM: return `x = ${K()};`;
     case OPS.LD_CTX: return `a = c[${k >>> 2}];`;
     case OPS.LD_MEM: return `a = m${k};`;
     case OPS.LDX_MEM: return `x = m${k};`;
@@ -69,33 +99,33 @@ function statement(i: Insn, op: number): string {
     case OPS.STX: return `m${k} = x;`;
     case OPS.TAX: return 'x = a;';
     case OPS.TXA: return 'a = x;';
-    case OPS.ADD_K: return `a = (a + ${k}) >>> 0;`;
+    case OPS.ADD_K: return `a = (a + ${K()}) >>> 0;`;
     case OPS.ADD_X: return 'a = (a + x) >>> 0;';
-    case OPS.SUB_K: return `a = (a - ${k}) >>> 0;`;
+    case OPS.SUB_K: return `a = (a - ${K()}) >>> 0;`;
     case OPS.SUB_X: return 'a = (a - x) >>> 0;';
-    case OPS.MUL_K: return `a = Math.imul(a, ${k}) >>> 0;`;
+    case OPS.MUL_K: return `a = Math.imul(a, ${K()}) >>> 0;`;
     case OPS.MUL_X: return 'a = Math.imul(a, x) >>> 0;';
-    case OPS.DIV_K: return `a = (a / ${k}) >>> 0;`;
+    case OPS.DIV_K: return `a = (a / ${K()}) >>> 0;`;
     case OPS.DIV_X: return 'if (x === 0) return 0; a = (a / x) >>> 0;';
-    case OPS.AND_K: return `a = (a & ${k}) >>> 0;`;
+    case OPS.AND_K: return `a = (a & ${K()}) >>> 0;`;
     case OPS.AND_X: return 'a = (a & x) >>> 0;';
-    case OPS.OR_K: return `a = (a | ${k}) >>> 0;`;
+    case OPS.OR_K: return `a = (a | ${K()}) >>> 0;`;
     case OPS.OR_X: return 'a = (a | x) >>> 0;';
-    case OPS.XOR_K: return `a = (a ^ ${k}) >>> 0;`;
+    case OPS.XOR_K: return `a = (a ^ ${K()}) >>> 0;`;
     case OPS.XOR_X: return 'a = (a ^ x) >>> 0;';
-    case OPS.LSH_K: return `a = (a << ${k}) >>> 0;`;
+    case OPS.LSH_K: return `a = (a << ${K()}) >>> 0;`;
     case OPS.LSH_X: return 'a = (a << x) >>> 0;';
-    case OPS.RSH_K: return `a = a >>> ${k};`;
+    case OPS.RSH_K: return `a = a >>> ${K()};`;
     case OPS.RSH_X: return 'a = a >>> x;';
     case OPS.NEG: return 'a = -a >>> 0;';
-    case OPS.RET_K: return `return ${k};`;
+    case OPS.RET_K: return `return ${K()};`;
     case OPS.RET_A: return 'return a;';
     default: throw new Error(`internal: op ${op} is not a straight-line instruction`);
   }
 }
 
-function condition(i: Insn, op: number): string {
-  const v = (op - OPS.JEQ_K) % 2 === 0 ? String(i.k >>> 0) : 'x';
+function condition(i: Insn, op: number, pc: number, kOf: (pc: number) => string): string {
+  const v = (op - OPS.JEQ_K) % 2 === 0 ? kOf(pc) : 'x';
   switch (op) {
     case OPS.JEQ_K: case OPS.JEQ_X: return `a === ${v}`;
     case OPS.JGT_K: case OPS.JGT_X: return `a > ${v}`;
@@ -104,7 +134,7 @@ function condition(i: Insn, op: number): string {
   }
 }
 
-function blockBody(insns: readonly Insn[], targets: Set<number>): string {
+function blockBody(insns: readonly Insn[], targets: Set<number>, kOf: (pc: number) => string): string {
   const sorted = [...targets].sort((p, q) => q - p);
   let out = prologue(insns);
   for (const t of sorted) out += `L${t}: {\n`;
@@ -116,13 +146,13 @@ function blockBody(insns: readonly Insn[], targets: Set<number>): string {
     if (op === OPS.JA) {
       if (i.k !== 0) out += `${to(i.k)}\n`;
     } else if (op >= OPS.JEQ_K && op <= OPS.JSET_X) {
-      const cond = condition(i, op);
+      const cond = condition(i, op, pc, kOf);
       if (i.jt === i.jf) { if (i.jt !== 0) out += `${to(i.jt)}\n`; }
       else if (i.jf === 0) out += `if (${cond}) ${to(i.jt)}\n`;
       else if (i.jt === 0) out += `if (!(${cond})) ${to(i.jf)}\n`;
       else out += `if (${cond}) ${to(i.jt)} else ${to(i.jf)}\n`;
     } else {
-      out += statement(i, op) + '\n';
+      out += statement(i, op, pc, kOf) + '\n';
     }
   }
   // the checker guarantees the last instruction returns
@@ -130,7 +160,7 @@ function blockBody(insns: readonly Insn[], targets: Set<number>): string {
 }
 
 /** For programs with very many jump targets: a loop over `switch (pc)`, cases falling through. */
-function switchBody(insns: readonly Insn[]): string {
+function switchBody(insns: readonly Insn[], kOf: (pc: number) => string): string {
   let out = prologue(insns) + 'let pc = 0;\nfor (;;) switch (pc) {\ncase 0:\n';
   for (let pc = 0; pc < insns.length; pc++) {
     if (pc > 0) out += `case ${pc}:\n`;
@@ -138,8 +168,8 @@ function switchBody(insns: readonly Insn[]): string {
     const op = opOf(i, pc);
     const go = (off: number) => `{ pc = ${pc + 1 + off}; continue; }`;
     if (op === OPS.JA) out += `${go(i.k)}\n`;
-    else if (op >= OPS.JEQ_K && op <= OPS.JSET_X) out += `if (${condition(i, op)}) ${go(i.jt)} else ${go(i.jf)}\n`;
-    else out += statement(i, op) + '\n';
+    else if (op >= OPS.JEQ_K && op <= OPS.JSET_X) out += `if (${condition(i, op, pc, kOf)}) ${go(i.jt)} else ${go(i.jf)}\n`;
+    else out += statement(i, op, pc, kOf) + '\n';
   }
   return out + '}\n';
 }

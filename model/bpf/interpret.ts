@@ -9,50 +9,51 @@ import { decode, OPS } from './program.ts';
 
 /** Run a decoded program on ctx. No allocation; all jumps go forward, so it terminates. */
 export function execute(d: Decoded, ctx: Uint32Array): number {
+  // literal case labels: Ignition turns a dense literal switch into a jump table
   const ops = d.ops, ks = d.ks, jts = d.jts, jfs = d.jfs, mem = d.mem;
   let a = 0, x = 0, pc = 0;
   for (;;) {
     const k = ks[pc];
     switch (ops[pc]) {
-      case OPS.LD_IMM: a = k; break;
-      case OPS.LDX_IMM: x = k; break;
-      case OPS.LD_CTX: a = ctx[k]; break;
-      case OPS.LD_MEM: a = mem[k]; break;
-      case OPS.LDX_MEM: x = mem[k]; break;
-      case OPS.ST: mem[k] = a; break;
-      case OPS.STX: mem[k] = x; break;
-      case OPS.TAX: x = a; break;
-      case OPS.TXA: a = x; break;
-      case OPS.ADD_K: a = (a + k) >>> 0; break;
-      case OPS.ADD_X: a = (a + x) >>> 0; break;
-      case OPS.SUB_K: a = (a - k) >>> 0; break;
-      case OPS.SUB_X: a = (a - x) >>> 0; break;
-      case OPS.MUL_K: a = Math.imul(a, k) >>> 0; break;
-      case OPS.MUL_X: a = Math.imul(a, x) >>> 0; break;
-      case OPS.DIV_K: a = (a / k) >>> 0; break;
-      case OPS.DIV_X: if (x === 0) return 0; a = (a / x) >>> 0; break;
-      case OPS.AND_K: a = (a & k) >>> 0; break;
-      case OPS.AND_X: a = (a & x) >>> 0; break;
-      case OPS.OR_K: a = (a | k) >>> 0; break;
-      case OPS.OR_X: a = (a | x) >>> 0; break;
-      case OPS.XOR_K: a = (a ^ k) >>> 0; break;
-      case OPS.XOR_X: a = (a ^ x) >>> 0; break;
-      case OPS.LSH_K: a = (a << k) >>> 0; break;
-      case OPS.LSH_X: a = (a << x) >>> 0; break; // JS masks the count to 5 bits, as the kernel does
-      case OPS.RSH_K: a = a >>> k; break;
-      case OPS.RSH_X: a = a >>> x; break;
-      case OPS.NEG: a = -a >>> 0; break;
-      case OPS.JA: pc = k; continue;
-      case OPS.JEQ_K: pc = a === k ? jts[pc] : jfs[pc]; continue;
-      case OPS.JEQ_X: pc = a === x ? jts[pc] : jfs[pc]; continue;
-      case OPS.JGT_K: pc = a > k ? jts[pc] : jfs[pc]; continue;
-      case OPS.JGT_X: pc = a > x ? jts[pc] : jfs[pc]; continue;
-      case OPS.JGE_K: pc = a >= k ? jts[pc] : jfs[pc]; continue;
-      case OPS.JGE_X: pc = a >= x ? jts[pc] : jfs[pc]; continue;
-      case OPS.JSET_K: pc = (a & k) !== 0 ? jts[pc] : jfs[pc]; continue;
-      case OPS.JSET_X: pc = (a & x) !== 0 ? jts[pc] : jfs[pc]; continue;
-      case OPS.RET_K: return k;
-      case OPS.RET_A: return a;
+      case 0 /* LD_IMM */: a = k; break;
+      case 1 /* LDX_IMM */: x = k; break;
+      case 2 /* LD_CTX */: a = ctx[k]; break;
+      case 3 /* LD_MEM */: a = mem[k]; break;
+      case 4 /* LDX_MEM */: x = mem[k]; break;
+      case 5 /* ST */: mem[k] = a; break;
+      case 6 /* STX */: mem[k] = x; break;
+      case 7 /* TAX */: x = a; break;
+      case 8 /* TXA */: a = x; break;
+      case 9 /* ADD_K */: a = (a + k) >>> 0; break;
+      case 10 /* ADD_X */: a = (a + x) >>> 0; break;
+      case 11 /* SUB_K */: a = (a - k) >>> 0; break;
+      case 12 /* SUB_X */: a = (a - x) >>> 0; break;
+      case 13 /* MUL_K */: a = Math.imul(a, k) >>> 0; break;
+      case 14 /* MUL_X */: a = Math.imul(a, x) >>> 0; break;
+      case 15 /* DIV_K */: a = (a / k) >>> 0; break;
+      case 16 /* DIV_X */: if (x === 0) return 0; a = (a / x) >>> 0; break;
+      case 17 /* AND_K */: a = (a & k) >>> 0; break;
+      case 18 /* AND_X */: a = (a & x) >>> 0; break;
+      case 19 /* OR_K */: a = (a | k) >>> 0; break;
+      case 20 /* OR_X */: a = (a | x) >>> 0; break;
+      case 21 /* XOR_K */: a = (a ^ k) >>> 0; break;
+      case 22 /* XOR_X */: a = (a ^ x) >>> 0; break;
+      case 23 /* LSH_K */: a = (a << k) >>> 0; break;
+      case 24 /* LSH_X */: a = (a << x) >>> 0; break; // JS masks the count to 5 bits, as the kernel does
+      case 25 /* RSH_K */: a = a >>> k; break;
+      case 26 /* RSH_X */: a = a >>> x; break;
+      case 27 /* NEG */: a = -a >>> 0; break;
+      case 28 /* JA */: pc = k; continue;
+      case 29 /* JEQ_K */: pc = a === k ? jts[pc] : jfs[pc]; continue;
+      case 30 /* JEQ_X */: pc = a === x ? jts[pc] : jfs[pc]; continue;
+      case 31 /* JGT_K */: pc = a > k ? jts[pc] : jfs[pc]; continue;
+      case 32 /* JGT_X */: pc = a > x ? jts[pc] : jfs[pc]; continue;
+      case 33 /* JGE_K */: pc = a >= k ? jts[pc] : jfs[pc]; continue;
+      case 34 /* JGE_X */: pc = a >= x ? jts[pc] : jfs[pc]; continue;
+      case 35 /* JSET_K */: pc = (a & k) !== 0 ? jts[pc] : jfs[pc]; continue;
+      case 36 /* JSET_X */: pc = (a & x) !== 0 ? jts[pc] : jfs[pc]; continue;
+      case 37 /* RET_K */: return k;
+      case 38 /* RET_A */: return a;
       default: throw new Error(`internal: bad op ${ops[pc]} at ${pc}`);
     }
     pc++;

@@ -30,12 +30,13 @@ class FilterProgram implements Program {
  * `run` reference is forwarded to the compiled one.
  */
 export function makeProgram(insns: readonly Insn[], ctxWords: number, opts: TierOptions = {}): Program {
-  const frozen = Object.freeze(insns.map((i) => Object.freeze({ ...i })));
-  const d = decode(frozen);
+  // The Program owns `insns` (validate hands over the fresh rewritten copy); freezing
+  // 4,096 small objects would cost more than the whole check.
+  const d = decode(insns);
   const threshold = opts.hotThreshold ?? HOT_THRESHOLD;
   let left = threshold;
   let compiled: CompiledFilter | null = null;
-  const p = new FilterProgram(frozen, ctxWords, (ctx) => 0);
+  const p = new FilterProgram(insns, ctxWords, () => 0);
   const cold = (ctx: Uint32Array): number => {
     if (compiled !== null) return compiled(ctx);
     if (--left < 0) {

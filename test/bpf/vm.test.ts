@@ -240,3 +240,14 @@ describe('differential: every engine agrees with the reference', () => {
     });
   }
 });
+
+describe('the interpreter switch uses the OPS numbers', () => {
+  it('each literal case label matches OPS', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { OPS } = await import('../../model/bpf/program.ts');
+    const src = readFileSync(new URL('../../model/bpf/interpret.ts', import.meta.url), 'utf8');
+    const cases = [...src.matchAll(/case (\d+) \/\* ([A-Z_]+) \*\//g)];
+    expect(cases.length).toBe(Object.keys(OPS).length);
+    for (const [, n, name] of cases) expect(OPS[name as keyof typeof OPS]).toBe(Number(n));
+  });
+});
