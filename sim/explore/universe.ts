@@ -46,7 +46,8 @@ export function blankSqe(opcode: number, ud: bigint): SqeSpec {
 
 /** The SQE of an `io` move: arg 0 is the allowed variant of the argument program, 1 the other. */
 export function ioSqe(op: number, arg: 0 | 1): SqeSpec {
-  const s = blankSqe(op, BigInt(arg));
+  // user_data: distinct per opcode (so fd results can be told apart), parity = arg.
+  const s = blankSqe(op, BigInt(op * 2 + arg));
   if (op === OP.SOCKET) {
     s.fd = arg === 0 ? AF.AF_UNIX : AF.AF_INET;
     s.off = BigInt(SOCK.SOCK_STREAM);
