@@ -19,6 +19,7 @@ import { fetchKernel, listAvailableKernels, loadPins } from '../../oracle/kernel
 import { oracleProfiles, runOnKernel, traceRunsOn, type RunOptions } from '../../oracle/run.ts';
 import { compareTrace, comparisonPassed, describeComparison } from '../../oracle/compare.ts';
 import { recordingPath, writeRecording } from '../../oracle/record.ts';
+import { where } from '../../report/context.ts';
 import { randomTraceFile, shrinkMismatch } from '../../oracle/random.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -230,10 +231,14 @@ export const command: Command = {
       const run = await runOnKernel(mine.map((it) => it.trace), p, ro);
       if (!run.ok) return reportError(io, run.error);
       run.value.results.forEach((r, k) => {
-        io.out(formatRecords(r.records).replace(/\n$/, ''));
+        if (r.records.length) io.out(formatRecords(r.records).replace(/\n$/, ''));
         if (r.status !== 'ok') {
           bad++;
           io.err(`${mine[k].trace.name} [${p}]: the kernel run did not finish: ${r.status}`);
+        }
+        // The trace's own expectations, checked against the kernel (no simulator involved).
+        for (const f of compareTrace(mine[k].trace, p, r.records, r.records, r.status).kernelExpectations) {
+          io.err(`${where(f.command.loc)}: [${p}] the kernel disagrees with the expectation: expected ${f.expected}, kernel gave ${f.actual}`);
         }
       });
     }
