@@ -1,0 +1,158 @@
+// `ringfence check FILE`: the kernel's verdict on registering this program as an
+// io_uring filter: ret 0 or -EINVAL, the rule that failed and the instruction.
+// Also home of the helpers asm, disasm and run share (reading a program, --kernel, --op).
+
+import { formatError, rfError, type Result, type RfError } from '../../../model/errors.ts';
+import { DEFAULT_PROFILE, PROFILE_NAMES, getProfile, type KernelProfile } from '../../../model/profile/profiles.ts';
+import { IORING_OP_LAST, opcodeName } from '../../../model/abi/opcodes.ts';
+import { errnoName } from '../../../model/abi/errno.ts';
+import { lookupSymbol } from '../../../model/abi/symbols.ts';
+import { validate, parseUnsigned, disassemble, formatMnemonic, formatQuad, type Verdict } from '../../../model/bpf/index.ts';
+import { INPUT_FORMATS, loadProgram, type InputFormat, type LoadedProgram } from '../../../model/bpf/load.ts';
+import { EXIT, parseCommandArgs, reportError, type Command } from '../command.ts';
+import type { Io } from '../io.ts';
+
+export function resolveKernel(name: string | undefined): Result<KernelProfile> {
+  const p = getProfile(name ?? DEFAULT_PROFILE);
+  if (!p) return { ok: false, error: rfError('usage', `unknown kernel profile '${name}'`, undefined, `one of ${PROFILE_NAMES.join(', ')}`) };
+  return { ok: true, value: p };
+}
+
+/** An opcode by name (SOCKET, IORING_OP_SOCKET) or number; any u32 (the range is the kernel's to judge). */
+export function resolveOp(text: string): Result<number> {
+  const named = lookupSymbol(text, ['opcode']);
+  if (named !== undefined) return { ok: true, value: named };
+  const n = parseUnsigned(text);
+  if (n !== undefined && n <= 0xffffffffn) return { ok: true, value: Number(n) };
+  return { ok: false, error: rfError('usage', `unknown opcode '${text}'`, undefined, 'an io_uring opcode name such as SOCKET, OPENAT, CONNECT, or its number') };
+}
+
+export function resolveFormat(text: string | undefined): Result<InputFormat> {
+  const f = (text ?? 'auto') as InputFormat;
+  if (!INPUT_FORMATS.includes(f)) return { ok: false, error: rfError('usage', `unknown input format '${text}'`, undefined, INPUT_FORMATS.join(', ')) };
+  return { ok: true, value: f };
+}
+
+export type ReadResult = { ok: true; value: LoadedProgram } | { ok: false; error: RfError; source?: string };
+
+/** Read FILE ('-' for stdin, read once) and decode it as a program. */
+export function readProgram(io: Io, file: string, format: InputFormat, profile: KernelProfile): ReadResult {
+  const bytes = io.readBinary(file);
+  if (!bytes.ok) return bytes;
+  const r = loadProgram(bytes.value, file, format, profile.ctx);
+  if (r.ok) return r;
+  return { ok: false, error: r.error, source: r.error.loc ? new TextDecoder().decode(bytes.value) : undefined };
+}
+
+/** Report a program that could not be read or decoded, with its source line when it is text. */
+export function reportLoad(io: Io, r: { error: RfError; source?: string }): number {
+  io.err(formatError(r.error, r.source));
+  return r.error.kind === 'internal' ? EXIT.INTERNAL : EXIT.USAGE;
+}
+
+/** One instruction as text for messages: bpf_asm where it has a spelling, else its quad. */
+export function insnText(p: LoadedProgram, index: number): string {
+  const i = p.insns[index];
+  return formatMnemonic(i, index, (t) => `+${t - index - 1}`) ?? formatQuad(i);
+}
+
+export interface CheckReport {
+  ret: number;
+  errno?: string;
+  rule?: string;
+  index?: number | null;
+  line?: number;
+  message?: string;
+  kernel: string;
+  op?: string;
+  insns: number;
+}
+
+/**
+ * The registration verdict with --op: the import rejects an opcode >= IORING_OP_LAST
+ * before the program is looked at (the only part of the registration struct this
+ * command models; cmd_type, flags and pdu_size belong to the kernel model).
+ */
+export function verdictFor(p: LoadedProgram, profile: KernelProfile, op: number | undefined): { verdict: Verdict; report: CheckReport } {
+  const base = { kernel: profile.name, insns: p.insns.length, ...(op !== undefined ? { op: opcodeName(op) } : {}) };
+  if (op !== undefined && op >= IORING_OP_LAST) {
+    const message = `opcode ${op} is not below IORING_OP_LAST (${IORING_OP_LAST})`;
+    return { verdict: { ok: false, errno: 22, rule: 'op-range', index: null, message }, report: { ret: -22, errno: 'EINVAL', rule: 'op-range', index: null, message, ...base } };
+  }
+  const verdict = validate(p.insns, profile);
+  if (verdict.ok) return { verdict, report: { ret: 0, ...base } };
+  const line = verdict.index !== null ? p.lines?.[verdict.index] : undefined;
+  return {
+    verdict,
+    report: { ret: -verdict.errno, errno: errnoName(verdict.errno), rule: verdict.rule, index: verdict.index, ...(line ? { line } : {}), message: verdict.message, ...base },
+  };
+}
+
+/** Human text for a rejection, pointing at the source line when the input was assembler. */
+export function describeRejection(io: Io, file: string, p: LoadedProgram, r: CheckReport): void {
+  io.out(`ret -${r.errno} (${-r.ret}): rejected by rule '${r.rule}'${r.index !== null && r.index !== undefined ? ` at instruction ${r.index}` : ''}`);
+  if (r.line !== undefined && p.source !== undefined) {
+    const text = p.source.split('\n')[r.line - 1] ?? '';
+    const col = text.length - text.trimStart().length + 1;
+    io.out(formatError(rfError('invalid', r.message ?? '', { file, line: r.line, col, len: Math.max(1, text.trim().length) }), p.source));
+  } else {
+    io.out(`  ${r.message}`);
+    if (r.index !== null && r.index !== undefined) io.out(`  instruction ${r.index}: ${insnText(p, r.index)}`);
+  }
+}
+
+const USAGE = `usage: ringfence check FILE [--op OP] [--kernel P] [--format F] [--json]
+
+Says whether the kernel would accept FILE as an io_uring cBPF filter (the checks of
+IORING_REGISTER_BPF_FILTER on the program: length, bpf_check_classic,
+check_load_and_stores, io_uring's allow list): ret 0, or -EINVAL with the rule that
+failed and the instruction (and source line).
+  --op OP       the filter's opcode (SOCKET, OPENAT, 45, ...): an opcode not below
+                IORING_OP_LAST is -EINVAL; also names the payload fields in --show
+  --kernel P    kernel profile (${PROFILE_NAMES.join(', ')}; default ${DEFAULT_PROFILE}); sets the context size
+  --format F    input form: ${INPUT_FORMATS.join(', ')} (default auto: guessed from the content)
+  --show        also print the program as io_uring runs it (after its rewrites)
+  --json        print one JSON object: {"ret":0|-22, "rule", "index", "line", "message", ...}
+FILE '-' reads standard input.
+exit: 0 accepted, 1 rejected, 2 bad usage or unreadable input`;
+
+export const command: Command = {
+  name: 'check',
+  summary: "the kernel's verdict on registering a cBPF filter program (ret, rule, instruction)",
+  usage: USAGE,
+  run(argv, io) {
+    const a = parseCommandArgs(argv, {
+      op: { type: 'string' }, kernel: { type: 'string' }, format: { type: 'string' }, json: { type: 'boolean' }, show: { type: 'boolean' },
+    });
+    if (!a.ok) return reportError(io, a.error, undefined, USAGE);
+    const { values, positionals } = a.value;
+    if (positionals.length !== 1) return reportError(io, rfError('usage', positionals.length ? 'give one program file' : 'no program file given'), undefined, USAGE);
+    const file = positionals[0];
+    const profile = resolveKernel(values.kernel as string | undefined);
+    if (!profile.ok) return reportError(io, profile.error, undefined, USAGE);
+    const format = resolveFormat(values.format as string | undefined);
+    if (!format.ok) return reportError(io, format.error, undefined, USAGE);
+    let op: number | undefined;
+    if (values.op !== undefined) {
+      const o = resolveOp(values.op as string);
+      if (!o.ok) return reportError(io, o.error, undefined, USAGE);
+      op = o.value;
+    }
+    const p = readProgram(io, file, format.value, profile.value);
+    if (!p.ok) return reportLoad(io, p);
+    const { verdict, report } = verdictFor(p.value, profile.value, op);
+    if (values.json) {
+      io.out(JSON.stringify(report));
+    } else if (verdict.ok) {
+      io.out(`ret 0: kernel ${profile.value.name} accepts this ${p.value.insns.length}-instruction filter${op !== undefined ? ` for ${opcodeName(op)}` : ''}`);
+      if (values.show) {
+        const payload = op !== undefined ? profile.value.payloads[op] : undefined;
+        io.out('as io_uring runs it:');
+        io.out(disassemble(verdict.program.insns, { annotate: true, layout: profile.value.ctx, payload }).trimEnd());
+      }
+    } else {
+      describeRejection(io, file, p.value, report);
+    }
+    return verdict.ok ? EXIT.OK : EXIT.FAILED;
+  },
+};
