@@ -81,8 +81,18 @@ function parseGuestOutput(text: string): GuestLine[] {
   return out;
 }
 
-/** Boot once and return every record line; an error when the guest did not finish. */
-export function bootGuest(o: BootOptions): Promise<Result<BootResult>> {
+/**
+ * Boot and return every record line; an error when the guest did not finish. A boot
+ * that dies before the guest's hello (the kernel itself failed to come up) is retried
+ * twice: that is the machine, not the traces.
+ */
+export async function bootGuest(o: BootOptions): Promise<Result<BootResult>> {
+  let r = await bootOnce(o);
+  for (let k = 1; k <= 2 && !r.ok && r.beforeHello; k++) r = await bootOnce(o);
+  return r;
+}
+
+function bootOnce(o: BootOptions): Promise<Result<BootResult> & { beforeHello?: boolean }> {
   const qemu = qemuPath();
   if (!qemu.ok) return Promise.resolve(qemu);
   const accel = o.accel ?? detectAccel();
@@ -95,7 +105,8 @@ export function bootGuest(o: BootOptions): Promise<Result<BootResult>> {
     '-m', `${o.memMb ?? 256}M`, '-smp', '1',
     '-nodefaults', '-no-user-config', '-display', 'none', '-no-reboot',
     '-kernel', o.vmlinux, '-initrd', initrd,
-    '-append', 'console=ttyS0 panic=-1 quiet',
+    // no_timer_check: under a loaded TCG host the IO-APIC timer check can fail and panic.
+    '-append', 'console=ttyS0 panic=-1 quiet no_timer_check',
     '-serial', `file:${serial}`,
     '-device', 'virtio-serial-pci', '-chardev', 'stdio,id=res', '-device', 'virtconsole,chardev=res',
   ];
@@ -131,6 +142,7 @@ export function bootGuest(o: BootOptions): Promise<Result<BootResult>> {
         const tail = (s: string) => s.trim().split('\n').slice(-15).join('\n');
         resolve({
           ok: false,
+          beforeHello: !hello && !error,
           error: rfError('io', `oracle boot of ${o.vmlinux} failed: ${why}${stderr.trim() ? `\nqemu: ${tail(stderr)}` : ''}${log.trim() ? `\nkernel log (last lines):\n${tail(log)}` : ''}`),
         });
         return;
