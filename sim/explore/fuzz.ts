@@ -38,12 +38,17 @@ const RINGS = 2;
 
 /** A command of the alphabet, resolved against the model when it runs. */
 class Cmd implements fc.Command<Model, Real> {
-  constructor(private readonly sides: Sides, private readonly make: (m: Model) => Step | null, private readonly label: string) {}
+  constructor(private readonly sides: Sides, private readonly make: (m: Model) => Step | Step[] | null, private readonly label: string) {}
   check(m: Model): boolean {
     return this.make(m) !== null;
   }
   run(m: Model, r: Real): void {
-    const step = this.make(m)!;
+    const made = this.make(m)!;
+    for (const step of Array.isArray(made) ? made : [made]) this.one(m, r, step);
+    // sqe user_data comes from this counter so every request is distinct.
+    m.nextUd++;
+  }
+  private one(m: Model, r: Real, step: Step): void {
     const { ref, kernel } = this.sides;
     const a = ref.apply(m.ref, step);
     const prevK = r.s;
@@ -52,8 +57,6 @@ class Cmd implements fc.Command<Model, Real> {
     r.s = b.s;
     m.steps.push(step);
     m.obs.push(b.obs);
-    // sqe user_data comes from this counter so every request is distinct.
-    m.nextUd++;
     const d = obsDiff(b.obs, a.obs);
     if (d.length) throw new Error(`after ${m.steps.length} commands the kernel shows ${obsKey(b.obs)} but the reference ${obsKey(a.obs)}`);
     const bad = kernel.check(r.s, prevK);
@@ -91,7 +94,14 @@ export function commandArbs(sides: Sides): fc.Arbitrary<fc.Command<Model, Real>>
   };
   const u = sides.universe;
   const ops = u.spec.opcodes;
-  const c = (label: string, make: (m: Model) => Step | null) => new Cmd(sides, make, label);
+  const c = (label: string, make: (m: Model) => Step | Step[] | null) => new Cmd(sides, make, label);
+  const sqeArb = fc.tuple(task, ring, fc.nat(ops.length - 1), fc.nat(1), fc.constantFrom(0, 0, SQE_FLAGS.IO_LINK, SQE_FLAGS.CQE_SKIP_SUCCESS, SQE_FLAGS.IO_HARDLINK));
+  const sqeBody = (m: Model, r: string, oi: number, arg: number, flags: number): CommandBody => {
+    const sqe = ioSqe(ops[oi], arg as 0 | 1);
+    sqe.ud = BigInt(2 * m.nextUd + arg);
+    sqe.flags = flags;
+    return { c: 'sqe', ring: r, sqe };
+  };
   return [
     fc.tuple(task, fc.boolean(), fc.boolean()).map(([ti, dis, all]) => c(`ring`, (m) => {
       const t = pick(m, ti);
@@ -117,13 +127,14 @@ export function commandArbs(sides: Sides): fc.Arbitrary<fc.Command<Model, Real>>
       const prog = u.programs[oi][pi % u.programs[oi].length];
       return { task: t, body: { c: 'bpf', target: tg, op: ops[oi], flags: denyRest ? FILTER_FLAGS.DENY_REST : 0, pdu: null, program: prog.name, insns: prog.insns, raw: {} } };
     })),
-    fc.tuple(task, ring, fc.nat(ops.length - 1), fc.nat(1), fc.constantFrom(0, SQE_FLAGS.IO_LINK, SQE_FLAGS.CQE_SKIP_SUCCESS, SQE_FLAGS.IO_HARDLINK))
-      .map(([ti, ri, oi, arg, flags]) => c('sqe', (m) => withRing(m, ti, ri, (_, r) => {
-        const sqe = ioSqe(ops[oi], arg as 0 | 1);
-        sqe.ud = BigInt(2 * m.nextUd + arg);
-        sqe.flags = flags;
-        return { c: 'sqe', ring: r, sqe };
-      }))),
+    sqeArb.map(([ti, ri, oi, arg, flags]) => c('sqe', (m) => withRing(m, ti, ri, (_, r) => sqeBody(m, r, oi, arg, flags)))),
+    // io: queue, submit and reap at once, so completions are seen often.
+    ...[0, 1].map(() => sqeArb.map(([ti, ri, oi, arg, flags]) => c('io', (m) => {
+      const s = withRing(m, ti, ri, (_, r) => sqeBody(m, r, oi, arg, flags));
+      if (!s) return null;
+      const r = (s.body as { ring: string }).ring;
+      return [s, { task: s.task, body: { c: 'submit', ring: r } }, { task: s.task, body: { c: 'cqes', ring: r } }];
+    }))),
     fc.tuple(task, ring).map(([ti, ri]) => c('submit', (m) => withRing(m, ti, ri, (_, r) => ({ c: 'submit', ring: r })))),
     fc.tuple(task, ring).map(([ti, ri]) => c('cqes', (m) => withRing(m, ti, ri, (_, r) => ({ c: 'cqes', ring: r })))),
     task.map((ti) => c('nnp', (m) => { const t = pick(m, ti); return t ? { task: t, body: { c: 'nnp' } } : null; })),
@@ -147,7 +158,7 @@ export function makeSides(parts: FacadeParts, profile: KernelProfile): Sides {
 
 /** The property: any sequence runs with the kernel and the reference in agreement. */
 export function modelProperty(sides: Sides, maxCommands: number) {
-  return fc.property(fc.commands(commandArbs(sides), { maxCommands }), (cmds) => {
+  return fc.property(fc.commands(commandArbs(sides), { maxCommands, size: 'max' }), (cmds) => {
     const m: Model = { ref: sides.ref.init(), steps: [], obs: [], nextUd: 0 };
     const r: Real = { s: sides.kernel.init() };
     fc.modelRun(() => ({ model: m, real: r }), cmds);

@@ -38,7 +38,7 @@ function table(t: Table): string {
 function ring(r: Ring): string {
   let s = ringText.get(r);
   if (s === undefined) {
-    s = `${+r.rDisabled}${+r.submitAll}${+r.opRestricted}${+r.regRestricted}${+r.regListInherited}${+r.armed}${+r.registered}:${legacy(r.rs.legacy)}`;
+    s = `${r.sqSize}:${+r.rDisabled}${+r.submitAll}${+r.opRestricted}${+r.regRestricted}${+r.regListInherited}${+r.armed}${+r.registered}:${legacy(r.rs.legacy)}`;
     if (r.pending.length) s += ':q' + r.pending.map((q) => `${q.opcode}.${q.flags}.${q.ud}.${q.fd}.${q.off}.${q.len}.${q.addr}.${q.opf}.${q.buf}.${q.fidx}`).join(',');
     if (r.cq.length) s += ':c' + r.cq.map((c) => `${c.ud}.${c.res}.${c.flags}`).join(',');
     ringText.set(r, s);

@@ -73,6 +73,7 @@ export class Reference {
         }
         const legacyArmedNow = p.legacy === '7.0';
         const ring: Ring = {
+          sqSize: 2 ** Math.ceil(Math.log2(b.entries)),
           rDisabled: (b.flags & SETUP_FLAGS.R_DISABLED) !== 0,
           submitAll: (b.flags & SETUP_FLAGS.SUBMIT_ALL) !== 0,
           rs,
@@ -124,6 +125,8 @@ export class Reference {
         if (id === undefined) return { world: w, obs: { c: 'sqe', unstated: 'unbound ring' } };
         const r = w.rings.get(id)!;
         const s = b.sqe;
+        // A full SQ takes no more entries (the facade's convention for liburing's NULL sqe).
+        if (r.pending.length >= r.sqSize) return { world: w, obs: { c: 'sqe', queued: -E.EBUSY, op: opcodeName(s.opcode), ud: s.ud.toString() } };
         const pend: PendingSqe = { opcode: s.opcode, flags: s.flags, ud: s.ud, fd: s.fd, off: s.off, len: s.len, addr: s.addr, opf: s.opf, buf: s.buf, fidx: s.fidx };
         const stated = sqeStated(s);
         const r2: Ring = { ...r, pending: [...r.pending, pend] };
@@ -319,10 +322,12 @@ export class Reference {
     const flush = (c: Member[]) => {
       const head = c[0];
       if (head.res !== null) {
-        // A failed chain: nothing runs; members are cancelled one per round.
+        // A failed chain: nothing runs; the head fails inline, then one task-work item
+        // fails every member at once (io_req_tw_fail_links; checked on 7.3.4, where
+        // two failed chains give head1 head2 members1 members2).
         const skipLinks = (head.sqe.flags & SKIP) !== 0;
         post(head.sqe, head.res, 0, true);
-        c.slice(1).forEach((m, k) => { if (!skipLinks) post(m.sqe, m.res ?? -E.ECANCELED, k + 1, true); });
+        for (const m of c.slice(1)) if (!skipLinks) post(m.sqe, m.res ?? -E.ECANCELED, 1, true);
       } else {
         c.forEach((m, k) => post(m.sqe, issue(m.sqe), k, false));
       }

@@ -73,6 +73,8 @@ export interface RefCqe {
 }
 
 export interface Ring {
+  /** SQ size: the setup entries rounded up to a power of two. */
+  sqSize: number;
   rDisabled: boolean;
   submitAll: boolean;
   rs: Holder;
