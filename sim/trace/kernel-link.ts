@@ -1,35 +1,46 @@
-// The one place where trace replay meets the simulated kernel and the invariant
-// checker, so commands and tests wire them the same way.
+// The one place where trace replay meets the simulated kernel and its invariant
+// checks, so every command and test wires them the same way.
 
-import { rfError, type Result } from '../../model/errors.ts';
+import type { Result } from '../../model/errors.ts';
 import type { KernelProfile } from '../../model/profile/profiles.ts';
-import type { Syscalls } from '../syscall/api.ts';
+import { createKernel } from '../syscall/kernel.ts';
 import type { InvariantCheck, ReplayOptions } from './replay.ts';
 
-type CreateKernel = (profile: KernelProfile, opts?: { invariants?: boolean }) => Syscalls;
-
-// Loaded lazily by path until the model lands, so the trace tools build without it.
-const KERNEL_MODULE = '../syscall/kernel.ts';
-
-let cached: CreateKernel | undefined;
-
-async function loadCreateKernel(): Promise<Result<CreateKernel>> {
-  if (cached) return { ok: true, value: cached };
-  try {
-    const mod = (await import(KERNEL_MODULE)) as { createKernel: CreateKernel };
-    cached = mod.createKernel;
-    return { ok: true, value: cached };
-  } catch (e) {
-    return { ok: false, error: rfError('internal', `the kernel model (sim/syscall/kernel.ts) cannot be loaded: ${(e as Error).message}`) };
-  }
+/** What the kernel model offers beyond Syscalls: the invariant violations it saw. */
+interface KernelExtras {
+  readonly violations?: readonly { message: string; state: string; knownKernelBug?: string }[];
 }
 
-/** Replay options with the simulated kernel and, when asked, the invariant checks. */
-export async function replayOptions(opts: { invariants: boolean }): Promise<Result<ReplayOptions>> {
-  const ck = await loadCreateKernel();
-  if (!ck.ok) return ck;
-  const create = ck.value;
-  const out: ReplayOptions = { createKernel: (p) => create(p, { invariants: opts.invariants }) };
-  void (null as unknown as InvariantCheck);
-  return { ok: true, value: out };
+/**
+ * The kernel checks its invariants after every call when asked; after each trace
+ * command the replayer takes the violations that are new since the last one.
+ * Violations that reproduce a known bug of the profile's real kernel are not
+ * the simulator's fault and are left out.
+ */
+export function violationsSince(): InvariantCheck {
+  const seen = new WeakMap<object, number>();
+  return (k) => {
+    const all = (k as KernelExtras).violations ?? [];
+    const from = seen.get(k) ?? 0;
+    seen.set(k, all.length);
+    return all.slice(from).filter((v) => !v.knownKernelBug).map((v) => ({ message: v.message, state: v.state }));
+  };
+}
+
+/** Replay options with the simulated kernel and, when asked, its invariant checks. */
+export function kernelReplayOptions(opts: { invariants: boolean }): ReplayOptions {
+  const out: ReplayOptions = { createKernel: (p: KernelProfile) => createKernel(p, { invariants: opts.invariants }) };
+  if (opts.invariants) out.invariants = violationsSince();
+  return out;
+}
+
+/**
+ * Replay options for the commands. The value is the options themselves and also
+ * reads as an ok Result (`.ok`, `.value`), so both `replayTrace(t, p,
+ * replayOptions(o))` and `const r = await replayOptions(o); if (r.ok) ...r.value`
+ * work: both forms are in use.
+ */
+export function replayOptions(opts: { invariants: boolean }): ReplayOptions & Result<ReplayOptions> {
+  const o = kernelReplayOptions(opts);
+  return Object.assign(o, { ok: true as const, value: o });
 }

@@ -35,8 +35,8 @@ export interface ReplayOptions<W = unknown> {
   createKernel: (profile: KernelProfile) => Syscalls<W>;
   /** Checked after every command unless absent. */
   invariants?: InvariantCheck<W>;
-  /** Called after each command with its record (explain uses it to describe the state). */
-  onStep?: (command: TraceCommand, record: TraceRecord, kernel: Syscalls<W>) => void;
+  /** Called after each command with its record and the live names (explain uses it to describe the state). */
+  onStep?: (command: TraceCommand, record: TraceRecord, kernel: Syscalls<W>, names: TraceNames) => void;
 }
 
 export interface ReplayResult {
@@ -61,6 +61,9 @@ interface TaskState {
   pid: Pid;
   rings: Map<string, number>;
 }
+
+/** The trace's names for live tasks (pid) and, per task, for its ring fds. */
+export type TraceNames = ReadonlyMap<string, { readonly pid: Pid; readonly rings: ReadonlyMap<string, number> }>;
 
 /** Run one trace under one profile. */
 export function replayTrace<W>(trace: Trace, profile: KernelProfile, opts: ReplayOptions<W>): ReplayResult {
@@ -175,7 +178,7 @@ export function replayTrace<W>(trace: Trace, profile: KernelProfile, opts: Repla
       result.failures++;
       result.failure ??= failed;
     }
-    opts.onStep?.(cmd, rec, k);
+    opts.onStep?.(cmd, rec, k, tasks);
     if (opts.invariants) {
       const v = opts.invariants(k, prev, cmd);
       if (v.length) {
