@@ -106,6 +106,9 @@ function isDigit(c: number): boolean {
   return c >= 48 && c <= 57;
 }
 const PUNCT = ':,#%[]()+*&|-';
+/** One shared string per punctuation character, so tokens do not allocate them. */
+const PUNCT_TEXT: string[] = [];
+for (const ch of PUNCT) PUNCT_TEXT[ch.charCodeAt(0)] = ch;
 
 function tokenize(line: string): Tok[] | AsmError {
   const toks: Tok[] = [];
@@ -124,7 +127,7 @@ function tokenize(line: string): Tok[] | AsmError {
       while (i < n && (isIdentStart(line.charCodeAt(i)) || isDigit(line.charCodeAt(i)))) i++;
       toks.push({ kind: 'num', text: line.slice(start, i), col: start + 1 });
     } else if (PUNCT.includes(line[i])) {
-      toks.push({ kind: 'punct', text: line[i], col: start + 1 });
+      toks.push({ kind: 'punct', text: PUNCT_TEXT[c], col: start + 1 });
       i++;
     } else {
       return new AsmError('syntax', `unexpected character '${line[i]}'`, { col: start + 1, len: 1 }, 'an instruction, a label or a comment');
@@ -133,12 +136,28 @@ function tokenize(line: string): Tok[] | AsmError {
   return toks;
 }
 
+/** A decimal or 0x number small enough for exact double arithmetic; undefined otherwise. */
+function smallNumber(text: string): number | undefined {
+  const c1 = text.charCodeAt(1);
+  if (text.charCodeAt(0) === 48 && (c1 === 120 || c1 === 88)) {
+    if (text.length > 2 + 12 || !/^0[xX][0-9a-fA-F]+$/.test(text)) return undefined;
+    return parseInt(text.slice(2), 16);
+  }
+  if (text.length > 15 || (text.length > 1 && text.charCodeAt(0) === 48)) return undefined; // octal/binary: slow path
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 48 || c > 57) return undefined;
+  }
+  return +text;
+}
+
 /** lookupSymbol, memoised: programs repeat the same few names many times. */
-const symbolCache = new Map<string, number | undefined>();
+const symbolCache = new Map<string, number | null>();
 function symbol(name: string): number | undefined {
-  if (symbolCache.has(name)) return symbolCache.get(name);
+  const hit = symbolCache.get(name);
+  if (hit !== undefined) return hit ?? undefined;
   const v = lookupSymbol(name, ALL_SYMBOL_KINDS);
-  if (symbolCache.size < 10000) symbolCache.set(name, v);
+  if (symbolCache.size < 10000) symbolCache.set(name, v ?? null);
   return v;
 }
 
@@ -167,10 +186,15 @@ const MNEMONICS = [
   ...Object.keys(ALU), 'neg', 'ret', 'tax', 'txa',
 ];
 
+/** Mnemonic text to its interned lower-case spelling, so the dispatch compares pointers. */
+const MNEMONIC_CANON = new Map<string, string>(MNEMONICS.map((m) => [m, m]));
+
 /** A cursor over one line's tokens. */
 class Line {
   i = 0;
-  constructor(readonly toks: Tok[], readonly endCol: number) {}
+  constructor(readonly toks: Tok[], readonly text: string) {}
+  /** Where "the line ends too early" points: just past its last character. */
+  get endCol(): number { return this.text.trimEnd().length + 1; }
   peek(o = 0): Tok | undefined { return this.toks[this.i + o]; }
   next(): Tok | undefined { return this.toks[this.i++]; }
   at(): { col: number; len: number } {
@@ -199,6 +223,25 @@ class Assembler {
 
   /** `['-'] (number | NAME) ('|' ['-'] (number | NAME))*`, as a u32. */
   value(l: Line, what: string): number {
+    // fast path: one or more plain numbers/names below 2^32 joined by '|', no minus
+    const start = l.i;
+    let fast = 0;
+    for (;;) {
+      const t = l.peek();
+      if (!t || t.kind === 'punct') break;
+      const v = t.kind === 'num' ? smallNumber(t.text) : symbol(t.text);
+      if (v === undefined || v > 0xffffffff) break;
+      l.i++;
+      fast = (fast | v) >>> 0;
+      if (!l.isPunct('|')) return fast;
+      l.i++;
+    }
+    l.i = start;
+    return this.valueSlow(l, what);
+  }
+
+  /** The general case (negatives, out-of-range values, errors), in exact bigint arithmetic. */
+  valueSlow(l: Line, what: string): number {
     const first = l.peek();
     if (!first) throw new AsmError('syntax', 'the line ends too early', l.at(), what);
     let acc = 0n;
@@ -384,7 +427,7 @@ class Assembler {
     if (m.kind !== 'id') {
       throw new AsmError('syntax', `unexpected '${m.text}'`, { col: m.col, len: m.text.length }, "a mnemonic such as 'ld', 'jeq' or 'ret', a label, or a code:jt:jf:k quad");
     }
-    const op = m.text.toLowerCase();
+    const op = MNEMONIC_CANON.get(m.text) ?? MNEMONIC_CANON.get(m.text.toLowerCase()) ?? m.text.toLowerCase();
     const pc = this.insns.length;
     switch (op) {
       case 'ld': case 'ldh': case 'ldb': {
@@ -520,7 +563,7 @@ export function assembleDetailed(text: string, opts: AssembleOptions = {}): Resu
     const toks = tokenize(lines[n]);
     try {
       if (toks instanceof AsmError) throw toks;
-      const l = new Line(toks, lines[n].trimEnd().length + 1);
+      const l = new Line(toks, lines[n]);
       // labels: `name:` (a label may stand alone on its line)
       while (l.peek()?.kind === 'id' && l.isPunct(':', 1)) {
         const t = l.next()!;

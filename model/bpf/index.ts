@@ -16,3 +16,5 @@ export type { Program, TraceStep, TraceSink } from './program.ts';
 export { interpret, execute } from './interpret.ts';
 export { compile, compileSource, type CompiledFilter } from './compile.ts';
 export { makeProgram, HOT_THRESHOLD, type TierOptions } from './tiered.ts';
+export { loadProgram, detectFormat, INPUT_FORMATS, type InputFormat, type LoadedProgram } from './load.ts';
+export { packContext, writeField, contextWords, findField } from './context.ts';

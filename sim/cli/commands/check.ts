@@ -50,10 +50,10 @@ export function reportLoad(io: Io, r: { error: RfError; source?: string }): numb
   return r.error.kind === 'internal' ? EXIT.INTERNAL : EXIT.USAGE;
 }
 
-/** One instruction as text for messages: bpf_asm where it has a spelling, else its quad. */
+/** One instruction as text for messages: bpf_asm where it has a spelling (jump targets as L<index>), else its quad. */
 export function insnText(p: LoadedProgram, index: number): string {
   const i = p.insns[index];
-  return formatMnemonic(i, index, (t) => `+${t - index - 1}`) ?? formatQuad(i);
+  return formatMnemonic(i, index, (t) => `L${t}`) ?? formatQuad(i);
 }
 
 export interface CheckReport {

@@ -132,7 +132,7 @@ export const command: Command = {
     io.out(`ret ${ret}: ${decision} (${opcodeName(op)}, kernel ${profile.value.name})`);
     if (values.trace) {
       const w = Math.max(...steps.map((s) => insnText(p.value, s.pc).length), 11);
-      io.out(`  ${'pc'.padStart(4)}  ${'instruction'.padEnd(w)}  ${'A'.padEnd(10)}  ${'X'.padEnd(10)}`);
+      io.out(`  ${'pc'.padStart(4)}  ${'instruction'.padEnd(w)}  ${'A'.padEnd(10)}  X`);
       for (const s of steps) {
         io.out(`  ${String(s.pc).padStart(4)}  ${insnText(p.value, s.pc).padEnd(w)}  ${hex(s.a)}  ${hex(s.x)}  ${describeStep(s)}`.trimEnd());
       }
