@@ -102,7 +102,7 @@ end
   it('no difference: exit 0 and a summary', async () => {
     const r = await run(['diff', '--kernels', '7.2,7.3', 'a.trace'], { 'a.trace': TWO });
     expect(r.code).toBe(0);
-    expect(r.out).toBe('7.2 vs 7.3: 0 of 1 trace differ\n');
+    expect(r.out).toBe('7.2 vs 7.3: 0 of 1 traces differ\n');
   });
 
   it('requires two known profiles', async () => {

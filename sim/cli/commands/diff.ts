@@ -53,7 +53,7 @@ export const command: Command = {
         if (diffs.length === 0) continue;
         differing++;
         commands += diffs.length;
-        io.out(`trace ${t.name}: ${diffs.length} command${diffs.length === 1 ? '' : 's'} differ`);
+        io.out(`trace ${t.name}: ${diffs.length === 1 ? '1 command differs' : `${diffs.length} commands differ`}`);
         for (const d of diffs) {
           const cmd = t.commands[d.i];
           if (cmd) {
@@ -65,7 +65,7 @@ export const command: Command = {
         }
       }
     }
-    io.out(`${pa.name} vs ${pb.name}: ${differing} of ${traces} trace${traces === 1 ? '' : 's'} differ` +
+    io.out(`${pa.name} vs ${pb.name}: ${differing} of ${traces} traces differ` +
       (differing ? ` (${commands} command${commands === 1 ? '' : 's'})` : ''));
     if (loaded.failures.length || broken) return EXIT.USAGE;
     return differing ? EXIT.FAILED : EXIT.OK;
