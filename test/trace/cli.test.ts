@@ -8,7 +8,14 @@ import { main } from '../../sim/cli/main.ts';
 import { fakeKernel } from './fake-kernel.ts';
 
 vi.mock('../../sim/trace/kernel-link.ts', () => ({
-  replayOptions: async () => ({ ok: true, value: { createKernel: (p: Parameters<typeof fakeKernel>[0]) => fakeKernel(p) } }),
+  // A stand-in invariant: `setuid` "breaks" one, so the reporting path can be seen.
+  replayOptions: async () => ({
+    ok: true,
+    value: {
+      createKernel: (p: Parameters<typeof fakeKernel>[0]) => fakeKernel(p),
+      invariants: (_k: unknown, _prev: unknown, cmd: { c: string }) => (cmd.c === 'setuid' ? [{ message: 'table T1: refcount 2, 1 holder', state: 'task 1: table T1' }] : []),
+    },
+  }),
 }));
 
 const PASSING = `trace ok kernels=7.2,7.3
@@ -88,6 +95,17 @@ describe('ringfence replay', () => {
     const missing = await run(['replay', 'nope.trace'], {});
     expect(missing.code).toBe(2);
     expect(missing.err).toContain('cannot read nope.trace: no such file');
+  });
+});
+
+describe('invariant violations', () => {
+  it('are reported with the step and the state, and exit 3', async () => {
+    const r = await run(['replay', '--kernel', '7.3', 'v.trace'], { 'v.trace': 'trace v\n  nnp\n  setuid 5\n  nnp\nend\n' });
+    expect(r.code).toBe(3);
+    expect(r.out).toContain('INVARIANT  v [7.3]');
+    expect(r.out).toContain('v.trace:3:3: trace v under 7.3: invariant violated after step 1 (`setuid 5`): table T1: refcount 2, 1 holder');
+    expect(r.out).toContain('state after the step:');
+    expect(r.out).toContain('task 1: table T1');
   });
 });
 

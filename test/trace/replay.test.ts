@@ -3,6 +3,7 @@ import { getProfile } from '../../model/profile/profiles.ts';
 import { replayTrace, replayPassed, NO_RING_FD } from '../../sim/trace/replay.ts';
 import { formatRecords } from '../../sim/trace/records.ts';
 import { fakeKernel } from './fake-kernel.ts';
+import { violationsSince } from '../../sim/trace/kernel-link.ts';
 import { parseOk } from './helpers.ts';
 
 const P = getProfile('7.3')!;
@@ -134,5 +135,19 @@ describe('run-time references', () => {
     expect(r.records).toHaveLength(1);
     expect(r.error).toMatchObject({ kind: 'name', loc: { line: 3 } });
     expect(r.error!.message).toMatch(/task c does not exist/);
+  });
+});
+
+describe('kernel invariant violations', () => {
+  it('each command reports only the violations new since the previous one, known kernel bugs left out', () => {
+    const k = { violations: [] as { message: string; state: string; knownKernelBug?: string }[] };
+    const check = violationsSince();
+    const ask = () => check(k as never, null, null as never).map((v) => v.message);
+    expect(ask()).toEqual([]);
+    k.violations.push({ message: 'a', state: 's' }, { message: 'b', state: 's', knownKernelBug: '7.0-merge leak' });
+    expect(ask()).toEqual(['a']);
+    expect(ask()).toEqual([]);
+    k.violations.push({ message: 'c', state: 's' });
+    expect(ask()).toEqual(['c']);
   });
 });
