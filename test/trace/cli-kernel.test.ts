@@ -130,4 +130,3 @@ describe('ringfence main', () => {
     expect(r.out).toContain('unknown command `frob`');
   });
 });
-});
