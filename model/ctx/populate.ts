@@ -5,54 +5,98 @@
 
 import { AF } from '../abi/net.ts';
 import type { KernelProfile } from '../profile/profiles.ts';
-import { pduSizeFor } from '../profile/profiles.ts';
 import type { Sqe } from '../ring/sqe.ts';
-
-/** What prep decided, which the context reflects (§4.3, §8.21-22). */
-export interface PreparedPayload {
-  /** req->flags & 0x7f after prep (kernel-added ASYNC included). */
-  sqeFlags: number;
-  /** OPENAT/OPENAT2: the prepared open_how. */
-  open?: { flags: bigint; mode: bigint; resolve: bigint };
-}
 
 const lo = (v: bigint) => Number(v & 0xffffffffn);
 const hi = (v: bigint) => Number((v >> 32n) & 0xffffffffn);
+const TWO32 = 2 ** 32;
+const SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
-/** Fill `out` (zeroed here) with the context for this request; `out` has ctx.size/4 words. */
-export function populateCtx(out: Uint32Array, profile: KernelProfile, sqe: Sqe, prep: PreparedPayload): Uint32Array {
-  out.fill(0);
-  const flags = prep.sqeFlags & 0x7f;
-  if (profile.ctx.name === 'v5') {
-    out[0] = (sqe.opcode & 0xff) | (flags << 8);
-    out[2] = lo(sqe.ud);
-    out[3] = hi(sqe.ud);
-  } else {
-    out[0] = lo(sqe.ud);
-    out[1] = hi(sqe.ud);
-    out[2] = (sqe.opcode & 0xff) | (flags << 8) | ((pduSizeFor(profile, sqe.opcode) & 0xff) << 16);
+/** What populate needs of a profile, as flat per-opcode tables (built once per profile). */
+export interface CtxPlan {
+  /** 16 words (the v5 layout) or 10. */
+  readonly words: number;
+  readonly v5: boolean;
+  /** filter_pdu_size per opcode. */
+  readonly pdu: Uint8Array;
+  /** Payload handler per opcode: 0 none, 1 socket, 2 open, 3 connect. */
+  readonly payload: Uint8Array;
+  readonly socketTypeMasked: boolean;
+}
+
+const PAYLOAD_CODE = { socket: 1, open: 2, connect: 3 } as const;
+const plans = new WeakMap<KernelProfile, CtxPlan>();
+
+export function ctxPlan(profile: KernelProfile): CtxPlan {
+  let p = plans.get(profile);
+  if (!p) {
+    const pdu = new Uint8Array(256);
+    const payload = new Uint8Array(256);
+    for (let op = 0; op < 256; op++) {
+      pdu[op] = profile.pduSizes[op] ?? 0;
+      const k = profile.payloads[op];
+      payload[op] = k ? PAYLOAD_CODE[k] : 0;
+    }
+    p = { words: profile.ctx.size / 4, v5: profile.ctx.name === 'v5', pdu, payload, socketTypeMasked: profile.socketTypeMasked };
+    plans.set(profile, p);
   }
-  switch (profile.payloads[sqe.opcode]) {
-    case 'socket': {
+  return p;
+}
+
+/**
+ * Fill `out` (ctx.size/4 words) with the context for this request. `sqeFlags` is
+ * req->flags after prep (kernel-added ASYNC included); `open` the prepared
+ * open_how for OPENAT/OPENAT2.
+ */
+export function populateCtx(
+  out: Uint32Array,
+  plan: CtxPlan | KernelProfile,
+  sqe: Sqe,
+  sqeFlags: number,
+  open?: { flags: bigint; mode: bigint; resolve: bigint },
+): Uint32Array {
+  const p = 'pdu' in plan && plan.pdu instanceof Uint8Array ? (plan as CtxPlan) : ctxPlan(plan as KernelProfile);
+  for (let i = 0; i < out.length; i++) out[i] = 0;
+  const flags = sqeFlags & 0x7f;
+  // user_data words without BigInt arithmetic in the common (< 2^53) case.
+  const ud = sqe.ud;
+  let udLo: number, udHi: number;
+  if (ud >= 0n && ud <= SAFE) {
+    const n = Number(ud);
+    udLo = n >>> 0;
+    udHi = Math.floor(n / TWO32) >>> 0;
+  } else {
+    udLo = lo(ud);
+    udHi = hi(ud);
+  }
+  const op = sqe.opcode & 0xff;
+  if (p.v5) {
+    // v5 layout: opcode and flags first, user_data at 8, no pdu_size.
+    out[0] = op | (flags << 8);
+    out[2] = udLo;
+    out[3] = udHi;
+  } else {
+    out[0] = udLo;
+    out[1] = udHi;
+    out[2] = op | (flags << 8) | (p.pdu[op] << 16);
+  }
+  switch (p.payload[op]) {
+    case 1: {
       out[4] = sqe.fd >>> 0;
       const type = lo(sqe.off);
-      out[5] = profile.socketTypeMasked ? type & 0xf : type;
+      out[5] = p.socketTypeMasked ? type & 0xf : type;
       out[6] = sqe.len >>> 0;
       break;
     }
-    case 'open': {
-      const h = prep.open;
-      if (h) {
-        out[4] = lo(h.flags); out[5] = hi(h.flags);
-        out[6] = lo(h.mode); out[7] = hi(h.mode);
-        out[8] = lo(h.resolve); out[9] = hi(h.resolve);
+    case 2:
+      if (open) {
+        out[4] = lo(open.flags); out[5] = hi(open.flags);
+        out[6] = lo(open.mode); out[7] = hi(open.mode);
+        out[8] = lo(open.resolve); out[9] = hi(open.resolve);
       }
       break;
-    }
-    case 'connect':
+    case 3:
       populateConnect(out, sqe);
-      break;
-    default:
       break;
   }
   return out;

@@ -49,12 +49,15 @@ export interface FilterStore {
   readonly nextNode: number;
 }
 
-export const EMPTY_STORE: FilterStore = Object.freeze({
-  tables: IntMap.empty<FilterTable>(),
-  nodeRefs: IntMap.empty<number>(),
-  nextTable: 1,
-  nextNode: 1,
-});
+export function makeStore(tables: IntMap<FilterTable>, nodeRefs: IntMap<number>, nextTable: number, nextNode: number): FilterStore {
+  return { tables, nodeRefs, nextTable, nextNode };
+}
+
+export function makeTable(id: number, refs: number, slots: readonly Slot[]): FilterTable {
+  return { id, refs, slots };
+}
+
+export const EMPTY_STORE: FilterStore = makeStore(IntMap.empty<FilterTable>(), IntMap.empty<number>(), 1, 1);
 
 export function isDeny(s: Slot): s is DenySentinel {
   return s === DENY;
@@ -73,14 +76,14 @@ function table(store: FilterStore, id: number): FilterTable {
 /** A fresh table: every slot empty, refcount 1. */
 export function allocTable(store: FilterStore): { store: FilterStore; id: number } {
   const id = store.nextTable;
-  const t: FilterTable = Object.freeze({ id, refs: 1, slots: Object.freeze(new Array<Slot>(IORING_OP_LAST).fill(null)) });
-  return { store: { ...store, tables: store.tables.set(id, t), nextTable: id + 1 }, id };
+  const t = makeTable(id, 1, Object.freeze(new Array<Slot>(IORING_OP_LAST).fill(null)));
+  return { store: makeStore(store.tables.set(id, t), store.nodeRefs, id + 1, store.nextNode), id };
 }
 
 /** io_bpf_filter_clone's reference: one more holder of the table. */
 export function takeTableRef(store: FilterStore, id: number): FilterStore {
   const t = table(store, id);
-  return { ...store, tables: store.tables.set(id, { ...t, refs: t.refs + 1 }) };
+  return makeStore(store.tables.set(id, makeTable(id, t.refs + 1, t.slots)), store.nodeRefs, store.nextTable, store.nextNode);
 }
 
 /**
@@ -90,7 +93,7 @@ export function takeTableRef(store: FilterStore, id: number): FilterStore {
  */
 export function dropTableRef(store: FilterStore, id: number): FilterStore {
   const t = table(store, id);
-  if (t.refs > 1) return { ...store, tables: store.tables.set(id, { ...t, refs: t.refs - 1 }) };
+  if (t.refs > 1) return makeStore(store.tables.set(id, makeTable(id, t.refs - 1, t.slots)), store.nodeRefs, store.nextTable, store.nextNode);
   let nodeRefs = store.nodeRefs;
   for (const head of t.slots) {
     let s: Slot = head;
@@ -104,7 +107,7 @@ export function dropTableRef(store: FilterStore, id: number): FilterStore {
       s = s.next;
     }
   }
-  return { ...store, tables: store.tables.delete(id), nodeRefs };
+  return makeStore(store.tables.delete(id), nodeRefs, store.nextTable, store.nextNode);
 }
 
 /**
@@ -117,8 +120,7 @@ export function cowTable(store: FilterStore, id: number): { store: FilterStore; 
   let nodeRefs = store.nodeRefs;
   for (const s of old.slots) if (isNode(s)) nodeRefs = nodeRefs.set(s.id, (nodeRefs.get(s.id) ?? 0) + 1);
   const nid = store.nextTable;
-  const t: FilterTable = Object.freeze({ id: nid, refs: 1, slots: old.slots });
-  return { store: { ...store, tables: store.tables.set(nid, t), nodeRefs, nextTable: nid + 1 }, id: nid };
+  return { store: makeStore(store.tables.set(nid, makeTable(nid, 1, old.slots)), nodeRefs, nid + 1, store.nextNode), id: nid };
 }
 
 /**
@@ -137,15 +139,15 @@ export function pushFilter(
 ): { store: FilterStore; node: FilterNode } {
   const t = table(store, id);
   const nodeId = store.nextNode;
-  const node: FilterNode = Object.freeze({ id: nodeId, opcode, program, insns: Object.freeze(insns.slice()), label, next: t.slots[opcode] });
+  const node = { id: nodeId, opcode, insns: Object.freeze(insns.slice()), label, next: t.slots[opcode] } as FilterNode;
+  // The program is behaviour, not state: keep it out of enumeration (hashing, describe).
+  Object.defineProperty(node, 'program', { value: program, enumerable: false });
+  Object.freeze(node);
   const slots = t.slots.slice();
   slots[opcode] = node;
   if (denyRest) for (let i = 0; i < slots.length; i++) if (i !== opcode && slots[i] === null) slots[i] = DENY;
-  const nt: FilterTable = Object.freeze({ ...t, slots: Object.freeze(slots) });
-  return {
-    store: { ...store, tables: store.tables.set(id, nt), nodeRefs: store.nodeRefs.set(nodeId, 1), nextNode: nodeId + 1 },
-    node,
-  };
+  const nt = makeTable(id, t.refs, Object.freeze(slots));
+  return { store: makeStore(store.tables.set(id, nt), store.nodeRefs.set(nodeId, 1), store.nextTable, nodeId + 1), node };
 }
 
 /** The chain of a slot as a list, head first, ending with 'DENY' when it does. */

@@ -23,3 +23,6 @@ export const BUFFER_SELECT_OPS = set(OP.READV, OP.READ, OP.RECVMSG, OP.RECV, OP.
 
 /** 128-byte SQE opcodes (need IORING_SETUP_SQE128, or SQE_MIXED). */
 export const SQE128_OPS = set(OP.NOP128, OP.URING_CMD128);
+
+/** SQE128_OPS as a flag per opcode (the submission hot path). */
+export const IS_SQE128_OP: readonly boolean[] = Array.from({ length: 256 }, (_, op) => SQE128_OPS.has(op));

@@ -18,5 +18,8 @@ export const OP_HANDLERS: ReadonlyMap<number, OpHandler> = new Map<number, OpHan
   [OP.CLOSE, close],
 ]);
 
+/** OP_HANDLERS as an array indexed by opcode (the submission hot path). */
+export const HANDLER_BY_OP: readonly (OpHandler | undefined)[] = Array.from({ length: 256 }, (_, op) => OP_HANDLERS.get(op));
+
 export * from './env.ts';
 export * from './defs.ts';

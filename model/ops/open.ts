@@ -32,7 +32,8 @@ function commonPrep(sqe: Parameters<OpHandler['prep']>[0], how: How): Prepared |
   if (sqe.addr === 0n || sqe.path === undefined) return -ERRNO.EFAULT;
   if (sqe.path === '') return -ERRNO.ENOENT;
   if (new TextEncoder().encode(sqe.path).length >= PATH_MAX) return -ERRNO.ENAMETOOLONG;
-  if (sqe.fidx !== 0 && flags & BigInt(O.O_CLOEXEC)) return -ERRNO.EINVAL;
+  // As for SOCKET: "file_index with O_CLOEXEC -> -EINVAL" is not a prep error on the
+  // real 7.x kernels (the filters run first; scenarios/recorded).
   return { forceAsync: (flags & BigInt(FORCE_ASYNC)) !== 0n, open: { flags, mode: how.mode, resolve: how.resolve } };
 }
 

@@ -2,18 +2,24 @@
 // to values: a 32-way radix trie with path copying. Sets and deletes return a new
 // map that shares every untouched branch with the old one, so the world can be
 // branched and kept at O(log32 n) cost per change: a fork among a million tasks
-// copies five 32-slot arrays, not the task table.
+// copies four 32-slot arrays, not the task table.
 
 const BITS = 5;
 const WIDTH = 1 << BITS;
 const MASK = WIDTH - 1;
 
-type Node<V> = (Node<V> | V | undefined)[];
+type Node = unknown[];
+
+/** Keys a trie of root level `shift` can hold: 2^(shift+BITS), by shift / BITS. */
+const CAPACITY = [2 ** 5, 2 ** 10, 2 ** 15, 2 ** 20, 2 ** 25, 2 ** 30, 2 ** 35];
+function capacity(shift: number): number {
+  return CAPACITY[shift / BITS];
+}
 
 export class IntMap<V> {
   private constructor(
-    private readonly root: Node<V> | undefined,
-    /** Bits above the root's level: keys must be < 2^(shift+BITS). */
+    private readonly root: Node | undefined,
+    /** Bits below the root's level: keys must be < 2^(shift+BITS). */
     private readonly shift: number,
     readonly size: number,
   ) {}
@@ -30,9 +36,9 @@ export class IntMap<V> {
 
   get(key: number): V | undefined {
     let node = this.root;
-    if (node === undefined || key >>> 0 !== key || key >= 2 ** (this.shift + BITS)) return undefined;
+    if (node === undefined || key >>> 0 !== key || key >= capacity(this.shift)) return undefined;
     for (let s = this.shift; s > 0; s -= BITS) {
-      node = node[(key >>> s) & MASK] as Node<V> | undefined;
+      node = node[(key >>> s) & MASK] as Node | undefined;
       if (node === undefined) return undefined;
     }
     return node[key & MASK] as V | undefined;
@@ -42,45 +48,56 @@ export class IntMap<V> {
     return this.get(key) !== undefined;
   }
 
-  /** A map with key bound to value (undefined values are not stored: use delete). */
+  /** A map with key bound to value (undefined is not a storable value: use delete). */
   set(key: number, value: V): IntMap<V> {
     if (key >>> 0 !== key) throw new RangeError(`IntMap key ${key} is not a u32`);
     let root = this.root;
     let shift = this.shift;
     // Grow the trie upward until the key fits.
-    while (key >= 2 ** (shift + BITS)) {
-      root = root === undefined ? undefined : [root];
+    while (key >= capacity(shift)) {
+      if (root !== undefined) {
+        const up: Node = new Array(WIDTH);
+        up[0] = root;
+        root = up;
+      }
       shift += BITS;
     }
-    let added = false;
-    const put = (node: Node<V> | undefined, s: number): Node<V> => {
-      const copy: Node<V> = node === undefined ? new Array(WIDTH) : node.slice();
+    const newRoot: Node = root === undefined ? new Array(WIDTH) : root.slice();
+    let node = newRoot;
+    for (let s = shift; s > 0; s -= BITS) {
       const i = (key >>> s) & MASK;
-      if (s === 0) {
-        if (copy[i] === undefined) added = true;
-        copy[i] = value;
-      } else {
-        copy[i] = put(copy[i] as Node<V> | undefined, s - BITS);
-      }
-      return copy;
-    };
-    const r = put(root, shift);
-    return new IntMap<V>(r, shift, this.size + (added ? 1 : 0));
+      const child = node[i] as Node | undefined;
+      const copy: Node = child === undefined ? new Array(WIDTH) : child.slice();
+      node[i] = copy;
+      node = copy;
+    }
+    const i = key & MASK;
+    const added = node[i] === undefined;
+    node[i] = value;
+    return new IntMap<V>(newRoot, shift, added ? this.size + 1 : this.size);
   }
 
   delete(key: number): IntMap<V> {
     if (this.get(key) === undefined) return this;
-    const del = (node: Node<V>, s: number): Node<V> | undefined => {
+    if (this.size === 1) return IntMap.empty<V>();
+    const path: Node[] = [];
+    const newRoot = this.root!.slice();
+    let node = newRoot;
+    path.push(node);
+    for (let s = this.shift; s > 0; s -= BITS) {
       const i = (key >>> s) & MASK;
-      const copy = node.slice();
-      if (s === 0) copy[i] = undefined;
-      else copy[i] = del(copy[i] as Node<V>, s - BITS);
-      // Drop branches that became empty so memory follows the live entries.
-      return copy.every((x) => x === undefined) ? undefined : copy;
-    };
-    const size = this.size - 1;
-    if (size === 0) return IntMap.empty<V>();
-    return new IntMap<V>(del(this.root!, this.shift), this.shift, size);
+      const copy = (node[i] as Node).slice();
+      node[i] = copy;
+      node = copy;
+      path.push(node);
+    }
+    node[key & MASK] = undefined;
+    // Drop branches that became empty, so memory follows the live entries.
+    for (let d = path.length - 1, s = 0; d > 0; d--, s += BITS) {
+      if (!path[d].every((x) => x === undefined)) break;
+      path[d - 1][(key >>> (s + BITS)) & MASK] = undefined;
+    }
+    return new IntMap<V>(newRoot, this.shift, this.size - 1);
   }
 
   /** Replace the value at key through f (no-op when absent). */
@@ -89,27 +106,38 @@ export class IntMap<V> {
     return v === undefined ? this : this.set(key, f(v));
   }
 
-  /** Entries in ascending key order. */
-  *entries(): IterableIterator<[number, V]> {
+  /** Call f for every entry in ascending key order. */
+  forEach(f: (value: V, key: number) => void): void {
     if (this.root === undefined) return;
-    const walk = function* (node: Node<V>, s: number, base: number): Generator<[number, V]> {
+    const walk = (node: Node, s: number, base: number): void => {
       for (let i = 0; i < WIDTH; i++) {
         const x = node[i];
         if (x === undefined) continue;
         const k = base + i * 2 ** s;
-        if (s === 0) yield [k, x as V];
-        else yield* walk(x as Node<V>, s - BITS, k);
+        if (s === 0) f(x as V, k);
+        else walk(x as Node, s - BITS, k);
       }
     };
-    yield* walk(this.root, this.shift, 0);
+    walk(this.root, this.shift, 0);
   }
 
-  *values(): IterableIterator<V> {
-    for (const [, v] of this.entries()) yield v;
+  /** Entries in ascending key order (a snapshot array). */
+  toArray(): [number, V][] {
+    const out: [number, V][] = [];
+    this.forEach((v, k) => out.push([k, v]));
+    return out;
   }
 
-  *keys(): IterableIterator<number> {
-    for (const [k] of this.entries()) yield k;
+  entries(): IterableIterator<[number, V]> {
+    return this.toArray()[Symbol.iterator]();
+  }
+
+  values(): IterableIterator<V> {
+    return this.toArray().map((e) => e[1])[Symbol.iterator]();
+  }
+
+  keys(): IterableIterator<number> {
+    return this.toArray().map((e) => e[0])[Symbol.iterator]();
   }
 
   [Symbol.iterator](): IterableIterator<[number, V]> {

@@ -20,6 +20,11 @@ export interface Task {
   readonly rs: RestrictionSet | null;
 }
 
+/** A task record (one object shape for all of them: forks make a million). */
+export function makeTask(pid: Pid, ppid: Pid | null, uid: number, cap: boolean, nnp: boolean, fds: FdTable, rs: RestrictionSet | null): Task {
+  return { pid, ppid, uid, cap, nnp, fds, rs };
+}
+
 /** The privilege rule of task registration (§2.3 step 2, §2.6 step 1). */
 export function mayRegisterTaskRestrictions(t: Task): boolean {
   return t.nnp || t.cap;

@@ -9,7 +9,7 @@ import { INITIAL_FS, type FsState } from '../fs/fs.ts';
 import type { Ring } from '../ring/ring.ts';
 import type { Sqe, Cqe } from '../ring/sqe.ts';
 import { INIT_FDS } from '../task/fd.ts';
-import type { Pid, Task } from '../task/task.ts';
+import { makeTask, type Pid, type Task } from '../task/task.ts';
 
 /** A ring's runtime queues as captured in a snapshot (see sim/syscall/kernel.ts). */
 export interface QueueState {
@@ -34,17 +34,24 @@ export interface World {
 
 export const INIT_PID: Pid = 1;
 
+/** A world from its parts (one object shape for every world value). */
+export function makeWorld(
+  tasks: IntMap<Task>, rings: IntMap<Ring>, filters: FilterStore, fs: FsState,
+  nextPid: Pid, nextRing: number, leaked: IntMap<number>, queues: IntMap<QueueState> | null,
+): World {
+  return { tasks, rings, filters, fs, nextPid, nextRing, leaked, queues };
+}
+
+export function withTasks(w: World, tasks: IntMap<Task>): World {
+  return makeWorld(tasks, w.rings, w.filters, w.fs, w.nextPid, w.nextRing, w.leaked, null);
+}
+
+export function withFilters(w: World, filters: FilterStore): World {
+  return makeWorld(w.tasks, w.rings, filters, w.fs, w.nextPid, w.nextRing, w.leaked, null);
+}
+
 /** A fresh world: one task, init (uid 0, CAP_SYS_ADMIN, nnp off, no restrictions, no rings). */
 export function initialWorld(): World {
-  const init: Task = Object.freeze({ pid: INIT_PID, ppid: null, uid: 0, cap: true, nnp: false, fds: INIT_FDS, rs: null });
-  return Object.freeze({
-    tasks: IntMap.empty<Task>().set(INIT_PID, init),
-    rings: IntMap.empty<Ring>(),
-    filters: EMPTY_STORE,
-    fs: INITIAL_FS,
-    nextPid: INIT_PID + 1,
-    nextRing: 1,
-    leaked: IntMap.empty<number>(),
-    queues: null,
-  });
+  const init = makeTask(INIT_PID, null, 0, true, false, INIT_FDS, null);
+  return makeWorld(IntMap.empty<Task>().set(INIT_PID, init), IntMap.empty<Ring>(), EMPTY_STORE, INITIAL_FS, INIT_PID + 1, 1, IntMap.empty<number>(), null);
 }

@@ -86,7 +86,7 @@ export function probeSet(profile: KernelProfile, p: HolderPolicy): Uint8Array {
       if (p.slots) {
         let slot: Slot = p.slots[s.opcode];
         if (slot !== null) {
-          populateCtx(ctx, profile, s, { sqeFlags: s.flags, open: pr.open });
+          populateCtx(ctx, profile, s, s.flags, pr.open);
           while (slot !== null) {
             if (slot === DENY) return;
             const n = slot as FilterNode;

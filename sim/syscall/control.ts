@@ -14,8 +14,8 @@ import { parseRestrictions, registerAllowed, type RestrictionEntryIn } from '../
 import { EMPTY_SET, type RestrictionSet } from '../../model/restriction/set.ts';
 import { NO_REGISTRATIONS, type Ring } from '../../model/ring/ring.ts';
 import { lowestFreeFd, withFd } from '../../model/task/fd.ts';
-import { mayRegisterTaskRestrictions, type Pid, type Task } from '../../model/task/task.ts';
-import type { World } from '../../model/world/world.ts';
+import { makeTask, mayRegisterTaskRestrictions, type Pid, type Task } from '../../model/task/task.ts';
+import { makeWorld, type World } from '../../model/world/world.ts';
 import { RLIMIT_NOFILE } from '../../model/ops/socket.ts';
 
 export interface Env {
@@ -175,26 +175,36 @@ export function exit(w: World, pid: Pid): Out {
 export function fork(w: World, env: Env, pid: Pid): { world: World; ret: number; child?: Pid } {
   const t = w.tasks.get(pid);
   if (!t) return fail(w, ERRNO.ESRCH);
-  let world = w;
+  let filters = w.filters;
+  let rings = w.rings;
   let parent = t;
   let rs: RestrictionSet | null = null;
   if (t.rs) {
-    const c = cloneSet(world, env.profile, t.rs);
-    world = c.world;
-    rs = c.dst;
-    if (c.src !== t.rs) parent = { ...parent, rs: c.src };
+    // io_uring_fork -> io_restriction_clone (§3.3, §7.1)
+    const src = t.rs;
+    if (src.table === null) rs = src;
+    else {
+      filters = takeTableRef(filters, src.table);
+      const newSrc = env.profile.cloneMarksSourceCow && !src.cow ? { legacy: src.legacy, table: src.table, cow: true } : src;
+      if (newSrc !== src) parent = makeTask(t.pid, t.ppid, t.uid, t.cap, t.nnp, t.fds, newSrc);
+      // A COW-marked source equals the child's set: share the (immutable) value.
+      rs = newSrc.cow ? newSrc : { legacy: src.legacy, table: src.table, cow: true };
+    }
   }
   // The child's fd table is the parent's (shared until either changes it); each
   // ring gains a file reference.
-  for (const e of t.fds) {
-    if (e?.kind === 'ring') {
-      const r = world.rings.get(e.ring)!;
-      world = putRing(world, { ...r, fileRefs: r.fileRefs + 1 });
+  const fds = t.fds;
+  for (let i = 0; i < fds.length; i++) {
+    const e = fds[i];
+    if (e !== undefined && e.kind === 'ring') {
+      const r = rings.get(e.ring)!;
+      rings = rings.set(r.id, { ...r, fileRefs: r.fileRefs + 1 });
     }
   }
-  const child: Task = { pid: world.nextPid, ppid: pid, uid: t.uid, cap: t.cap, nnp: t.nnp, fds: t.fds, rs };
-  const tasks = (parent === t ? world.tasks : world.tasks.set(pid, parent)).set(child.pid, child);
-  return { world: { ...world, tasks, nextPid: child.pid + 1 }, ret: 0, child: child.pid };
+  const cpid = w.nextPid;
+  const child = makeTask(cpid, pid, t.uid, t.cap, t.nnp, fds, rs);
+  const tasks = (parent === t ? w.tasks : w.tasks.set(pid, parent)).set(cpid, child);
+  return { world: makeWorld(tasks, rings, filters, w.fs, cpid + 1, w.nextRing, w.leaked, null), ret: 0, child: cpid };
 }
 
 export function setNoNewPrivs(w: World, pid: Pid): Out {

@@ -28,6 +28,8 @@ import { opcodeName } from '../../model/abi/opcodes.ts';
 
 export type { World } from '../../model/world/world.ts';
 
+const EBUSY = -ERRNO.EBUSY;
+
 export interface KernelOptions {
   /** Check the invariants after every call (sim/check/invariants.ts); violations collect in `violations`. */
   invariants?: boolean;
@@ -88,6 +90,7 @@ class SimKernel implements Kernel {
     this.w = world;
     this.snap = world.queues ? world : null;
     this.rt = new Map();
+    this.lk = null;
     for (const id of world.rings.keys()) {
       const q = world.queues?.get(id);
       this.rt.set(id, { sq: q ? q.sq.slice() : [], cq: q ? q.cq.slice() : [], drainDisabled: q?.drainDisabled ?? false });
@@ -99,8 +102,13 @@ class SimKernel implements Kernel {
     const prev = this.w;
     if (next !== prev) {
       this.w = next;
-      for (const id of next.rings.keys()) if (!this.rt.has(id)) this.rt.set(id, { sq: [], cq: [], drainDisabled: false });
-      if (this.rt.size !== next.rings.size) for (const id of [...this.rt.keys()]) if (!next.rings.has(id)) this.rt.delete(id);
+      // Rings come and go only through control calls that replace the ring map.
+      if (next.rings !== prev.rings) {
+        next.rings.forEach((_r, id) => {
+          if (!this.rt.has(id)) this.rt.set(id, { sq: [], cq: [], drainDisabled: false });
+        });
+        if (this.rt.size !== next.rings.size) for (const id of [...this.rt.keys()]) if (!next.rings.has(id)) this.rt.delete(id);
+      }
     }
     this.snap = null;
     this.step(prev);
@@ -163,13 +171,20 @@ class SimKernel implements Kernel {
     return o.pdu === undefined ? { ret: o.ret } : { ret: o.ret, pdu: o.pdu };
   }
 
+  // The last (pid, fd) -> runtime lookup, valid while the world value is the same.
+  private lk: { w: World; pid: Pid; fd: number; rt: RingRuntime; ringId: number } | null = null;
+
   /** The ring runtime for a task's fd, or the errno. */
   private runtime(pid: Pid, fd: number): { rt: RingRuntime; ringId: number } | number {
+    const lk = this.lk;
+    if (lk !== null && lk.w === this.w && lk.pid === pid && lk.fd === fd) return lk;
     const t = this.w.tasks.get(pid);
     if (!t) return -ERRNO.ESRCH;
     const r = C.ringOf(this.w, t, fd);
     if (typeof r === 'number') return r;
-    return { rt: this.rt.get(r.id)!, ringId: r.id };
+    const hit = { w: this.w, pid, fd, rt: this.rt.get(r.id)!, ringId: r.id };
+    this.lk = hit;
+    return hit;
   }
 
   queueSqe(pid: Pid, fd: number, sqe: SqeSpec): number {
@@ -179,7 +194,7 @@ class SimKernel implements Kernel {
     else {
       const ring = this.w.rings.get(x.ringId)!;
       // A full SQ: io_uring_get_sqe would return NULL; reported as -EBUSY.
-      if (x.rt.sq.length >= ring.sqEntries) ret = -ERRNO.EBUSY;
+      if (x.rt.sq.length >= ring.sqEntries) ret = EBUSY;
       else {
         x.rt.sq.push(sqe as Sqe);
         ret = x.rt.sq.length;

@@ -14,14 +14,27 @@ import { ERRNO } from '../../model/abi/errno.ts';
 import { IORING_OP_LAST } from '../../model/abi/opcodes.ts';
 import { SETUP_FLAGS, SQE_FLAGS } from '../../model/abi/flags.ts';
 import type { KernelProfile } from '../../model/profile/profiles.ts';
-import { populateCtx } from '../../model/ctx/populate.ts';
+import { ctxPlan, populateCtx, type CtxPlan } from '../../model/ctx/populate.ts';
 import { DENY, type FilterNode, type Slot } from '../../model/filter/table.ts';
 import { sqeAllowed } from '../../model/restriction/legacy.ts';
 import type { Ring } from '../../model/ring/ring.ts';
 import type { Cqe, Sqe } from '../../model/ring/sqe.ts';
 import type { Task } from '../../model/task/task.ts';
 import type { World } from '../../model/world/world.ts';
-import { BUFFER_SELECT_OPS, IOPOLL_OPS, IOPRIO_OPS, OP_HANDLERS, SQE128_OPS, type Issued, type OpEnv, type Prepared } from '../../model/ops/index.ts';
+import { BUFFER_SELECT_OPS, HANDLER_BY_OP, IOPOLL_OPS, IOPRIO_OPS, IS_SQE128_OP, type Issued, type OpEnv, type Prepared } from '../../model/ops/index.ts';
+
+// Imported bindings copied into module constants: the hot path reads them per SQE.
+const HANDLERS = HANDLER_BY_OP;
+const IS_128 = IS_SQE128_OP;
+const OP_LAST = IORING_OP_LAST;
+const EINVAL = -ERRNO.EINVAL, EACCES = -ERRNO.EACCES, EOPNOTSUPP = -ERRNO.EOPNOTSUPP, ECANCELED = -ERRNO.ECANCELED;
+const F_LINK = SQE_FLAGS.IO_LINK, F_HARDLINK = SQE_FLAGS.IO_HARDLINK, F_ASYNC = SQE_FLAGS.ASYNC, F_FIXED = SQE_FLAGS.FIXED_FILE;
+const F_SKIP = SQE_FLAGS.CQE_SKIP_SUCCESS, F_DRAIN = SQE_FLAGS.IO_DRAIN, F_BUFSEL = SQE_FLAGS.BUFFER_SELECT;
+const S_SQPOLL = SETUP_FLAGS.SQPOLL, S_SUBMIT_ALL = SETUP_FLAGS.SUBMIT_ALL, S_IOPOLL = SETUP_FLAGS.IOPOLL;
+const S_128 = SETUP_FLAGS.SQE128 | SETUP_FLAGS.SQE_MIXED;
+const DENY_SLOT: Slot = DENY;
+const populate = populateCtx;
+const allowedByLegacy = sqeAllowed;
 
 /** A ring's runtime queues (see kernel.ts for how snapshots keep branching possible). */
 export interface RingRuntime {
@@ -30,9 +43,9 @@ export interface RingRuntime {
   drainDisabled: boolean;
 }
 
-const LINK_FLAGS = SQE_FLAGS.IO_LINK | SQE_FLAGS.IO_HARDLINK;
+const LINK_FLAGS = F_LINK | F_HARDLINK;
 /** Flags io_init_req lets through without a closer look (SQE_COMMON_FLAGS). */
-const COMMON_FLAGS = SQE_FLAGS.FIXED_FILE | SQE_FLAGS.IO_LINK | SQE_FLAGS.IO_HARDLINK | SQE_FLAGS.ASYNC;
+const COMMON_FLAGS = F_FIXED | F_LINK | F_HARDLINK | F_ASYNC;
 
 /** struct io_kiocb, as far as submission and completion need it. */
 class Req {
@@ -49,13 +62,13 @@ class Req {
   prepared: Prepared | null = null;
   link: Req | null = null;
   constructor(readonly sqe: Sqe, readonly flags: number, readonly ud: bigint) {
-    this.skip = (flags & SQE_FLAGS.CQE_SKIP_SUCCESS) !== 0;
-    this.hardlink = (flags & SQE_FLAGS.IO_HARDLINK) !== 0;
-    this.forceAsync = (flags & SQE_FLAGS.ASYNC) !== 0;
+    this.skip = (flags & F_SKIP) !== 0;
+    this.hardlink = (flags & F_HARDLINK) !== 0;
+    this.forceAsync = (flags & F_ASYNC) !== 0;
+    this.linked = (flags & LINK_FLAGS) !== 0;
   }
-  get linked(): boolean {
-    return (this.flags & LINK_FLAGS) !== 0;
-  }
+  /** IOSQE_IO_LINK or IOSQE_IO_HARDLINK as submitted. */
+  readonly linked: boolean;
 }
 
 /** req_set_fail: a failing request always posts; if it was to be skipped, its links are skipped instead. */
@@ -94,7 +107,7 @@ export function submitAll(w: World, sc: SubmitContext, task: Task, ring: Ring, r
   const table = ring.filterCache === null ? null : w.filters.tables.get(ring.filterCache)!.slots;
   const toSubmit = rt.sq.length;
   let ret: number;
-  if (ring.flags & SETUP_FLAGS.SQPOLL) {
+  if (ring.flags & S_SQPOLL) {
     // The SQ thread keeps submitting after a batch stops; enter reports to_submit.
     while (rt.sq.length) new Batch(sc, env, ring, rt, table).run(rt.sq.length);
     ret = toSubmit;
@@ -114,6 +127,7 @@ class Batch {
   private inline: Req[] = [];
   private work: Work[] = [];
   private drainActive = false;
+  private readonly plan: CtxPlan;
 
   constructor(
     private readonly sc: SubmitContext,
@@ -121,18 +135,22 @@ class Batch {
     private readonly ring: Ring,
     private readonly rt: RingRuntime,
     private readonly table: readonly Slot[] | null,
-  ) {}
+  ) {
+    this.plan = ctxPlan(sc.profile);
+  }
 
   /** Returns the number of SQEs consumed. */
   run(toSubmit: number): number {
-    const n = Math.min(toSubmit, this.ring.sqEntries, this.rt.sq.length);
-    const submitAll = (this.ring.flags & SETUP_FLAGS.SUBMIT_ALL) !== 0;
+    const sq = this.rt.sq;
+    const n = Math.min(toSubmit, this.ring.sqEntries, sq.length);
+    const submitAll = (this.ring.flags & S_SUBMIT_ALL) !== 0;
     let submitted = 0;
     while (submitted < n) {
-      const sqe = this.rt.sq.shift()!;
-      submitted++;
+      const sqe = sq[submitted++];
       if (this.submitOne(sqe) !== 0 && !submitAll) break;
     }
+    if (submitted === sq.length) sq.length = 0;
+    else sq.splice(0, submitted);
     // io_submit_state_end: a chain left open at the end goes to the slow path.
     if (this.head) {
       const h = this.head;
@@ -172,46 +190,45 @@ class Batch {
     const sqe = req.sqe;
     const op = sqe.opcode;
     const ring = this.ring;
-    if (op >>> 0 >= IORING_OP_LAST) return -ERRNO.EINVAL;
-    if (SQE128_OPS.has(op) && !(ring.flags & (SETUP_FLAGS.SQE128 | SETUP_FLAGS.SQE_MIXED))) return -ERRNO.EINVAL;
+    if (op >>> 0 >= OP_LAST) return EINVAL;
+    if (IS_128[op] && !(ring.flags & S_128)) return EINVAL;
     const f = req.flags;
     if (f & ~COMMON_FLAGS) {
-      if (f & ~0x7f) return -ERRNO.EINVAL;
-      if (f & SQE_FLAGS.BUFFER_SELECT && !BUFFER_SELECT_OPS.has(op)) return -ERRNO.EOPNOTSUPP;
-      if (f & SQE_FLAGS.CQE_SKIP_SUCCESS) this.rt.drainDisabled = true;
-      if (f & SQE_FLAGS.IO_DRAIN) {
-        if (this.rt.drainDisabled) return -ERRNO.EOPNOTSUPP;
+      if (f & ~0x7f) return EINVAL;
+      if (f & F_BUFSEL && !BUFFER_SELECT_OPS.has(op)) return EOPNOTSUPP;
+      if (f & F_SKIP) this.rt.drainDisabled = true;
+      if (f & F_DRAIN) {
+        if (this.rt.drainDisabled) return EOPNOTSUPP;
         this.drainActive = true;
         if (this.head) this.head.forceAsync = true;
       }
     }
     if (ring.opRestricted || this.drainActive) {
-      if (ring.opRestricted && !sqeAllowed(ring.rs.legacy!, op, f)) return -ERRNO.EACCES;
+      if (ring.opRestricted && !allowedByLegacy(ring.rs.legacy!, op, f)) return EACCES;
       if (this.drainActive) req.forceAsync = true;
     }
-    if (sqe.ioprio !== 0 && !IOPRIO_OPS.has(op)) return -ERRNO.EINVAL;
-    if (ring.flags & SETUP_FLAGS.IOPOLL && !IOPOLL_OPS.has(op)) return -ERRNO.EINVAL;
-    if (sqe.pers !== 0 && !ring.reg.personalities.includes(sqe.pers)) return -ERRNO.EINVAL;
-    const h = OP_HANDLERS.get(op);
-    if (h) {
+    if (sqe.ioprio !== 0 && !IOPRIO_OPS.has(op)) return EINVAL;
+    if (ring.flags & S_IOPOLL && !IOPOLL_OPS.has(op)) return EINVAL;
+    if (sqe.pers !== 0 && !ring.reg.personalities.includes(sqe.pers)) return EINVAL;
+    const h = HANDLERS[op];
+    if (h !== undefined) {
       const p = h.prep(sqe, this.env);
       if (typeof p === 'number') return p;
       req.prepared = p;
       if (p.forceAsync) req.forceAsync = true;
     }
-    if (this.table !== null) {
-      const slot = this.table[op];
+    const table = this.table;
+    if (table !== null) {
+      const slot = table[op];
       if (slot !== null) {
-        if (slot === DENY) return -ERRNO.EACCES;
-        const ctx = populateCtx(this.sc.scratch, this.sc.profile, sqe, {
-          sqeFlags: req.forceAsync ? f | SQE_FLAGS.ASYNC : f,
-          open: req.prepared?.open,
-        });
+        if (slot === DENY_SLOT) return EACCES;
+        const prepared = req.prepared;
+        const ctx = populate(this.sc.scratch, this.plan, sqe, req.forceAsync ? f | F_ASYNC : f, prepared === null ? undefined : prepared.open);
         let s: Slot = slot;
         while (s !== null) {
-          if (s === DENY) return -ERRNO.EACCES;
+          if (s === DENY_SLOT) return EACCES;
           const node = s as FilterNode;
-          if (node.program.run(ctx) === 0) return -ERRNO.EACCES;
+          if (node.program.run(ctx) === 0) return EACCES;
           s = node.next;
         }
       }
@@ -223,7 +240,7 @@ class Batch {
   private failInit(req: Req, err: number): number {
     setFail(req, err);
     const head = this.head;
-    if (head && !head.failed) setFail(head, -ERRNO.ECANCELED);
+    if (head && !head.failed) setFail(head, ECANCELED);
     if (!req.linked) {
       let r = req;
       if (head) {
@@ -262,10 +279,10 @@ class Batch {
 
   private issue(req: Req, async: boolean): Issued {
     const op = req.sqe.opcode;
-    const h = OP_HANDLERS.get(op);
-    if (!h) {
+    const h = HANDLERS[op];
+    if (h === undefined) {
       this.sc.unmodelled?.(op);
-      return { res: -ERRNO.EOPNOTSUPP, failed: true, deferred: false };
+      return { res: EOPNOTSUPP, failed: true, deferred: false };
     }
     return h.issue(req.sqe, req.prepared!, this.env, async);
   }
@@ -325,7 +342,7 @@ class Batch {
           for (let m: Req | null = item.first; m; ) {
             const nx: Req | null = m.link;
             m.link = null;
-            if (!m.failed) m.res = -ERRNO.ECANCELED;
+            if (!m.failed) m.res = ECANCELED;
             m.skip = item.ignore;
             this.post(m);
             m = nx;
