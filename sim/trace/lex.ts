@@ -94,8 +94,8 @@ export function lexLine(file: string, line: number, src: string): { ok: true; va
         continue;
       }
       if (c === '#' && !quoted) break; // a comment glued to a token
+      if (c === '=' && src[i + 1] === '>') break; // `x=>` or `k=v=>`: the arrow starts here
       if (c === '=' && eq < 0 && !quoted) {
-        if (src[i + 1] === '>') break; // `x=>` : the arrow starts here
         eq = text.length;
         valueCol = i + 2;
       }

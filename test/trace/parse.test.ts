@@ -187,6 +187,10 @@ describe('expectations', () => {
     });
     expect(ex(' cqes r => none')).toMatchObject({ kind: 'none' });
   });
+  it('an arrow glued to the command still starts the expectation', () => {
+    expect(ex(' enable r=> 0')).toMatchObject({ kind: 'ret', ret: 0 });
+    expect(ex(' sqe r op=NOP=>1')).toMatchObject({ kind: 'ret', ret: 1 });
+  });
   it('locates the expectation', () => {
     expect(ex(' submit r => 2 left=1')!.loc).toEqual({ file: F, line: 3, col: 14, len: 8 });
   });
