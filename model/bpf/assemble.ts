@@ -543,7 +543,11 @@ class Assembler {
       if (f.field !== 'k' && delta > 255) {
         return err(rfError('range', `'${f.tok.text}' is ${delta + 1} instructions ahead; a conditional jump reaches at most 256 (jt and jf are u8)`, where, "a nearer label, or a 'ja' to bridge the distance"));
       }
-      this.insns[f.pc][f.field] = delta;
+      // a plain property store per field: a computed key would be a slow generic store
+      const insn = this.insns[f.pc];
+      if (f.field === 'jt') insn.jt = delta;
+      else if (f.field === 'jf') insn.jf = delta;
+      else insn.k = delta;
     }
     return ok(undefined);
   }

@@ -3,6 +3,7 @@
 // hundred-instruction filter with scratch memory and jumps, (d) a thousand distinct
 // programs round-robin; plus assemble-and-validate time for 4,096 instructions.
 
+import { loadavg, cpus } from 'node:os';
 import { measure, type BenchSuite } from './harness.ts';
 import { assemble, validate, type Program } from '../../model/bpf/index.ts';
 import { getProfile } from '../../model/profile/profiles.ts';
@@ -97,6 +98,16 @@ function loop(progs: Program[], ctxs: Uint32Array[]): (n: number) => number {
 export const suite: BenchSuite = {
   name: 'bpf',
   run(b) {
+    // Figures from a busy machine are inflated; say how busy it was, and time a fixed
+    // reference loop (about 0.5 ns per character on an idle x86-64) to scale them by.
+    b.line(`  load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${cpus().length} cores`);
+    const ref = 'x'.repeat(1 << 17);
+    const mr = measure('calibration: charCodeAt over 128 KiB, per character', (n) => {
+      let acc = 0;
+      for (let r = 0; r < n; r++) for (let i = 0; i < ref.length; i++) acc += ref.charCodeAt(i);
+      return acc;
+    });
+    b.record({ ...mr, nsPerOp: mr.nsPerOp / ref.length });
     const ctxs = contexts();
     const cases: Array<[string, string]> = [
       ['(a) 1-instruction allow', 'ret #1'],
