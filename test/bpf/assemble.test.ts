@@ -214,3 +214,18 @@ describe('errors are located', () => {
     expect(BPF.JMP | BPF.JSET | BPF.X).toBe(0x4d);
   });
 });
+
+describe('never throws', () => {
+  it('returns a value or a located error for any text', async () => {
+    const fc = (await import('fast-check')).default;
+    const piece = fc.constantFrom('ld', 'ldx', 'jeq', 'ret', 'st', 'M', '[', ']', '#', '%', 'x', 'a', '+', '*', '&', '(', ')',
+      ',', ':', '|', '-', ' ', '\n', '16', '0x', '0b2', '09', 'AF_INET', 'socket.family', 'opcode', 'l1', 'l1:', ';', '/*', '*/', '4', 'len', 'proto', '@');
+    fc.assert(fc.property(fc.array(piece, { maxLength: 30 }), (parts) => {
+      const r = assemble(parts.join(' '), { file: 'f' });
+      if (!r.ok) {
+        expect(r.error.message.length).toBeGreaterThan(0);
+        if (r.error.loc) expect(r.error.loc.line).toBeGreaterThanOrEqual(1);
+      }
+    }), { numRuns: 500 });
+  });
+});

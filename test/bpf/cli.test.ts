@@ -165,3 +165,11 @@ describe('run', () => {
     expect(r.out).toContain("rejected by rule 'uninit-mem'");
   });
 });
+
+describe('profiles without cBPF filters', () => {
+  it('check on 6.18 is -EINVAL: the register op does not exist there', async () => {
+    const r = await rf({ 'p.bpf': 'ret #1\n' }, 'check', 'p.bpf', '--kernel', '6.18', '--json');
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.out)).toMatchObject({ ret: -22, rule: 'no-bpf-filters' });
+  });
+});

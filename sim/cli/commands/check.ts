@@ -75,6 +75,10 @@ export interface CheckReport {
  */
 export function verdictFor(p: LoadedProgram, profile: KernelProfile, op: number | undefined): { verdict: Verdict; report: CheckReport } {
   const base = { kernel: profile.name, insns: p.insns.length, ...(op !== undefined ? { op: opcodeName(op) } : {}) };
+  if (!profile.bpfFilters) {
+    const message = `kernel ${profile.name} has no IORING_REGISTER_BPF_FILTER: the register call itself is -EINVAL`;
+    return { verdict: { ok: false, errno: 22, rule: 'no-bpf-filters', index: null, message }, report: { ret: -22, errno: 'EINVAL', rule: 'no-bpf-filters', index: null, message, ...base } };
+  }
   if (op !== undefined && op >= IORING_OP_LAST) {
     const message = `opcode ${op} is not below IORING_OP_LAST (${IORING_OP_LAST})`;
     return { verdict: { ok: false, errno: 22, rule: 'op-range', index: null, message }, report: { ret: -22, errno: 'EINVAL', rule: 'op-range', index: null, message, ...base } };
