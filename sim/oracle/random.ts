@@ -6,8 +6,8 @@
 // It is produced as v1 trace text and parsed by the project's parser, so every random
 // trace is also a file a person can read and replay. To stay deterministic on the
 // real kernel (real-kernel-oracle.md §8.12) a batch never ends inside a link chain,
-// an OPENAT goes in a batch of its own, and every batch is reaped by the task that
-// queued and submitted it.
+// an OPENAT or an ASYNC request goes in a batch of its own (io-wq completions race the
+// inline ones), and every batch is reaped by the task that queued and submitted it.
 
 import { rfError, type Result } from '../../model/errors.ts';
 import { getProfile } from '../../model/profile/profiles.ts';
@@ -138,12 +138,14 @@ export function randomTraceText(name: string, r: Rand): string {
         const ofl = path.startsWith('/tmp/') ? 'O_CREAT|O_WRONLY mode=0o644' : pick(r, ['O_RDONLY', 'O_RDONLY|O_CLOEXEC']);
         cmds.push(`${at(t)}sqe ${ring} op=OPENAT ud=${nUd++} path=${path} oflags=${ofl}`);
       } else {
-        const n = int(r, 1, 4);
+        // ASYNC punts to io-wq, whose completion races the inline ones: only alone.
+        const alone = chance(r, 0.08);
+        const n = alone ? 1 : int(r, 1, 4);
         for (let k = 0; k < n; k++) {
           const flags: string[] = [];
           if (k < n - 1 && chance(r, 0.35)) flags.push(pick(r, ['IO_LINK', 'IO_LINK', 'IO_HARDLINK']));
           if (chance(r, 0.1)) flags.push('CQE_SKIP_SUCCESS');
-          if (chance(r, 0.08)) flags.push('ASYNC');
+          if (alone) flags.push('ASYNC');
           const fl = flags.length ? ` flags=${flags.join('|')}` : '';
           if (chance(r, 0.55)) cmds.push(`${at(t)}sqe ${ring} op=NOP ud=${nUd++}${fl}`);
           else {

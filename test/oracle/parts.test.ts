@@ -186,7 +186,7 @@ describe('random traces', () => {
     expect(cs.some((c) => c.c === 'bpf' && c.target.kind === 'task')).toBe(true);
     expect(cs.some((c) => c.c === 'bpf' && c.target.kind === 'ring')).toBe(true);
   });
-  it('never end a submitted batch inside a link chain, and keep OPENAT alone in its batch', () => {
+  it('never end a submitted batch inside a link chain, and keep OPENAT and ASYNC alone in their batch', () => {
     for (const t of randomTraceFile(150, 11).traces) {
       let batch: { op: number; flags: number }[] = [];
       for (const c of t.commands) {
@@ -194,7 +194,7 @@ describe('random traces', () => {
         if (c.c === 'submit') {
           expect(batch.length).toBeGreaterThan(0);
           expect(batch[batch.length - 1].flags & 0x0c).toBe(0);
-          if (batch.some((s) => s.op === 18)) expect(batch.length).toBe(1);
+          if (batch.some((s) => s.op === 18 || (s.flags & 0x10) !== 0)) expect(batch.length).toBe(1);
           batch = [];
         }
       }
