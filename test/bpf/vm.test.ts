@@ -231,6 +231,9 @@ describe('differential: every engine agrees with the reference', () => {
         for (const ctx of ctxs) {
           const want = reference(insns, ctx, size);
           expect(interpret(v.program, ctx)).toBe(want);
+          const steps: number[] = [];
+          expect(interpret(v.program, ctx, (s) => steps.push(s.pc))).toBe(want); // trace mode too
+          expect(steps.length).toBeGreaterThan(0);
           expect(blocks(ctx)).toBe(want);
           expect(sw(ctx)).toBe(want);
           expect(v.program.run(ctx)).toBe(want); // the first call interprets, later ones run compiled
