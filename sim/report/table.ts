@@ -8,6 +8,8 @@ export interface TableSpec {
   rows: string[][];
   footer?: string[][];
   align?: Align[];
+  /** Decorates a body cell after padding (colour), so decoration never breaks alignment. */
+  paint?: (padded: string, raw: string) => string;
 }
 
 /** Display width of a string (code points; every character here is one column). */
@@ -31,9 +33,13 @@ export function renderTable(t: TableSpec): string {
   const cols = Math.max(...all.map((r) => r.length));
   const w = Array.from({ length: cols }, (_, c) => Math.max(...all.map((r) => width(r[c] ?? ''))));
   const align = (c: number): Align => t.align?.[c] ?? 'left';
-  const line = (r: string[]) => r.map((cell, c) => pad(cell ?? '', w[c], align(c))).join('  ').replace(/\s+$/, '');
+  const line = (r: string[], paint?: TableSpec['paint']) =>
+    r.map((cell, c) => {
+      const p = pad(cell ?? '', w[c], align(c));
+      return paint && c > 0 ? paint(p, cell ?? '') : p;
+    }).join('  ').replace(/\s+$/, '');
   const rule = w.map((n) => '-'.repeat(n)).join('  ');
-  const out = [line(t.header), rule, ...t.rows.map(line)];
-  if (t.footer?.length) out.push(rule, ...t.footer.map(line));
+  const out = [line(t.header), rule, ...t.rows.map((r) => line(r, t.paint))];
+  if (t.footer?.length) out.push(rule, ...t.footer.map((r) => line(r)));
   return out.join('\n');
 }

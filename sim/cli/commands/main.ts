@@ -31,6 +31,12 @@ exit: 0 everything passed, 1 a scenario failed, 2 a file has errors, 3 invariant
 
 const CELL: Record<Verdict, string> = { pass: 'pass', fail: 'FAIL', error: 'ERR', invariant: 'INV' };
 
+/** Green pass, red failures, dim dashes (on a terminal only). */
+function paintCell(padded: string, raw: string): string {
+  const code = raw === 'pass' ? '32' : raw === '–' ? '2' : raw === 'FAIL' || raw === 'ERR' || raw === 'INV' ? '1;31' : '';
+  return code ? `\x1b[${code}m${padded}\x1b[0m` : padded;
+}
+
 export const command: Command = {
   name: 'main',
   summary: 'replay every bundled scenario under its profiles: the scenario × profile table (npm start)',
@@ -51,6 +57,7 @@ export const command: Command = {
     const opts = await replayOptions({ invariants: !values['no-invariants'] });
     if (!opts.ok) return reportError(io, opts.error);
 
+    const colour = io.isTty && !process.env.NO_COLOR;
     const t0 = performance.now();
     const loaded = loadTraceFiles(io, files);
     const rows: string[][] = [];
@@ -87,6 +94,7 @@ export const command: Command = {
       rows,
       footer: [['passed', ...columns.map((p) => `${passes.get(p)}/${runs.get(p)}`)]],
       align: ['left', ...columns.map(() => 'center' as const)],
+      paint: colour ? paintCell : undefined,
     }));
     const fileErrors = loaded.failures.length;
     io.out('');
