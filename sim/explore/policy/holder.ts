@@ -6,7 +6,9 @@ import type { KernelProfile } from '../../../model/profile/profiles.ts';
 import { rfError, type Result } from '../../../model/errors.ts';
 import type { Trace } from '../../trace/ast.ts';
 import { replayReference } from '../reference/replay.ts';
-import { NO_LEGACY, type World } from '../reference/state.ts';
+import { NO_LEGACY, tableSlots, type Table, type World } from '../reference/state.ts';
+
+const slotsOf = (t: Table | undefined) => (t ? tableSlots(t) : null);
 import type { HolderPolicy } from './policy.ts';
 
 export interface HolderAt {
@@ -43,7 +45,7 @@ export function holderAt(trace: Trace, p: KernelProfile, who: { task: string; ri
       value: {
         description: `ring ${who.ring} of task ${who.task} ${when}`,
         notes,
-        policy: { legacyActive, legacy: r.rs.legacy, chains: r.rs.table === null ? null : tables.get(r.rs.table) ?? null },
+        policy: { legacyActive, legacy: r.rs.legacy, chains: r.rs.table === null ? null : slotsOf(tables.get(r.rs.table)) },
       },
     };
   }
@@ -64,7 +66,7 @@ export function holderAt(trace: Trace, p: KernelProfile, who: { task: string; ri
       policy: {
         legacyActive: rs !== null && rs.legacy.opReg,
         legacy: rs?.legacy ?? NO_LEGACY,
-        chains: rs === null || rs.table === null ? null : tables.get(rs.table) ?? null,
+        chains: rs === null || rs.table === null ? null : slotsOf(tables.get(rs.table)),
       },
     },
   };

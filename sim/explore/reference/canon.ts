@@ -21,15 +21,9 @@ function legacy(l: Legacy): string {
 function table(t: Table): string {
   let s = tableText.get(t);
   if (s === undefined) {
-    // Slots holding only DENY (DENY_REST fills many) are written as one bit mask.
-    let deny = 0n;
     s = '';
-    for (const op of [...t.keys()].sort((a, b) => a - b)) {
-      const c = t.get(op)!;
-      if (c.length === 1 && c[0] === 'DENY') deny |= 1n << BigInt(op);
-      else s += `${op}=${c.map((f) => (f === 'DENY' ? '!' : f.name)).join('>')},`;
-    }
-    if (deny) s += `!${deny.toString(36)}`;
+    for (const op of [...t.chains.keys()].sort((a, b) => a - b)) s += `${op}=${t.chains.get(op)!.map((f) => (f === 'DENY' ? '!' : f.name)).join('>')},`;
+    if (t.deny) s += `!${t.deny.toString(36)}`;
     tableText.set(t, s);
   }
   return s;
@@ -39,7 +33,7 @@ function ring(r: Ring): string {
   let s = ringText.get(r);
   if (s === undefined) {
     s = `${r.sqSize}:${+r.rDisabled}${+r.submitAll}${+r.opRestricted}${+r.regRestricted}${+r.regListInherited}${+r.armed}${+r.registered}:${legacy(r.rs.legacy)}`;
-    if (r.pending.length) s += ':q' + r.pending.map((q) => `${q.opcode}.${q.flags}.${q.ud}.${q.fd}.${q.off}.${q.len}.${q.addr}.${q.opf}.${q.buf}.${q.fidx}`).join(',');
+    if (r.pending.length) s += ':q' + r.pending.map((q) => `${q.opcode}.${q.flags}.${q.ud}.${q.fd}.${q.off}.${q.len}.${q.addr}.${q.opf}.${q.buf}.${q.fidx}${q.extra ? 'x' : ''}`).join(',');
     if (r.cq.length) s += ':c' + r.cq.map((c) => `${c.ud}.${c.res}.${c.flags}`).join(',');
     ringText.set(r, s);
   }

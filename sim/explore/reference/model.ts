@@ -13,7 +13,7 @@ import type { Obs, Step } from '../observe.ts';
 import { validate } from '../../../model/bpf/validate.ts';
 import { buildCtx, runCbpf } from './cbpf.ts';
 import {
-  EMPTY_HOLDER, NO_LEGACY, type Chain, type Holder, type Legacy, type PendingSqe, type RefCqe, type Ring,
+  EMPTY_HOLDER, EMPTY_TABLE, NO_LEGACY, slotOf, type Chain, type Holder, type Legacy, type PendingSqe, type RefCqe, type Ring,
   type Table, type Task, type World,
 } from './state.ts';
 
@@ -40,6 +40,7 @@ export interface RefOptions {
 }
 
 const bit = (n: number): bigint => 1n << BigInt(n);
+const ALL_OPS = (1n << BigInt(OP_LAST)) - 1n;
 const has = (set: bigint, n: number): boolean => (set & bit(n)) !== 0n;
 
 export class Reference {
@@ -127,7 +128,8 @@ export class Reference {
         const s = b.sqe;
         // A full SQ takes no more entries (the facade's convention for liburing's NULL sqe).
         if (r.pending.length >= r.sqSize) return { world: w, obs: { c: 'sqe', queued: -E.EBUSY, op: opcodeName(s.opcode), ud: s.ud.toString() } };
-        const pend: PendingSqe = { opcode: s.opcode, flags: s.flags, ud: s.ud, fd: s.fd, off: s.off, len: s.len, addr: s.addr, opf: s.opf, buf: s.buf, fidx: s.fidx };
+        const pend: PendingSqe = { opcode: s.opcode, flags: s.flags, ud: s.ud, fd: s.fd, off: s.off, len: s.len, addr: s.addr, opf: s.opf, buf: s.buf, fidx: s.fidx,
+          extra: s.ioprio !== 0 || s.pers !== 0 || s.addr3 !== 0n || (s.opcode === OP.NOP && (s.fd !== 0 || s.off !== 0n || s.addr !== 0n || s.len !== 0 || s.opf !== 0 || s.buf !== 0 || s.fidx !== 0)) };
         const stated = sqeStated(s);
         const r2: Ring = { ...r, pending: [...r.pending, pend] };
         const obs: Obs = { c: 'sqe', queued: r2.pending.length, op: opcodeName(s.opcode), ud: s.ud.toString() };
@@ -284,16 +286,23 @@ export class Reference {
     if (h.table === null || h.cow) {
       // A fresh table, or this holder's private copy of the shared one (§3.3).
       id = nextId++;
-      base = h.table === null ? new Map() : w.tables.get(h.table)!;
+      base = h.table === null ? EMPTY_TABLE : w.tables.get(h.table)!;
     } else {
       // Shared without COW: changed in place, every holder of this table sees it.
       id = h.table;
       base = w.tables.get(id)!;
     }
-    const slots = new Map(base);
-    slots.set(op, [pred, ...(slots.get(op) ?? [])]);
-    if (denyRest) for (let i = 0; i < OP_LAST; i++) if (i !== op && !slots.has(i)) slots.set(i, ['DENY']);
-    return { world: { ...w, tables: withKey(w.tables, id, slots), nextId }, holder: { ...h, table: id, cow: false } };
+    const chains = new Map(base.chains);
+    chains.set(op, [pred, ...(slotOf(base, op) ?? [])]);
+    let deny = base.deny & ~bit(op);
+    if (denyRest) {
+      // Fill every slot that is empty now: not a chain, not already DENY.
+      let occupied = deny;
+      for (const k of chains.keys()) occupied |= bit(k);
+      deny |= ALL_OPS & ~occupied;
+    }
+    const table: Table = { chains, deny };
+    return { world: { ...w, tables: withKey(w.tables, id, table), nextId }, holder: { ...h, table: id, cow: false } };
   }
 
   /** §4.1–§4.4 for every pending SQE of the ring. */
@@ -376,6 +385,8 @@ export class Reference {
       if ((sqe.flags & l.required) !== l.required) return -E.EACCES;
       if (sqe.flags & ~(l.allowed | l.required)) return -E.EACCES;
     }
+    // §4.1 step 5 and NOP's own options are not part of this statement.
+    if (sqe.extra) return 'unstated';
     // Prep (§4.3 SOCKET): stray fields and unknown type flags are -EINVAL before any filter.
     if (sqe.opcode === OP.SOCKET) {
       const type = Number(sqe.off & 0xffffffffn);
@@ -385,7 +396,7 @@ export class Reference {
       if (sqe.off >> 32n) return 'unstated';
     }
     // §4.2: the chain, newest first; all must allow.
-    const chain: Chain | undefined = table?.get(sqe.opcode);
+    const chain: Chain | undefined = table && slotOf(table, sqe.opcode);
     if (chain) {
       const ctx = buildCtx(p, { opcode: sqe.opcode, flags: sqe.flags & 0x7f, ud: sqe.ud, fd: sqe.fd, off: sqe.off, len: sqe.len });
       for (const f of chain) {

@@ -19,8 +19,28 @@ export interface Pred {
 /** Per-opcode chain, newest first; 'DENY' is only ever last. */
 export type Chain = readonly (Pred | 'DENY')[];
 
-/** A filter table: opcode -> chain (absent = empty slot). */
-export type Table = ReadonlyMap<number, Chain>;
+/**
+ * A filter table: opcode -> chain (absent = empty slot). Slots that hold only DENY
+ * (DENY_REST fills many at once) are kept as a bit mask, so copying a table is cheap.
+ */
+export interface Table {
+  chains: ReadonlyMap<number, Chain>;
+  deny: bigint;
+}
+
+export const EMPTY_TABLE: Table = { chains: new Map(), deny: 0n };
+const ONLY_DENY: Chain = ['DENY'];
+
+export function slotOf(t: Table, op: number): Chain | undefined {
+  return t.chains.get(op) ?? ((t.deny >> BigInt(op)) & 1n ? ONLY_DENY : undefined);
+}
+
+/** Every non-empty slot, DENY-only ones included. */
+export function tableSlots(t: Table): Map<number, Chain> {
+  const m = new Map(t.chains);
+  for (let op = 0; t.deny >> BigInt(op); op++) if ((t.deny >> BigInt(op)) & 1n) m.set(op, ONLY_DENY);
+  return new Map([...m].sort((a, b) => a[0] - b[0]));
+}
 
 export interface Legacy {
   sqeOps: bigint;
@@ -63,6 +83,8 @@ export interface PendingSqe {
   opf: number;
   buf: number;
   fidx: number;
+  /** Any field the reference does not state a rule for (ioprio, personality, addr3, NOP's extras). */
+  extra: boolean;
 }
 
 export interface RefCqe {
