@@ -28,6 +28,8 @@ const ANC_NAMES = new Map<number, string>();
 for (const [name, off] of Object.entries(SKF_AD)) if (!ANC_NAMES.has(off) && name !== 'alu_xor_x') ANC_NAMES.set(off, name);
 
 const imm = (k: number): string => (k < 0x1000 ? String(k) : '0x' + k.toString(16));
+/** Masks read better in hex. */
+const mask = (k: number): string => (k < 10 ? String(k) : '0x' + k.toString(16));
 
 /**
  * bpf_asm text for one instruction, or null when bpf_asm cannot spell this exact
@@ -65,12 +67,13 @@ export function formatMnemonic(i: Insn, pc: number, label: (target: number) => s
   }
   if (i.code <= 0xff && bpfClass(i.code) === BPF.ALU && ALU_NAMES[bpfOp(i.code)] !== undefined && bpfOp(i.code) !== BPF.NEG) {
     if (bpfSrc(i.code) === BPF.X) return kZero ? `${ALU_NAMES[bpfOp(i.code)]} x` : null;
-    return `${ALU_NAMES[bpfOp(i.code)]} #${imm(k)}`;
+    const bitwise = bpfOp(i.code) === BPF.AND || bpfOp(i.code) === BPF.OR || bpfOp(i.code) === BPF.XOR;
+    return `${ALU_NAMES[bpfOp(i.code)]} #${bitwise ? mask(k) : imm(k)}`;
   }
   if (cond) {
     const name = JMP_NAMES[bpfOp(i.code)];
     let operand: string;
-    if (bpfSrc(i.code) === BPF.X) { if (!kZero) return null; operand = 'x'; } else operand = `#${imm(k)}`;
+    if (bpfSrc(i.code) === BPF.X) { if (!kZero) return null; operand = 'x'; } else operand = `#${bpfOp(i.code) === BPF.JSET ? mask(k) : imm(k)}`;
     const t = label(pc + 1 + i.jt);
     return i.jf === 0 ? `${name} ${operand}, ${t}` : `${name} ${operand}, ${t}, ${label(pc + 1 + i.jf)}`;
   }
@@ -79,10 +82,11 @@ export function formatMnemonic(i: Insn, pc: number, label: (target: number) => s
 
 /** Which symbol kind names the constants compared against a context field. */
 const FIELD_KINDS: Record<string, SymbolKind> = {
+  opcode: 'opcode', sqe_flags: 'sqe_flag',
   'socket.family': 'af', 'socket.type': 'sock', 'socket.protocol': 'ipproto',
   'open.flags': 'open_flag', 'open.resolve': 'resolve', 'connect.family': 'af',
 };
-const FLAG_KINDS = new Set<SymbolKind>(['open_flag', 'resolve', 'sock']);
+const FLAG_KINDS = new Set<SymbolKind>(['open_flag', 'resolve', 'sock', 'sqe_flag']);
 
 function nameConstant(kind: SymbolKind, k: number): string | null {
   const exact = namesFor(kind, k);
@@ -137,19 +141,34 @@ export function disassemble(insns: readonly Insn[], opts: DisassembleOptions = {
   });
   const width = Math.max(0, ...[...targets].map((t) => `L${t}:`.length));
   const body: string[] = [];
+  // What A holds, for naming constants: a whole field, or a context word (possibly shifted
+  // right by whole bytes) that an `and #0xff` narrows to the one-byte field there.
   let lastField: string | null = null;
+  let word: { offset: number; shift: number } | null = null;
   for (let pc = 0; pc < n; pc++) {
     const i = insns[pc];
-    if (targets.has(pc)) lastField = null;
+    if (targets.has(pc)) { lastField = null; word = null; }
     const label = targets.has(pc) ? `L${pc}:` : '';
     let text = texts[pc] ?? formatQuad(i);
     if (opts.annotate) {
       const note = annotation(i, layout, opts.payload, lastField);
-      if (i.code === (BPF.LD | BPF.W | BPF.ABS) || i.code === LDX_W_ABS) {
-        const fs = fieldsInWord(layout, i.k).filter((f) => f.offset === i.k && (!opts.payload || !f.member || f.member === opts.payload));
-        lastField = fs.length === 1 || new Set(fs.map((f) => FIELD_KINDS[f.name])).size === 1 ? fs[0]?.name ?? null : null;
+      const k = i.k >>> 0;
+      const member = (f: { member?: string }) => !opts.payload || !f.member || f.member === opts.payload;
+      if ((i.code === (BPF.LD | BPF.W | BPF.ABS) || i.code === LDX_W_ABS) && k < layout.size) {
+        const whole = fieldsInWord(layout, k).filter((f) => f.offset === k && f.size >= 4 && member(f));
+        lastField = whole.length && new Set(whole.map((f) => FIELD_KINDS[f.name])).size === 1 ? whole[0].name : null;
+        word = { offset: k, shift: 0 };
+      } else if (word && i.code === (BPF.ALU | BPF.RSH | BPF.K) && k % 8 === 0 && word.shift + k / 8 < 4) {
+        word = { offset: word.offset, shift: word.shift + k / 8 };
+        lastField = null;
+      } else if (word && i.code === (BPF.ALU | BPF.AND | BPF.K) && k === 0xff) {
+        const at = word.offset + word.shift;
+        const byte = layout.fields.find((f) => f.offset === at && f.size === 1 && member(f));
+        lastField = byte ? byte.name : null;
+        word = null;
       } else if (bpfClass(i.code) !== BPF.JMP) {
         lastField = null;
+        word = null;
       }
       if (note) text = text.padEnd(28) + ' ; ' + note;
     }

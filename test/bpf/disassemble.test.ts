@@ -36,6 +36,15 @@ describe('text', () => {
     expect(disassemble([q(0x20, 0, 0, 8), q(0x06, 0, 0, 1)], { annotate: true })).toContain('opcode (byte 0), sqe_flags (byte 1), pdu_size (byte 2), pad (byte 3)');
   });
 
+  it('names opcode and sqe_flags values once a byte is masked out of word 8', () => {
+    const r = assemble('ld [8]\nand #0xff\njeq #SOCKET, s\nld [8]\nrsh #8\nand #0xff\njset #IO_LINK|ASYNC, d\nld [8]\njeq #45, d\ns: ret #1\nd: ret #0');
+    const text = r.ok ? disassemble(r.value, { annotate: true }) : '';
+    expect(text).toContain('jeq #45, L9                  ; opcode SOCKET');
+    expect(text).toContain('jset #0x14, L10              ; sqe_flags IO_LINK|ASYNC');
+    // comparing the whole word is not comparing the opcode
+    expect(text).toMatch(/ld \[8\].*\n\s+jeq #45, L10\n/);
+  });
+
   it('falls back to quads where bpf_asm has no spelling', () => {
     expect(disassemble([q(0x06, 3, 0, 1)])).toBe('0x06:3:0:1\n');
     expect(disassemble([q(0x0c, 0, 0, 5)])).toBe('0x0c:0:0:5\n');
