@@ -31,6 +31,7 @@
 /* SQE flags the guest looks at when counting completions. */
 #define IOSQE_IO_LINK (1u << 2)
 #define IOSQE_IO_HARDLINK (1u << 3)
+#define IOSQE_ASYNC (1u << 4)
 #define IOSQE_CQE_SKIP_SUCCESS (1u << 6)
 
 /* Register opcodes. */
