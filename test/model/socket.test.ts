@@ -1,0 +1,40 @@
+// socket(2) outcomes the model gives for the families the oracle's kernel has.
+import { describe, expect, it } from 'vitest';
+import { createSocket } from '../../model/net/socket.ts';
+import { AF, SOCK, IPPROTO } from '../../model/abi/net.ts';
+
+const E = { EINVAL: -22, EAFNOSUPPORT: -97, EPROTONOSUPPORT: -93, ESOCKTNOSUPPORT: -94, EPERM: -1, EACCES: -13 };
+
+describe('createSocket', () => {
+  const cases: [string, number, number, number, boolean, number | 'ok'][] = [
+    ['AF_UNIX stream', AF.AF_UNIX, SOCK.SOCK_STREAM, 0, false, 'ok'],
+    ['AF_UNIX seqpacket', AF.AF_UNIX, SOCK.SOCK_SEQPACKET, 0, false, 'ok'],
+    ['AF_UNIX raw becomes dgram', AF.AF_UNIX, SOCK.SOCK_RAW, 0, false, 'ok'],
+    ['AF_UNIX rdm', AF.AF_UNIX, SOCK.SOCK_RDM, 0, false, E.ESOCKTNOSUPPORT],
+    ['AF_UNIX protocol 2', AF.AF_UNIX, SOCK.SOCK_STREAM, 2, false, E.EPROTONOSUPPORT],
+    ['AF_INET tcp', AF.AF_INET, SOCK.SOCK_STREAM, 0, false, 'ok'],
+    ['AF_INET stream/udp', AF.AF_INET, SOCK.SOCK_STREAM, IPPROTO.IPPROTO_UDP, false, E.EPROTONOSUPPORT],
+    ['AF_INET seqpacket', AF.AF_INET, SOCK.SOCK_SEQPACKET, 0, false, E.ESOCKTNOSUPPORT],
+    ['AF_INET raw proto 0', AF.AF_INET, SOCK.SOCK_RAW, 0, true, E.EPROTONOSUPPORT],
+    ['AF_INET raw icmp as root', AF.AF_INET, SOCK.SOCK_RAW, IPPROTO.IPPROTO_ICMP, true, 'ok'],
+    ['AF_INET raw icmp without caps', AF.AF_INET, SOCK.SOCK_RAW, IPPROTO.IPPROTO_ICMP, false, E.EPERM],
+    ['AF_INET ping socket (ping_group_range 1 0)', AF.AF_INET, SOCK.SOCK_DGRAM, IPPROTO.IPPROTO_ICMP, true, E.EACCES],
+    ['AF_INET6 udp', AF.AF_INET6, SOCK.SOCK_DGRAM, 0, false, 'ok'],
+    ['family out of range', 46, SOCK.SOCK_STREAM, 0, false, E.EAFNOSUPPORT],
+    ['negative family', -1, SOCK.SOCK_STREAM, 0, false, E.EAFNOSUPPORT],
+    ['family range is checked before type', 99, 12, 0, false, E.EAFNOSUPPORT],
+    ['type flags are checked before the family', 99, 0x41, 0, false, E.EINVAL],
+    ['type out of range', AF.AF_INET, 11, 0, false, E.EINVAL],
+    ['unknown type flag', AF.AF_INET, SOCK.SOCK_STREAM | 0x100, 0, false, E.EINVAL],
+    ['AF_PACKET not built in', AF.AF_PACKET, SOCK.SOCK_RAW, 0, true, E.EAFNOSUPPORT],
+    ['AF_INET + SOCK_PACKET goes to AF_PACKET', AF.AF_INET, SOCK.SOCK_PACKET, 0, true, E.EAFNOSUPPORT],
+    ['NONBLOCK|CLOEXEC are fine', AF.AF_INET, SOCK.SOCK_STREAM | SOCK.SOCK_NONBLOCK | SOCK.SOCK_CLOEXEC, 0, false, 'ok'],
+  ];
+  for (const [name, fam, type, proto, cap, want] of cases) {
+    it(name, () => {
+      const r = createSocket(fam, type, proto, cap);
+      if (want === 'ok') expect(typeof r).toBe('object');
+      else expect(r).toBe(want);
+    });
+  }
+});
