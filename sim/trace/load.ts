@@ -33,6 +33,18 @@ export function loadTraceFiles(io: Io, paths: readonly string[]): Loaded {
   return out;
 }
 
+/** Command-line paths with every directory replaced by the `*.trace` files under it. */
+export function expandPaths(paths: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const p of paths) {
+    let dir = false;
+    try { dir = statSync(p).isDirectory(); } catch { /* reported when read */ }
+    if (dir) out.push(...findTraceFiles(p, process.cwd()));
+    else out.push(p);
+  }
+  return out;
+}
+
 /** Every `*.trace` under `dir`, recursively, sorted, as paths relative to `base`. */
 export function findTraceFiles(dir: string, base = process.cwd()): string[] {
   const out: string[] = [];

@@ -123,6 +123,13 @@ describe('ringfence main', () => {
     expect(r.out).toContain('trace cow under 7.3: expectation failed at step 5');
   });
 
+  it('replay takes a directory for the traces under it', async () => {
+    const d = dir({ 'x/a.trace': 'trace a\n  nnp => 0\nend\n', 'b.trace': 'trace b kernels=7.3\n  nnp => 0\nend\n', 'notes.txt': 'not a trace' });
+    const r = await run(['replay', '--kernel', '7.3', d]);
+    expect(r.code).toBe(0);
+    expect(r.out).toBe('pass  b [7.3]\npass  a [7.3]\n2 passed, 0 failed\n');
+  });
+
   it('a scenario file with errors is reported and exits 2', async () => {
     const d = dir({ 'e.trace': 'trace e\n  frob\nend\n' });
     const r = await run(['main', '--dir', d]);

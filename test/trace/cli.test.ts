@@ -65,6 +65,16 @@ describe('ringfence replay', () => {
     expect(r.out).toContain('{"trace":"bad","i":3,"task":"init","c":"cqes","cqes":[["5",-22,0]]}');
   });
 
+  it('--trace picks traces by name; a name no file has is a usage error', async () => {
+    const files = { 'a.trace': PASSING, 'b.trace': FAILING };
+    const r = await run(['replay', '--trace', 'ok', 'a.trace', 'b.trace'], files);
+    expect(r.code).toBe(0);
+    expect(r.out).toBe('pass  ok [7.2]\npass  ok [7.3]\n2 passed, 0 failed\n');
+    const none = await run(['replay', '--trace', 'nope', 'a.trace'], files);
+    expect(none.code).toBe(2);
+    expect(none.err).toContain('no trace named nope');
+  });
+
   it('--records prints exactly the JSONL records', async () => {
     const r = await run(['replay', '--records', '--kernel', '7.2', 'a.trace'], { 'a.trace': PASSING });
     expect(r.code).toBe(0);

@@ -5,7 +5,7 @@
 import { rfError } from '../../../model/errors.ts';
 import { PROFILE_NAMES, getProfile } from '../../../model/profile/profiles.ts';
 import { EXIT, parseCommandArgs, reportError, type Command } from '../command.ts';
-import { loadTraceFiles } from '../../trace/load.ts';
+import { expandPaths, loadTraceFiles } from '../../trace/load.ts';
 import { replayTrace } from '../../trace/replay.ts';
 import { replayOptions } from '../../trace/kernel-link.ts';
 import { diffRecords, formatNormal } from '../../trace/compare.ts';
@@ -14,7 +14,7 @@ import { sourceContext, where } from '../../report/context.ts';
 import { describeOutcome } from '../../report/outcome.ts';
 import { reportLoadFailures } from './replay.ts';
 
-const USAGE = `usage: ringfence diff --kernels A,B [--no-invariants] FILE...
+const USAGE = `usage: ringfence diff --kernels A,B [--no-invariants] FILE|DIR...
 
 Replays each trace under profiles A and B and shows every command whose records
 differ (a non-negative fd result compares as "fd"), with its source line.
@@ -37,7 +37,7 @@ export const command: Command = {
     if (positionals.length === 0) return reportError(io, rfError('usage', 'no trace file given'), undefined, USAGE);
     const [pa, pb] = list.value.map((n) => getProfile(n)!);
 
-    const loaded = loadTraceFiles(io, positionals);
+    const loaded = loadTraceFiles(io, expandPaths(positionals));
     reportLoadFailures(io, loaded.failures);
     const opts = await replayOptions({ invariants: !values['no-invariants'] });
     if (!opts.ok) return reportError(io, opts.error);

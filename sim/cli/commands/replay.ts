@@ -6,20 +6,23 @@ import { formatError, rfError } from '../../../model/errors.ts';
 import { DEFAULT_PROFILE, PROFILE_NAMES, getProfile, type ProfileName } from '../../../model/profile/profiles.ts';
 import { EXIT, parseCommandArgs, reportError, type Command } from '../command.ts';
 import type { Io } from '../io.ts';
-import { loadTraceFiles, type LoadFailure } from '../../trace/load.ts';
+import type { Trace } from '../../trace/ast.ts';
+import { expandPaths, loadTraceFiles, type LoadFailure } from '../../trace/load.ts';
 import { replayTrace, type ReplayResult } from '../../trace/replay.ts';
 import { replayOptions } from '../../trace/kernel-link.ts';
 import { formatRecords } from '../../trace/records.ts';
 import { meantFor, profilesFor } from '../../trace/profiles.ts';
 import { describeOutcome, verdictOf } from '../../report/outcome.ts';
 
-const USAGE = `usage: ringfence replay [--kernel P] [--records] [--no-invariants] FILE...
+const USAGE = `usage: ringfence replay [--kernel P] [--records] [--trace NAME] [--no-invariants] FILE|DIR...
 
-Replays each trace on the simulated kernel and checks its expectations.
+Replays each trace on the simulated kernel and checks its expectations. A
+directory stands for every *.trace file under it.
   --kernel P        replay under profile P only (${PROFILE_NAMES.join(', ')});
                     without it, each trace runs under every profile in its kernels= list
   --records         print the result records (JSONL) instead of pass/fail; one profile
                     (--kernel, default ${DEFAULT_PROFILE}), every trace in the files
+  --trace NAME      only the traces with this name
   --no-invariants   skip the invariant checks after each step (faster)
 exit: 0 all passed, 1 an expectation failed, 2 bad usage or input, 3 invariant violated`;
 
@@ -47,7 +50,7 @@ export const command: Command = {
   usage: USAGE,
   async run(argv, io) {
     const a = parseCommandArgs(argv, {
-      kernel: { type: 'string' }, records: { type: 'boolean' }, 'no-invariants': { type: 'boolean' },
+      kernel: { type: 'string' }, records: { type: 'boolean' }, trace: { type: 'string' }, 'no-invariants': { type: 'boolean' },
     });
     if (!a.ok) return reportError(io, a.error, undefined, USAGE);
     const { values, positionals } = a.value;
@@ -56,16 +59,18 @@ export const command: Command = {
     if (kname !== undefined && !getProfile(kname)) {
       return reportError(io, rfError('usage', `unknown kernel profile '${kname}'`, undefined, `one of ${PROFILE_NAMES.join(', ')}`), undefined, USAGE);
     }
-    const loaded = loadTraceFiles(io, positionals);
+    const loaded = loadTraceFiles(io, expandPaths(positionals));
     reportLoadFailures(io, loaded.failures);
     const opts = await replayOptions({ invariants: !values['no-invariants'] });
     if (!opts.ok) return reportError(io, opts.error);
 
+    const only = values.trace as string | undefined;
+    const pick = (ts: Trace[]) => (only === undefined ? ts : ts.filter((t) => t.name === only));
     const results: ReplayResult[] = [];
     if (values.records) {
       const profile = getProfile(kname ?? DEFAULT_PROFILE)!;
       for (const f of loaded.files) {
-        for (const t of f.traces) {
+        for (const t of pick(f.traces)) {
           const r = replayTrace(t, profile, opts.value);
           io.out(formatRecords(r.records).replace(/\n$/, ''));
           if (r.error || r.violation) { io.err(describeOutcome(r, f.source)); results.push(r); }
@@ -77,7 +82,7 @@ export const command: Command = {
 
     let pass = 0, fail = 0, skipped = 0;
     for (const f of loaded.files) {
-      for (const t of f.traces) {
+      for (const t of pick(f.traces)) {
         const profiles: ProfileName[] = kname ? [kname as ProfileName] : profilesFor(t);
         for (const p of profiles) {
           if (!meantFor(t, p)) {
@@ -96,6 +101,9 @@ export const command: Command = {
           }
         }
       }
+    }
+    if (only !== undefined && pass + fail + skipped === 0 && loaded.files.length) {
+      return reportError(io, rfError('usage', `no trace named ${only} in the files given`));
     }
     const parts = [`${pass} passed`, `${fail} failed`];
     if (skipped) parts.push(`${skipped} skipped`);
