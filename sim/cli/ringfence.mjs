@@ -4,5 +4,7 @@
 import { register } from 'tsx/esm/api';
 
 register();
+// `ringfence ... | head`: a closed pipe ends the output quietly, not with a stack trace.
+for (const s of [process.stdout, process.stderr]) s.on('error', (e) => { if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0); else throw e; });
 const { main } = await import('./main.ts');
 process.exitCode = await main(process.argv.slice(2));
