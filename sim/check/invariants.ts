@@ -153,3 +153,17 @@ function ringPolicy(w: World, r: Ring, profile: KernelProfile): HolderPolicy {
   return { sqeLegacy: r.opRestricted ? l : null, regLegacy: regBinds ? l : null, slots: slotsOf(w, r.filterCache) };
 }
 
+
+/**
+ * The shape the replayer asks for (sim/trace/replay.ts InvariantCheck): the
+ * violations between the world before a command and the kernel's world after it.
+ * Violations the profile's kernel really has (knownKernelBug) are left out.
+ */
+export function replayInvariantCheck(
+  kernel: { readonly world: unknown; readonly profile: KernelProfile },
+  prev: unknown,
+): { message: string; state: string }[] {
+  return checkInvariants(kernel.world as World, kernel.profile, prev as World)
+    .filter((v) => !v.knownKernelBug)
+    .map((v) => ({ message: `${v.kind}: ${v.message}`, state: v.state }));
+}
