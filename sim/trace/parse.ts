@@ -126,7 +126,9 @@ export function parseTraceFile(file: string, source: string): Result<TraceFile, 
       cur = startTrace(file, lineNo, tokens, lx.value.expect, errors, traceNames);
       continue;
     }
-    if (head && head.eq < 0 && head.text === 'end' && tokens.length === 1 && lx.value.expect === null) {
+    if (head && head.eq < 0 && head.text === 'end') {
+      for (const t of tokens.slice(1)) errors.push(rfError('syntax', `unexpected \`${t.text}\` after end`, tokLoc(file, lineNo, t), 'nothing after `end`'));
+      if (lx.value.expect) errors.push(rfError('syntax', '`end` takes no expectation', { file, line: lineNo, col: lx.value.arrowCol, len: 2 }, 'nothing after `end`'));
       finish(cur, lineNo);
       cur = null;
       continue;

@@ -269,6 +269,10 @@ describe('errors: every one located, with what was expected', () => {
     ]);
   });
 
+  it('nothing after end', () => {
+    expect(errorsOf('trace t\nend now\n').map((e) => [e.line, e.col, e.message])).toEqual([[2, 5, 'unexpected `now` after end']]);
+  });
+
   it('unclosed program', () => {
     expect(errorsOf('trace t\n program p\n ret #1\n').map((e) => e.message)).toContain('program p is not closed');
   });

@@ -19,7 +19,7 @@ const USAGE = `usage: ringfence diff --kernels A,B [--no-invariants] FILE|DIR...
 Replays each trace under profiles A and B and shows every command whose records
 differ (a non-negative fd result compares as "fd"), with its source line.
 Expectations are not checked. Profiles: ${PROFILE_NAMES.join(', ')}.
-exit: 0 no difference, 1 some records differ, 2 bad usage or input`;
+exit: 0 no difference, 1 some records differ, 2 bad usage or input, 3 invariant violated`;
 
 export const command: Command = {
   name: 'diff',
@@ -42,13 +42,16 @@ export const command: Command = {
     const opts = await replayOptions({ invariants: !values['no-invariants'] });
     if (!opts.ok) return reportError(io, opts.error);
 
-    let traces = 0, differing = 0, commands = 0, broken = false;
+    let traces = 0, differing = 0, commands = 0, broken = false, violated = false;
     for (const f of loaded.files) {
       for (const t of f.traces) {
         traces++;
         const ra = replayTrace(t, pa, opts.value);
         const rb = replayTrace(t, pb, opts.value);
-        for (const r of [ra, rb]) if (r.error || r.violation) { broken = true; io.err(describeOutcome(r, f.source)); }
+        for (const r of [ra, rb]) {
+          if (r.violation) violated = true;
+          if (r.error || r.violation) { broken = true; io.err(describeOutcome(r, f.source)); }
+        }
         const diffs = diffRecords(ra.records, rb.records);
         if (diffs.length === 0) continue;
         differing++;
@@ -67,6 +70,7 @@ export const command: Command = {
     }
     io.out(`${pa.name} vs ${pb.name}: ${differing} of ${traces} traces differ` +
       (differing ? ` (${commands} command${commands === 1 ? '' : 's'})` : ''));
+    if (violated) return EXIT.INTERNAL;
     if (loaded.failures.length || broken) return EXIT.USAGE;
     return differing ? EXIT.FAILED : EXIT.OK;
   },
