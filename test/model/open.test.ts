@@ -13,11 +13,12 @@ import { profile, sqe } from '../syscall/helpers.ts';
 
 const ring: Ring = { id: 1, flags: 0, sqEntries: 8, cqEntries: 16, disabled: false, submitter: null, rs: EMPTY_SET, opRestricted: false, regRestricted: false, regInherited: false, filterCache: null, fileRefs: 1, creator: 1, reg: NO_REGISTRATIONS };
 const env = (uid = 0): OpEnv => ({ profile: profile('7.3'), ring, uid, cap: uid === 0, fds: INIT_FDS, fs: INITIAL_FS });
-const open = (path: string, flags: number, mode = 0, uid = 0, e = env(uid)) => {
+type Opened = { prep?: number; p?: Prepared; res?: number; deferred?: boolean };
+const open = (path: string, flags: number, mode = 0, uid = 0, e = env(uid)): Opened => {
   const s = sqe(OP.OPENAT, 1, { fd: AT_FDCWD, addr: 1n, path, opf: flags, len: mode });
   const p = openat.prep(s, e);
   if (typeof p === 'number') return { prep: p };
-  return { ...openat.issue(s, p, e, p.forceAsync), p, e };
+  return { ...openat.issue(s, p, e, p.forceAsync), p };
 };
 
 describe('OPENAT prep (§4.3, §8.21-22)', () => {
