@@ -36,6 +36,7 @@ interface Tok {
   col: number;
 }
 
+/** A parse failure, thrown only inside this module; assemble() hands it back as an RfError value. */
 class AsmError {
   constructor(readonly kind: 'syntax' | 'name' | 'range' | 'invalid', readonly message: string, readonly tok: { col: number; len: number } | null, readonly expected?: string) {}
 }
