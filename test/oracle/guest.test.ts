@@ -36,7 +36,7 @@ T f
 10 init cqes r
 E
 `);
-    expect(out[0]).toMatchObject({ hello: 'ringfence-guest', wire: 1, pid1: false, traces: 1 });
+    expect(out[0]).toMatchObject({ hello: 'ringfence-guest', wire: 1, pid1: false });
     const recs = out.filter((o) => 'trace' in o);
     expect(recs).toEqual([
       { trace: 'f', i: 0, task: 'init', c: 'ring', ret: 0 },
@@ -99,8 +99,12 @@ E
     ]);
   });
 
-  it('reports a malformed wire line with its line number and runs nothing', () => {
-    const out = runGuest('W 1\nT x\n0 init ring r 8\nE\n', 2);
-    expect(out).toEqual([{ fatal: 'wire line 3: too few operands for: ring' }]);
+  it('reports a malformed wire line with its line number and runs nothing after it', () => {
+    const out = runGuest('W 1\nT ok\n0 init nnp\nE\nT x\n0 init ring r 8\nE\n', 2);
+    expect(out.filter((o) => !('hello' in o))).toEqual([
+      { trace: 'ok', i: 0, task: 'init', c: 'nnp', ret: 0 },
+      { end: 'ok', status: 'ok', us: expect.any(Number) },
+      { fatal: 'wire line 6: too few operands for: ring' },
+    ]);
   });
 });

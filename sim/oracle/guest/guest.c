@@ -39,6 +39,7 @@
  *
  * OUTPUT: lines starting with "@@ " carry JSON; anything else is noise (kernel log).
  *   @@ {"hello":"ringfence-guest","wire":1,"release":"...","pid1":true,"bpf_filter_probe":0}
+ *   @@ {"fatal":"wire line N: ..."}   a malformed wire line: nothing after it runs
  *   @@ {"trace":NAME,"i":I,"task":TASK,"c":VERB,...fields}     one per command
  *   @@ {"end":NAME,"status":"ok"|"timeout at I"|"task T died at I (...)","us":N}
  *   @@ {"summary":{"traces":N,"ok":N,"failed":N,"us":N}}
@@ -131,7 +132,6 @@ struct trace {
 	struct cmd *cmds;
 };
 
-static struct trace *traces;
 static int ntraces;
 static int cmd_ms = 5000, trace_ms = 10000;
 
@@ -195,6 +195,38 @@ static uint64_t now_us(void)
 
 /* ---------------------------------------------------------------- wire parsing */
 
+/*
+ * Traces are read and run one at a time, and everything parsed for a trace is freed
+ * after it: the coordinator stays small, so forking a trace's tasks stays cheap (under
+ * TCG a fork costs in proportion to the memory it copies).
+ */
+static void **pool;
+static size_t npool, poolcap;
+
+static void *palloc(size_t n)
+{
+	void *p = calloc(1, n ? n : 1);
+	if (npool == poolcap)
+		pool = realloc(pool, (poolcap = poolcap ? poolcap * 2 : 256) * sizeof(*pool));
+	pool[npool++] = p;
+	return p;
+}
+
+static char *pstrdup(const char *s)
+{
+	size_t n = strlen(s) + 1;
+	return memcpy(palloc(n), s, n);
+}
+
+static void pfree_all(void)
+{
+	for (size_t k = 0; k < npool; k++)
+		free(pool[k]);
+	npool = 0;
+}
+
+#define MAXTOK 8200
+
 static int wire_line;
 static char wire_err[512];
 
@@ -255,20 +287,16 @@ static uint8_t *p_hex(const char *t, size_t *len)
 	size_t n = strlen(t);
 	if (n % 2)
 		return NULL;
-	uint8_t *b = calloc(n / 2 + 1, 1);
+	uint8_t *b = palloc(n / 2 + 1);
 	for (size_t k = 0; k < n / 2; k++) {
 		int hi = hexval(t[2 * k]), lo = hexval(t[2 * k + 1]);
-		if (hi < 0 || lo < 0) {
-			free(b);
+		if (hi < 0 || lo < 0)
 			return NULL;
-		}
 		b[k] = (uint8_t)(hi << 4 | lo);
 	}
 	*len = n / 2;
 	return b;
 }
-
-#define MAXTOK 8200
 
 static int parse_cmd(char **tok, int nt, struct cmd *c)
 {
@@ -281,7 +309,7 @@ static int parse_cmd(char **tok, int nt, struct cmd *c)
 	c->i = (int)v;
 	if (!name_ok(tok[1]))
 		return fail_parse("bad task name", tok[1]);
-	c->task = strdup(tok[1]);
+	c->task = pstrdup(tok[1]);
 	int vb = -1;
 	for (int k = 0; k < NVERBS; k++)
 		if (!strcmp(tok[2], VERBS[k]))
@@ -295,7 +323,7 @@ static int parse_cmd(char **tok, int nt, struct cmd *c)
 #define NEED(k) do { if (na < (k)) return fail_parse("too few operands for", tok[2]); } while (0)
 #define RINGARG(x, task_ok) do { \
 		if ((task_ok) && !strcmp((x), "-")) c->ring = NULL; \
-		else if (name_ok(x)) c->ring = strdup(x); \
+		else if (name_ok(x)) c->ring = pstrdup(x); \
 		else return fail_parse("bad ring name", (x)); } while (0)
 #define NUM(k, slot) do { if (p_i64(a[k], &c->n[slot])) return fail_parse("bad number", a[k]); } while (0)
 #define UNUM(k, slot) do { if (p_u64(a[k], &c->u[slot])) return fail_parse("bad unsigned number", a[k]); } while (0)
@@ -323,7 +351,7 @@ static int parse_cmd(char **tok, int nt, struct cmd *c)
 		if (p_i64(a[1], &n) || n < 0 || n > 4096 || na != 2 + n)
 			return fail_parse("bad restriction count", a[1]);
 		c->nres = (int)n;
-		c->res = calloc((size_t)n + 1, sizeof(*c->res));
+		c->res = palloc(((size_t)n + 1) * sizeof(*c->res));
 		for (int k = 0; k < n; k++) {
 			char *colon = strchr(a[2 + k], ':');
 			int64_t ty, val;
@@ -349,7 +377,7 @@ static int parse_cmd(char **tok, int nt, struct cmd *c)
 		if (p_i64(a[12], &n) || n < 0 || n > 8192 || na != 13 + n)
 			return fail_parse("bad instruction count", a[12]);
 		c->ninsn = (int)n;
-		c->insns = calloc((size_t)n + 1, sizeof(*c->insns));
+		c->insns = palloc(((size_t)n + 1) * sizeof(*c->insns));
 		for (int k = 0; k < n; k++) {
 			unsigned code, jt, jf;
 			unsigned long long kk;
@@ -408,87 +436,97 @@ static int parse_cmd(char **tok, int nt, struct cmd *c)
 		NEED(1);
 		if (!name_ok(a[0]))
 			return fail_parse("bad task name", a[0]);
-		c->child = strdup(a[0]);
+		c->child = pstrdup(a[0]);
 		break;
 	}
 	return 0;
 }
 
-/* Parse the whole wire text; on error, wire_err says where. */
-static int parse_wire(char *text)
+static FILE *wire_in;
+static char *wire_buf;
+static size_t wire_cap;
+
+/* Split the next non-comment line into tokens; returns the count, 0 at EOF, -1 on error. */
+static int next_line(char **tok)
 {
-	static char *tok[MAXTOK];
-	int cap = 0, in_trace = 0, cmdcap = 0, seen_header = 0;
-	struct trace *t = NULL;
-	char *save = NULL;
-	wire_line = 0;
-	for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+	for (;;) {
+		ssize_t n = getline(&wire_buf, &wire_cap, wire_in);
+		if (n < 0)
+			return 0;
 		wire_line++;
-		size_t L = strlen(line);
-		if (L && line[L - 1] == '\r')
-			line[L - 1] = 0;
-		if (!line[0] || line[0] == '#')
+		while (n > 0 && (wire_buf[n - 1] == '\n' || wire_buf[n - 1] == '\r'))
+			wire_buf[--n] = 0;
+		if (!wire_buf[0] || wire_buf[0] == '#')
 			continue;
 		int nt = 0;
 		char *s2 = NULL;
-		for (char *w = strtok_r(line, " ", &s2); w; w = strtok_r(NULL, " ", &s2)) {
+		for (char *w = strtok_r(wire_buf, " ", &s2); w; w = strtok_r(NULL, " ", &s2)) {
 			if (nt == MAXTOK)
 				return fail_parse("too many tokens", NULL);
 			tok[nt++] = w;
 		}
-		if (!nt)
-			continue;
-		if (!seen_header) {
-			if (strcmp(tok[0], "W") || nt < 2 || strcmp(tok[1], "1"))
-				return fail_parse("expected the header `W 1`", tok[0]);
-			for (int k = 2; k < nt; k++) {
-				int64_t v;
-				if (!strncmp(tok[k], "cmd_ms=", 7) && !p_i64(tok[k] + 7, &v) && v > 0)
-					cmd_ms = (int)v;
-				else if (!strncmp(tok[k], "trace_ms=", 9) && !p_i64(tok[k] + 9, &v) && v > 0)
-					trace_ms = (int)v;
-				else
-					return fail_parse("bad header option", tok[k]);
-			}
-			seen_header = 1;
-			continue;
-		}
-		if (!strcmp(tok[0], "T")) {
-			if (in_trace)
-				return fail_parse("trace not ended before", tok[0]);
-			if (nt != 2 || !name_ok(tok[1]))
-				return fail_parse("bad trace name", nt > 1 ? tok[1] : NULL);
-			if (ntraces == cap) {
-				cap = cap ? cap * 2 : 64;
-				traces = realloc(traces, (size_t)cap * sizeof(*traces));
-			}
-			t = &traces[ntraces++];
-			t->name = strdup(tok[1]);
-			t->ncmd = 0;
-			t->cmds = NULL;
-			cmdcap = 0;
-			in_trace = 1;
-		} else if (!strcmp(tok[0], "E")) {
-			if (!in_trace)
-				return fail_parse("`E` outside a trace", NULL);
-			in_trace = 0;
-		} else {
-			if (!in_trace)
-				return fail_parse("command outside a trace", tok[0]);
-			if (t->ncmd == cmdcap) {
-				cmdcap = cmdcap ? cmdcap * 2 : 16;
-				t->cmds = realloc(t->cmds, (size_t)cmdcap * sizeof(*t->cmds));
-			}
-			if (parse_cmd(tok, nt, &t->cmds[t->ncmd]))
-				return -1;
-			t->ncmd++;
-		}
+		if (nt)
+			return nt;
 	}
-	if (!seen_header)
-		return fail_parse("empty input: expected the header `W 1`", NULL);
-	if (in_trace)
-		return fail_parse("the last trace has no `E`", NULL);
+}
+
+static char *tokv[MAXTOK];
+
+/* The `W 1` header line. */
+static int read_header(void)
+{
+	int nt = next_line(tokv);
+	if (nt < 0)
+		return -1;
+	if (nt < 2 || strcmp(tokv[0], "W") || strcmp(tokv[1], "1"))
+		return fail_parse("expected the header `W 1`", nt ? tokv[0] : "end of input");
+	for (int k = 2; k < nt; k++) {
+		int64_t v;
+		if (!strncmp(tokv[k], "cmd_ms=", 7) && !p_i64(tokv[k] + 7, &v) && v > 0)
+			cmd_ms = (int)v;
+		else if (!strncmp(tokv[k], "trace_ms=", 9) && !p_i64(tokv[k] + 9, &v) && v > 0)
+			trace_ms = (int)v;
+		else
+			return fail_parse("bad header option", tokv[k]);
+	}
 	return 0;
+}
+
+/* The next trace into *t (freeing the previous one's memory): 1, 0 at EOF, -1 on error. */
+static int read_trace(struct trace *t)
+{
+	pfree_all();
+	int nt = next_line(tokv);
+	if (nt <= 0)
+		return nt;
+	if (strcmp(tokv[0], "T"))
+		return fail_parse("expected `T NAME` to begin a trace", tokv[0]);
+	if (nt != 2 || !name_ok(tokv[1]))
+		return fail_parse("bad trace name", nt > 1 ? tokv[1] : NULL);
+	t->name = pstrdup(tokv[1]);
+	t->ncmd = 0;
+	t->cmds = NULL;
+	int cap = 0;
+	for (;;) {
+		nt = next_line(tokv);
+		if (nt < 0)
+			return -1;
+		if (nt == 0)
+			return fail_parse("the last trace has no `E`", NULL);
+		if (!strcmp(tokv[0], "E"))
+			return 1;
+		if (!strcmp(tokv[0], "T"))
+			return fail_parse("trace not ended before", tokv[0]);
+		if (t->ncmd == cap) {
+			struct cmd *n = palloc((size_t)(cap = cap ? cap * 2 : 16) * sizeof(*n));
+			if (t->ncmd)
+				memcpy(n, t->cmds, (size_t)t->ncmd * sizeof(*n));
+			t->cmds = n;
+		}
+		if (parse_cmd(tokv, nt, &t->cmds[t->ncmd]))
+			return -1;
+		t->ncmd++;
+	}
 }
 
 /* ---------------------------------------------------------------- shared arena */
@@ -1099,6 +1137,8 @@ static void run_trace(const struct trace *t)
 		close(sv[1]);
 		if (out_fd > 2)
 			close(out_fd);
+		if (fileno(wire_in) > 2)
+			close(fileno(wire_in));
 		nrings = 0;
 		nnames = 0;
 		my_task = "init";
@@ -1203,11 +1243,23 @@ static int runner(int pid1, uint64_t t0)
 	}
 	struct utsname u;
 	uname(&u);
-	out_line("{\"hello\":\"ringfence-guest\",\"wire\":1,\"release\":\"%s\",\"pid1\":%s,\"bpf_filter_probe\":%ld,\"traces\":%d}",
-		 u.release, pid1 ? "true" : "false", bpf_filter_probe(), ntraces);
+	out_line("{\"hello\":\"ringfence-guest\",\"wire\":1,\"release\":\"%s\",\"pid1\":%s,\"bpf_filter_probe\":%ld}",
+		 u.release, pid1 ? "true" : "false", bpf_filter_probe());
 	out_flush();
-	for (int k = 0; k < ntraces; k++)
-		run_trace(&traces[k]);
+	struct trace t;
+	int r;
+	if (read_header() == 0)
+		while ((r = read_trace(&t)) > 0) {
+			ntraces++;
+			run_trace(&t);
+		}
+	else
+		r = -1;
+	if (r < 0) {
+		out_line("{\"fatal\":\"%s\"}", wire_err);
+		out_flush();
+		return 2;
+	}
 	out_line("{\"summary\":{\"traces\":%d,\"ok\":%d,\"failed\":%d,\"us\":%llu}}", ntraces, ok_traces, failed_traces,
 		 (unsigned long long)(now_us() - t0));
 	out_flush();
@@ -1215,24 +1267,6 @@ static int runner(int pid1, uint64_t t0)
 }
 
 /* ---------------------------------------------------------------- input and main */
-
-static char *read_all(int fd)
-{
-	size_t cap = 1 << 16, len = 0;
-	char *b = malloc(cap);
-	for (;;) {
-		if (len + 1 >= cap)
-			b = realloc(b, cap *= 2);
-		ssize_t n = read(fd, b + len, cap - len - 1);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		len += (size_t)n;
-	}
-	b[len] = 0;
-	return b;
-}
 
 static void make_raw(int fd)
 {
@@ -1275,7 +1309,7 @@ int main(int argc, char **argv)
 	int pid1 = getpid() == 1;
 	umask(022);
 	signal(SIGPIPE, SIG_IGN);
-	char *text;
+	int in;
 	if (pid1) {
 		out_fd = open_result_channel();
 		if (out_fd < 0)
@@ -1290,31 +1324,24 @@ int main(int argc, char **argv)
 			}
 			umount2("/proc", MNT_DETACH);
 		}
-		int in = open("/traces.wire", O_RDONLY | O_CLOEXEC);
-		text = in >= 0 ? read_all(in) : strdup("");
-		if (in >= 0)
-			close(in);
+		/* Open, then unlink: the traces never see /traces.wire. */
+		in = open("/traces.wire", O_RDONLY | O_CLOEXEC);
 		unlink("/traces.wire");
+		if (in < 0)
+			in = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	} else {
-		int in = argc > 1 && strcmp(argv[1], "-") ? open(argv[1], O_RDONLY | O_CLOEXEC) : 0;
+		in = argc > 1 && strcmp(argv[1], "-") ? open(argv[1], O_RDONLY | O_CLOEXEC) : 0;
 		if (in < 0) {
 			fprintf(stderr, "guest: cannot open %s: %s\n", argv[1], strerror(errno));
 			return 2;
 		}
-		text = read_all(in);
 		int pfd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (pfd >= 0 && pfd != PROC_FD) {
 			dup2(pfd, PROC_FD);
 			close(pfd);
 		}
 	}
-	if (parse_wire(text)) {
-		out_line("{\"fatal\":\"%s\"}", wire_err);
-		out_flush();
-		if (pid1)
-			power_off();
-		return 2;
-	}
+	wire_in = fdopen(in, "r");
 	if (!pid1)
 		return runner(0, t0);
 	/* PID 1 never runs traces itself: if the runner dies, we still report and power off. */
