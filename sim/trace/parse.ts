@@ -278,6 +278,40 @@ function flags(l: Line, t: Token, kinds: readonly SymbolKind[], range: IntRange)
   return l.errors.take(parseFlagSet(val(t), valLoc(l.file, l.line, t), kinds, range));
 }
 
+interface RingCtx {
+  file: string;
+  line: number;
+  errors: Errors;
+  b: TraceBuild;
+  task: string;
+  info: TaskInfo | undefined;
+  tokens: Token[];
+}
+
+/** A ring name the calling task has (or, with `define`, is about to have). */
+function ringName(c: RingCtx, t: Token | undefined, define: boolean): string | undefined {
+  const name = checkName(c.file, c.line, t, 'ring name', c.errors, endOf(c.file, c.line, c.tokens));
+  if (name === undefined || !t) return undefined;
+  if (name === 'task') {
+    c.errors.push(rfError('name', '`task` names the calling task, not a ring', tokLoc(c.file, c.line, t), 'a ring name other than task'));
+    return undefined;
+  }
+  if (define) { c.info?.rings.add(name); return name; }
+  if (c.info && !c.info.rings.has(name)) {
+    const holders = [...c.b.tasks].filter(([, ti]) => ti.rings.has(name)).map(([n]) => n);
+    c.errors.push(rfError('name', `task ${c.task} has no ring ${name}` + (holders.length ? ` (${holders.join(', ')} ${holders.length > 1 ? 'have' : 'has'} one)` : ''),
+      tokLoc(c.file, c.line, t), c.info.rings.size ? `one of its rings: ${[...c.info.rings].join(', ')}` : 'a ring made by `ring NAME` first'));
+  }
+  return name;
+}
+
+/** `task` or a ring name, as the target of restrict and bpf. */
+function targetOf(c: RingCtx, t: Token | undefined): Target | undefined {
+  if (t && t.text === 'task' && t.eq < 0 && !t.quoted) return { kind: 'task' };
+  const r = ringName(c, t, false);
+  return r === undefined ? undefined : { kind: 'ring', ring: r };
+}
+
 function parseCommandLine(file: string, lineNo: number, lx: { tokens: Token[]; expect: Token[] | null; arrowCol: number; text: string },
   b: TraceBuild, errors: Errors): void {
   const l: Line = { file, line: lineNo, errors };
@@ -314,26 +348,9 @@ function parseCommandLine(file: string, lineNo: number, lx: { tokens: Token[]; e
     errors.push(rfError('name', `task ${task} has exited (line ${info.exitLine})`, taskTok ? tokLoc(file, lineNo, taskTok) : tokLoc(file, lineNo, head), 'a live task'));
   }
 
-  const ringRef = (t: Token | undefined, define = false): string | undefined => {
-    const name = checkName(file, lineNo, t, 'ring name', errors, endOf(file, lineNo, tokens));
-    if (name === undefined || !t) return undefined;
-    if (name === 'task') {
-      errors.push(rfError('name', '`task` names the calling task, not a ring', tokLoc(file, lineNo, t), 'a ring name other than task'));
-      return undefined;
-    }
-    if (define) { info?.rings.add(name); return name; }
-    if (info && !info.rings.has(name)) {
-      const holders = [...b.tasks].filter(([, ti]) => ti.rings.has(name)).map(([n]) => n);
-      errors.push(rfError('name', `task ${task} has no ring ${name}` + (holders.length ? ` (${holders.join(', ')} ${holders.length > 1 ? 'have' : 'has'} one)` : ''),
-        tokLoc(file, lineNo, t), info.rings.size ? `one of its rings: ${[...info.rings].join(', ')}` : 'a ring made by `ring NAME` first'));
-    }
-    return name;
-  };
-  const target = (t: Token | undefined): Target | undefined => {
-    if (t && t.text === 'task' && t.eq < 0 && !t.quoted) return { kind: 'task' };
-    const r = ringRef(t);
-    return r === undefined ? undefined : { kind: 'ring', ring: r };
-  };
+  const rc: RingCtx = { file, line: lineNo, errors, b, task, info, tokens };
+  const ringRef = (t: Token | undefined, define = false) => ringName(rc, t, define);
+  const target = (t: Token | undefined) => targetOf(rc, t);
 
   let body: CommandBody | undefined;
   switch (c) {
