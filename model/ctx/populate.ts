@@ -10,7 +10,7 @@ import type { Sqe } from '../ring/sqe.ts';
 const lo = (v: bigint) => Number(v & 0xffffffffn);
 const hi = (v: bigint) => Number((v >> 32n) & 0xffffffffn);
 const TWO32 = 2 ** 32;
-const SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+const TWO53 = 2 ** 53;
 
 /** What populate needs of a profile, as flat per-opcode tables (built once per profile). */
 export interface CtxPlan {
@@ -55,16 +55,27 @@ export function populateCtx(
   sqeFlags: number,
   open?: { flags: bigint; mode: bigint; resolve: bigint },
 ): Uint32Array {
-  const p = 'pdu' in plan && plan.pdu instanceof Uint8Array ? (plan as CtxPlan) : ctxPlan(plan as KernelProfile);
-  for (let i = 0; i < out.length; i++) out[i] = 0;
+  return fillCtx(out, 'ctx' in plan ? ctxPlan(plan) : plan, sqe, sqeFlags, open);
+}
+
+/** populateCtx with the plan already made (the submission hot path). */
+export function fillCtx(
+  out: Uint32Array,
+  p: CtxPlan,
+  sqe: Sqe,
+  sqeFlags: number,
+  open?: { flags: bigint; mode: bigint; resolve: bigint },
+): Uint32Array {
+  for (let i = 3; i < out.length; i++) out[i] = 0;
   const flags = sqeFlags & 0x7f;
-  // user_data words without BigInt arithmetic in the common (< 2^53) case.
+  // user_data words without BigInt arithmetic when it is below 2^53 (Number() is
+  // exact there, and rounding keeps larger values at or above 2^53).
   const ud = sqe.ud;
+  const n = Number(ud);
   let udLo: number, udHi: number;
-  if (ud >= 0n && ud <= SAFE) {
-    const n = Number(ud);
+  if (n >= 0 && n < TWO53) {
     udLo = n >>> 0;
-    udHi = Math.floor(n / TWO32) >>> 0;
+    udHi = (n / TWO32) >>> 0;
   } else {
     udLo = lo(ud);
     udHi = hi(ud);
@@ -73,6 +84,7 @@ export function populateCtx(
   if (p.v5) {
     // v5 layout: opcode and flags first, user_data at 8, no pdu_size.
     out[0] = op | (flags << 8);
+    out[1] = 0;
     out[2] = udLo;
     out[3] = udHi;
   } else {

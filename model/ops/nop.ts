@@ -9,6 +9,8 @@ import { PREPARED } from './env.ts';
 
 export const NOP_FLAGS = { INJECT_RESULT: 1 << 0, FILE: 1 << 1, FIXED_FILE: 1 << 2, FIXED_BUFFER: 1 << 3, TW: 1 << 4, CQE32: 1 << 5 } as const;
 const ALL = 0x3f;
+/** A plain NOP's completion (shared: issue results are never mutated). */
+const DONE = Object.freeze({ res: 0, failed: false, deferred: false });
 
 export const nop: OpHandler = {
   prep(sqe, env) {
@@ -19,6 +21,7 @@ export const nop: OpHandler = {
   },
   issue(sqe, _p, env) {
     const f = sqe.opf >>> 0;
+    if (f === 0) return DONE;
     const result = f & NOP_FLAGS.INJECT_RESULT ? sqe.len | 0 : 0;
     let ret = result;
     if (f & NOP_FLAGS.FILE) {

@@ -57,6 +57,15 @@ function roundPow2(n: number): number {
   return p;
 }
 
+const twins = new WeakMap<RestrictionSet, RestrictionSet>();
+
+/** The set a clone of `src` gets: same policy and table, marked COW. One value per source. */
+function cowTwin(src: RestrictionSet): RestrictionSet {
+  let t = twins.get(src);
+  if (!t) twins.set(src, (t = { legacy: src.legacy, table: src.table, cow: true }));
+  return t;
+}
+
 /**
  * io_restriction_clone (§3.3, §7): legacy fields by value, the table shared with a
  * new reference; the destination is marked COW, and the source too where the
@@ -67,7 +76,7 @@ export function cloneSet(w: World, profile: KernelProfile, src: RestrictionSet):
   const filters = takeTableRef(w.filters, src.table);
   const newSrc = profile.cloneMarksSourceCow && !src.cow ? { ...src, cow: true } : src;
   // A child's set equals a COW-marked parent's: share the value (it is immutable).
-  const dst = newSrc.cow ? newSrc : { legacy: src.legacy, table: src.table, cow: true };
+  const dst = newSrc.cow ? newSrc : cowTwin(src);
   return { world: { ...w, filters }, dst, src: newSrc };
 }
 
@@ -187,8 +196,8 @@ export function fork(w: World, env: Env, pid: Pid): { world: World; ret: number;
       filters = takeTableRef(filters, src.table);
       const newSrc = env.profile.cloneMarksSourceCow && !src.cow ? { legacy: src.legacy, table: src.table, cow: true } : src;
       if (newSrc !== src) parent = makeTask(t.pid, t.ppid, t.uid, t.cap, t.nnp, t.fds, newSrc);
-      // A COW-marked source equals the child's set: share the (immutable) value.
-      rs = newSrc.cow ? newSrc : { legacy: src.legacy, table: src.table, cow: true };
+      // The child's set is a value equal for every child of this source: share it.
+      rs = newSrc.cow ? newSrc : cowTwin(src);
     }
   }
   // The child's fd table is the parent's (shared until either changes it); each

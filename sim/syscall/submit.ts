@@ -14,7 +14,7 @@ import { ERRNO } from '../../model/abi/errno.ts';
 import { IORING_OP_LAST } from '../../model/abi/opcodes.ts';
 import { SETUP_FLAGS, SQE_FLAGS } from '../../model/abi/flags.ts';
 import type { KernelProfile } from '../../model/profile/profiles.ts';
-import { ctxPlan, populateCtx, type CtxPlan } from '../../model/ctx/populate.ts';
+import { ctxPlan, fillCtx, type CtxPlan } from '../../model/ctx/populate.ts';
 import { DENY, type FilterNode, type Slot } from '../../model/filter/table.ts';
 import { sqeAllowed } from '../../model/restriction/legacy.ts';
 import type { Ring } from '../../model/ring/ring.ts';
@@ -33,7 +33,7 @@ const F_SKIP = SQE_FLAGS.CQE_SKIP_SUCCESS, F_DRAIN = SQE_FLAGS.IO_DRAIN, F_BUFSE
 const S_SQPOLL = SETUP_FLAGS.SQPOLL, S_SUBMIT_ALL = SETUP_FLAGS.SUBMIT_ALL, S_IOPOLL = SETUP_FLAGS.IOPOLL;
 const S_128 = SETUP_FLAGS.SQE128 | SETUP_FLAGS.SQE_MIXED;
 const DENY_SLOT: Slot = DENY;
-const populate = populateCtx;
+const populate = fillCtx;
 const allowedByLegacy = sqeAllowed;
 
 /** A ring's runtime queues (see kernel.ts for how snapshots keep branching possible). */
