@@ -40,3 +40,10 @@ export function describeOutcome(r: ReplayResult, source: string): string {
     `    record:   ${formatRecord(f.record)}`,
   ].join('\n');
 }
+
+/** A warning worth showing even when the trace passed, or ''. */
+export function notesOf(r: ReplayResult): string {
+  if (!r.unmodelled?.length) return '';
+  return `note: trace ${r.trace.name} under ${r.profile.name} issued ${r.unmodelled.join(', ')}, which the model does not complete ` +
+    `(it gave -EOPNOTSUPP): those results may differ from the kernel's`;
+}

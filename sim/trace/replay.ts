@@ -51,6 +51,8 @@ export interface ReplayResult {
   error?: RfError;
   /** The first invariant violation: the replay stopped there. */
   violation?: InvariantViolation;
+  /** Opcodes issued that the kernel model gives no real result for (it completes them with -EOPNOTSUPP). */
+  unmodelled?: string[];
 }
 
 export function replayPassed(r: ReplayResult): boolean {
@@ -187,5 +189,7 @@ export function replayTrace<W>(trace: Trace, profile: KernelProfile, opts: Repla
       }
     }
   }
+  const unmodelled = (k as { unmodelled?: ReadonlySet<string> }).unmodelled;
+  if (unmodelled?.size) result.unmodelled = [...unmodelled];
   return result;
 }

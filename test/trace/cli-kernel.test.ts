@@ -78,6 +78,16 @@ describe('ringfence explain', () => {
   });
 });
 
+describe('unmodelled requests', () => {
+  it('replay warns when a trace issues an opcode the model gives no real result for', async () => {
+    const r = await run(['replay', '--kernel', '7.3', 'u.trace'], { 'u.trace': 'trace u\n  ring r\n  sqe r op=READ fd=0 len=4\n  submit r\n  cqes r\nend\n' });
+    expect(r.code).toBe(0);
+    expect(r.err).toContain('note: trace u under 7.3 issued READ, which the model does not complete');
+    const quiet = await run(['replay', '--kernel', '7.3', 'c.trace'], { 'c.trace': COW });
+    expect(quiet.err).toBe('');
+  });
+});
+
 describe('ringfence diff on the kernel model', () => {
   it('shows the command whose records differ between 7.2 and 7.3, in context', async () => {
     const r = await run(['diff', '--kernels', '7.2,7.3', 'c.trace'], { 'c.trace': COW });

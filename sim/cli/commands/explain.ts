@@ -17,7 +17,7 @@ import { describeWorld, programNamer } from '../../report/describe.ts';
 import { BUILTIN_PROGRAMS } from '../../trace/program.ts';
 import type { Insn } from '../../../model/bpf/insn.ts';
 import { renderDot, renderMermaid, renderText } from '../../report/world-view.ts';
-import { describeOutcome, verdictOf } from '../../report/outcome.ts';
+import { describeOutcome, notesOf, verdictOf } from '../../report/outcome.ts';
 import { reportLoadFailures, exitFor } from './replay.ts';
 
 const USAGE = `usage: ringfence explain FILE [--kernel P] [--trace NAME] [--dot | --mermaid] [--no-invariants]
@@ -101,6 +101,8 @@ export const command: Command = {
         },
       });
       results.push(r);
+      const note = notesOf(r);
+      if (note) io.err(note);
       const v = verdictOf(r);
       const summary = v === 'pass' ? `${title}: every expectation held` : describeOutcome(r, file.source);
       if (mode === 'text') io.out('\n' + summary + '\n');

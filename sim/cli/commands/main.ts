@@ -11,7 +11,7 @@ import { findTraceFiles, loadTraceFiles } from '../../trace/load.ts';
 import { replayTrace, type ReplayResult } from '../../trace/replay.ts';
 import { replayOptions } from '../../trace/kernel-link.ts';
 import { meantFor, parseProfileList } from '../../trace/profiles.ts';
-import { describeOutcome, verdictOf, type Verdict } from '../../report/outcome.ts';
+import { describeOutcome, notesOf, verdictOf, type Verdict } from '../../report/outcome.ts';
 import { renderTable } from '../../report/table.ts';
 import { exitFor } from './replay.ts';
 
@@ -62,6 +62,7 @@ export const command: Command = {
     const loaded = loadTraceFiles(io, files);
     const rows: string[][] = [];
     const failures: string[] = [];
+    const notes: string[] = [];
     const results: ReplayResult[] = [];
     const passes = new Map<ProfileName, number>(columns.map((p) => [p, 0]));
     const runs = new Map<ProfileName, number>(columns.map((p) => [p, 0]));
@@ -77,6 +78,8 @@ export const command: Command = {
           results.push(r);
           const v = verdictOf(r);
           runs.set(p, runs.get(p)! + 1);
+          const note = notesOf(r);
+          if (note) notes.push(note);
           if (v === 'pass') passes.set(p, passes.get(p)! + 1);
           else failures.push(describeOutcome(r, f.source));
           row.push(CELL[v]);
@@ -102,6 +105,10 @@ export const command: Command = {
       `${passed} passed, ${total - passed} failed, ${notRun} not meant for a profile (–)` +
       (fileErrors ? `, ${fileErrors} file${fileErrors === 1 ? '' : 's'} with errors` : '') +
       ` — ${(ms / 1000).toFixed(2)} s`);
+    if (notes.length) {
+      io.out('');
+      for (const n of notes) io.out(n);
+    }
     if (failures.length || fileErrors) {
       io.out('');
       io.out('failures:');

@@ -12,7 +12,7 @@ import { replayTrace, type ReplayResult } from '../../trace/replay.ts';
 import { replayOptions } from '../../trace/kernel-link.ts';
 import { formatRecords } from '../../trace/records.ts';
 import { meantFor, profilesFor } from '../../trace/profiles.ts';
-import { describeOutcome, verdictOf } from '../../report/outcome.ts';
+import { describeOutcome, notesOf, verdictOf } from '../../report/outcome.ts';
 
 const USAGE = `usage: ringfence replay [--kernel P] [--records] [--trace NAME] [--no-invariants] FILE|DIR...
 
@@ -74,6 +74,8 @@ export const command: Command = {
           const r = replayTrace(t, profile, opts.value);
           io.out(formatRecords(r.records).replace(/\n$/, ''));
           if (r.error || r.violation) { io.err(describeOutcome(r, f.source)); results.push(r); }
+          const note = notesOf(r);
+          if (note) io.err(note);
         }
       }
       const code = exitFor(results);
@@ -93,6 +95,8 @@ export const command: Command = {
           const r = replayTrace(t, getProfile(p)!, opts.value);
           results.push(r);
           const v = verdictOf(r);
+          const note = notesOf(r);
+          if (note) io.err(note);
           if (v === 'pass') { pass++; io.out(`pass  ${t.name} [${p}]`); }
           else {
             fail++;
