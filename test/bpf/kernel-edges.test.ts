@@ -1,7 +1,9 @@
-// The cBPF edge cases of traces/cbpf-edges.trace against what real kernels answered
-// (traces/recorded/cbpf-edges.<profile>.jsonl, made with
-// `ringfence oracle --kernel P test/bpf/traces/cbpf-edges.trace`): the simulator, which
-// loads and runs programs with model/bpf, must give the kernel's records exactly.
+// cBPF traces against what real kernels answered: traces/NAME.trace with its recordings
+// traces/recorded/NAME.<profile>.jsonl, made with
+// `ringfence oracle --kernel P test/bpf/traces/NAME.trace`. cbpf-edges holds hand-picked
+// checker and VM edge cases; cbpf-random (make-random.ts) 400 random registrations and
+// 160 random programs run on requests. The simulator, which loads and runs programs
+// with model/bpf, must give the kernel's records exactly.
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -13,18 +15,21 @@ import { replayTrace } from '../../sim/trace/replay.ts';
 import { replayOptions } from '../../sim/trace/kernel-link.ts';
 
 const DIR = join(import.meta.dirname, 'traces');
-const TRACE = join(DIR, 'cbpf-edges.trace');
 const recorded = existsSync(join(DIR, 'recorded'))
-  ? readdirSync(join(DIR, 'recorded')).filter((n) => /^cbpf-edges\..+\.jsonl$/.test(n)).sort()
+  ? readdirSync(join(DIR, 'recorded')).filter((n) => /^[a-z0-9-]+\.[^.]+(\.[^.]+)?\.jsonl$/.test(n)).sort()
   : [];
 
-describe('cBPF edge cases against recorded kernels', () => {
-  it('have recordings', () => {
-    expect(recorded.length).toBeGreaterThan(0);
+describe('cBPF traces against recorded kernels', () => {
+  it('have recordings for every pinned kernel', () => {
+    for (const name of ['cbpf-edges', 'cbpf-random']) {
+      for (const p of ['7.0', '7.1', '7.2', '7.3']) expect(recorded).toContain(`${name}.${p}.jsonl`);
+    }
   });
 
   it.each(recorded)('%s', async (name) => {
-    const profileName = name.replace(/^cbpf-edges\.|\.jsonl$/g, '');
+    const m = /^([a-z0-9-]+)\.(.+)\.jsonl$/.exec(name)!;
+    const TRACE = join(DIR, `${m[1]}.trace`);
+    const profileName = m[2];
     const profile = getProfile(profileName);
     expect(profile, profileName).toBeDefined();
     const parsed = parseTraceFile(TRACE, readFileSync(TRACE, 'utf8'));
