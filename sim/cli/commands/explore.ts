@@ -11,6 +11,9 @@ import { lookupSymbol } from '../../../model/abi/symbols.ts';
 import type { Io } from '../io.ts';
 import type { Progress } from '../../explore/engine.ts';
 import { DEFAULT_UNIVERSE, Universe, type UniverseSpec } from '../../explore/universe.ts';
+import { escapeSubject } from '../../explore/escapes.ts';
+import { referenceSubject } from '../../explore/reference/subject.ts';
+import type { Subject } from '../../explore/subject.ts';
 import { findingTrace, makeDiffSubject, makeSubject, observe, runExplore, slug, type ModelChoice } from '../../explore/run.ts';
 
 const USAGE = `usage: ringfence explore [--depth N] [--profile P] [universe options] [--out DIR] [--json]
@@ -31,6 +34,9 @@ difference, each written as a trace.
   --rings N          ring names per task (default ${DEFAULT_UNIVERSE.rings})
   --opcodes LIST     opcodes for filters and io moves (default NOP,SOCKET)
   --programs LIST    allow,deny,arg (arg: SOCKET allows only AF_UNIX, others even user_data)
+  --escapes          search for sandbox escapes instead: a task gets a request or a
+                     register call through on a ring it holds that a ring it creates
+                     now would deny (reference model; one trace per cause)
   --lean             no DENY_REST, nnp, setuid, close or exit moves
   --max-states N     stop after N distinct states
   --seconds S        stop after S seconds
@@ -61,7 +67,7 @@ export const command: Command = {
       depth: { type: 'string' }, profile: { type: 'string' }, model: { type: 'string' }, diff: { type: 'string' },
       tasks: { type: 'string' }, rings: { type: 'string' }, opcodes: { type: 'string' }, programs: { type: 'string' },
       lean: { type: 'boolean' }, 'max-states': { type: 'string' }, seconds: { type: 'string' }, out: { type: 'string' },
-      json: { type: 'boolean' },
+      json: { type: 'boolean' }, escapes: { type: 'boolean' },
     }, false);
     if (!a.ok) return reportError(io, a.error, undefined, USAGE);
     const v = a.value.values;
@@ -108,18 +114,20 @@ export const command: Command = {
     }
     const profile = getProfile((v.profile as string | undefined) ?? DEFAULT_PROFILE);
     if (!profile) return usage(`--profile: unknown profile '${String(v.profile)}' (known: ${PROFILE_NAMES.join(', ')})`);
-    const { subject, note } = await makeSubject(model as ModelChoice, profile);
+    const made = v.escapes ? { subject: escapeSubject(referenceSubject(profile)) as Subject<unknown>, note: undefined } : await makeSubject(model as ModelChoice, profile);
+    const { subject, note } = made;
     if (note) io.err(`ringfence explore: ${note}`);
     const r = runExplore(subject, spec, profile, { ...limits, perKind: 1 });
     if (limits.onProgress) io.err('\r' + ' '.repeat(90) + '\r');
     const universe = new Universe(spec, profile);
     const written: string[] = [];
     r.findings.forEach((f, i) => {
-      const text = findingTrace(f, `violation_${i + 1}`, universe, [
+      const label = v.escapes ? 'escape' : 'violation';
+      const text = findingTrace(f, `${label}_${i + 1}`, universe, [
         `ringfence explore found this (${subject.name}, depth ${f.moves.length}):`, f.message, '',
         'Moves: ' + f.moves.join('; '),
       ], [profile.name]);
-      written.push(emit(io, out, `violation-${i + 1}-${slug(f.kind)}.trace`, text, Boolean(v.json)));
+      written.push(emit(io, out, `${v.escapes ? 'escape' : 'violation'}-${i + 1}-${slug(f.kind)}.trace`, text, Boolean(v.json)));
     });
     const rate = r.states / Math.max(r.elapsedMs / 1000, 1e-3);
     if (v.json) {
@@ -132,9 +140,11 @@ export const command: Command = {
       io.out(`explored ${subject.name}: ${r.states.toLocaleString('en-US')} distinct states, ${r.transitions.toLocaleString('en-US')} transitions, depth ${r.depthReached}${r.complete ? ' (complete)' : ` (stopped: ${r.stoppedBy})`}`);
       io.out(`new states per depth: ${r.perDepth.join(' ')}`);
       io.out(`${(r.elapsedMs / 1000).toFixed(2)} s, ${Math.round(rate).toLocaleString('en-US')} states/s`);
-      io.out(r.findings.length ? `${r.findings.length} violation(s)` : 'no invariant violated');
+      if (v.escapes) for (const f of r.findings) io.out(`  [depth ${f.moves.length}] ${f.kind}: ${f.moves.join('; ')}`);
+      else io.out(r.findings.length ? `${r.findings.length} violation(s)` : 'no invariant violated');
     }
-    return r.findings.length ? EXIT.FAILED : EXIT.OK;
+    // Escapes are the answer asked for; violations are failures.
+    return r.findings.length && !v.escapes ? EXIT.FAILED : EXIT.OK;
   },
 };
 

@@ -74,6 +74,7 @@ export class Reference {
         }
         const legacyArmedNow = p.legacy === '7.0';
         const ring: Ring = {
+          creator: task.name,
           sqSize: 2 ** Math.ceil(Math.log2(b.entries)),
           rDisabled: (b.flags & SETUP_FLAGS.R_DISABLED) !== 0,
           submitAll: (b.flags & SETUP_FLAGS.SUBMIT_ALL) !== 0,

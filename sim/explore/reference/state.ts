@@ -95,6 +95,8 @@ export interface RefCqe {
 }
 
 export interface Ring {
+  /** The task that created it (provenance for reports; not part of the state's key). */
+  creator: string;
   /** SQ size: the setup entries rounded up to a power of two. */
   sqSize: number;
   rDisabled: boolean;
