@@ -37,7 +37,9 @@ export const command: Command = {
     if (positionals.length === 0) return reportError(io, rfError('usage', 'no trace file given'), undefined, USAGE);
     const [pa, pb] = list.value.map((n) => getProfile(n)!);
 
-    const loaded = loadTraceFiles(io, expandPaths(positionals));
+    const paths = expandPaths(positionals);
+    if (paths.length === 0) return reportError(io, rfError('usage', `no *.trace files under ${positionals.join(', ')}`), undefined, USAGE);
+    const loaded = loadTraceFiles(io, paths);
     reportLoadFailures(io, loaded.failures);
     const opts = await replayOptions({ invariants: !values['no-invariants'] });
     if (!opts.ok) return reportError(io, opts.error);

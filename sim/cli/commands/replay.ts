@@ -59,7 +59,9 @@ export const command: Command = {
     if (kname !== undefined && !getProfile(kname)) {
       return reportError(io, rfError('usage', `unknown kernel profile '${kname}'`, undefined, `one of ${PROFILE_NAMES.join(', ')}`), undefined, USAGE);
     }
-    const loaded = loadTraceFiles(io, expandPaths(positionals));
+    const paths = expandPaths(positionals);
+    if (paths.length === 0) return reportError(io, rfError('usage', `no *.trace files under ${positionals.join(', ')}`), undefined, USAGE);
+    const loaded = loadTraceFiles(io, paths);
     reportLoadFailures(io, loaded.failures);
     const opts = await replayOptions({ invariants: !values['no-invariants'] });
     if (!opts.ok) return reportError(io, opts.error);
