@@ -153,7 +153,8 @@ export function opcodePolicy(p: KernelProfile, h: HolderPolicy, op: number): Opc
   }
   let flagCond: string | undefined;
   if (h.legacyActive && (l.required || ((l.allowed | l.required) & 0x7f) !== 0x7f)) {
-    flagCond = `SQE flags ⊆ {${flagList(l.allowed | l.required)}}` + (l.required ? ` and ⊇ {${flagList(l.required)}}` : '');
+    const ok = l.allowed | l.required;
+    flagCond = ok === 0 ? 'no SQE flag is set' : `SQE flags ⊆ {${flagList(ok)}}` + (l.required ? ` and ⊇ {${flagList(l.required)}}` : '');
   }
   const chain = h.chains?.get(op);
   if (!chain) {
@@ -191,7 +192,9 @@ export function opcodePolicy(p: KernelProfile, h: HolderPolicy, op: number): Opc
   const deciders = filters.filter((f) => f.verdict === 'conditional').map((f) => `#${f.index} (${f.name})`);
   return {
     ...res, verdict: 'conditional',
-    reason: `decided by filter ${deciders.join(', ')}${flagCond ? ' and the legacy flag rules' : ''}`,
+    reason: deciders.length
+      ? `decided by filter ${deciders.join(', ')}${flagCond ? ' and the legacy flag rules' : ''}`
+      : 'decided by the legacy flag rules (the filters allow every request)',
     condition: [cond === 'always' ? '' : cond, flagCond ?? ''].filter(Boolean).join(' and '),
   };
 }
