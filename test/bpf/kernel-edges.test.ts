@@ -1,7 +1,7 @@
 // cBPF traces against what real kernels answered: traces/NAME.trace with its recordings
 // traces/recorded/NAME.<profile>.jsonl, made with
 // `ringfence oracle --kernel P test/bpf/traces/NAME.trace`. cbpf-edges holds hand-picked
-// checker and VM edge cases; cbpf-random (make-random.ts) 400 random registrations and
+// checker and VM edge cases; cbpf-random (make-random.ts) 700 random registrations and
 // 160 random programs run on requests. The simulator, which loads and runs programs
 // with model/bpf, must give the kernel's records exactly.
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
