@@ -6,14 +6,16 @@
 // It is produced as v1 trace text and parsed by the project's parser, so every random
 // trace is also a file a person can read and replay. To stay deterministic on the
 // real kernel (real-kernel-oracle.md §8.12) a batch never ends inside a link chain,
-// an OPENAT or an ASYNC request goes in a batch of its own (io-wq completions race the
-// inline ones), and every batch is reaped by the task that queued and submitted it.
+// an OPENAT or an ASYNC request goes alone on a ring made for it (io-wq completions
+// race the inline ones, and SQEs left pending on an older ring would join its batch),
+// and every batch is reaped by the task that queued and submitted it.
 
 import { rfError, type Result } from '../../model/errors.ts';
 import { getProfile } from '../../model/profile/profiles.ts';
 import type { Trace, TraceFile } from '../trace/ast.ts';
 import { parseTraceFile } from '../trace/parse.ts';
 import { replayTrace, type ReplayOptions } from '../trace/replay.ts';
+import { formatRecords } from '../trace/records.ts';
 import { compareTrace, comparisonPassed, describeComparison } from './compare.ts';
 import { runOnKernel, type RunOptions } from './run.ts';
 
@@ -131,15 +133,21 @@ export function randomTraceText(name: string, r: Rand): string {
     } else if (w < 0.61) {
       cmds.push(`${at(t)}${chance(r, 0.7) ? 'nnp' : 'setuid 65534'}`);
     } else {
-      // A batch: SQEs, submit, reap.
-      const ring = pick(r, t.rings);
-      if (chance(r, 0.15)) {
+      // A batch: SQEs, submit, reap. A request that may complete from io-wq (OPENAT, or
+      // anything with ASYNC) goes alone on a ring made for it, so no SQE left pending on
+      // a ring (a disabled ring, a batch stopped by a denial) can join its batch.
+      let ring = pick(r, t.rings);
+      const alone = chance(r, 0.2);
+      if (alone) {
+        ring = `r${nRing++}`;
+        cmds.push(`${at(t)}ring ${ring}`);
+        t.rings.push(ring);
+      }
+      if (alone && chance(r, 0.6)) {
         const path = chance(r, 0.5) ? `/tmp/${name}_${nFile++}` : pick(r, ['/dev/null', '/tmp']);
         const ofl = path.startsWith('/tmp/') ? 'O_CREAT|O_WRONLY mode=0o644' : pick(r, ['O_RDONLY', 'O_RDONLY|O_CLOEXEC']);
         cmds.push(`${at(t)}sqe ${ring} op=OPENAT ud=${nUd++} path=${path} oflags=${ofl}`);
       } else {
-        // ASYNC punts to io-wq, whose completion races the inline ones: only alone.
-        const alone = chance(r, 0.08);
         const n = alone ? 1 : int(r, 1, 4);
         for (let k = 0; k < n; k++) {
           const flags: string[] = [];
@@ -206,7 +214,8 @@ export interface Shrunk {
 /**
  * Shrink a mismatching trace: drop blocks of command lines (4, then 2, then 1) while the
  * simulator and the kernel still disagree. Each round runs every candidate that parses
- * on the kernel in one boot.
+ * on the kernel, twice (two boots at once), and keeps only candidates whose two kernel
+ * runs agree.
  */
 export async function shrinkMismatch(file: TraceFile, trace: Trace, profile: string, ropts: ReplayOptions, ro: RunOptions): Promise<Result<Shrunk>> {
   const prof = getProfile(profile);
@@ -226,11 +235,17 @@ export async function shrinkMismatch(file: TraceFile, trace: Trace, profile: str
       }
     }
     if (!cands.length) break;
-    const run = await runOnKernel(cands.map((c) => c.trace), profile, { ...ro, jobs: 1 });
+    // Twice, in parallel: a candidate counts only if the kernel gives the same records both
+    // times (deleting lines can make a trace that is not deterministic on the kernel).
+    const traces = cands.map((c) => c.trace);
+    const [run, again] = await Promise.all([runOnKernel(traces, profile, { ...ro, jobs: 1 }), runOnKernel(traces, profile, { ...ro, jobs: 1 })]);
     if (!run.ok) return run;
+    if (!again.ok) return again;
     const hit = cands.findIndex((c, k) => {
+      const kr = run.value.results[k];
+      if (formatRecords(kr.records) !== formatRecords(again.value.results[k].records)) return false;
       const sim = replayTrace(c.trace, prof, ropts).records;
-      const cmp = compareTrace(c.trace, profile, sim, run.value.results[k].records, run.value.results[k].status);
+      const cmp = compareTrace(c.trace, profile, sim, kr.records, kr.status);
       if (comparisonPassed(cmp)) return false;
       best = { text: c.text, report: describeComparison(cmp, c.text) };
       return true;

@@ -186,19 +186,28 @@ describe('random traces', () => {
     expect(cs.some((c) => c.c === 'bpf' && c.target.kind === 'task')).toBe(true);
     expect(cs.some((c) => c.c === 'bpf' && c.target.kind === 'ring')).toBe(true);
   });
-  it('never end a submitted batch inside a link chain, and keep OPENAT and ASYNC alone in their batch', () => {
+  it('never end a submitted batch inside a link chain, and put OPENAT and ASYNC alone on a new ring', () => {
+    let alone = 0;
     for (const t of randomTraceFile(150, 11).traces) {
       let batch: { op: number; flags: number }[] = [];
-      for (const c of t.commands) {
-        if (c.c === 'sqe') batch.push({ op: c.sqe.opcode, flags: c.sqe.flags });
+      t.commands.forEach((c, k) => {
+        if (c.c === 'sqe') {
+          batch.push({ op: c.sqe.opcode, flags: c.sqe.flags });
+          if (c.sqe.opcode === 18 || (c.sqe.flags & 0x10) !== 0) {
+            alone++;
+            const prev = t.commands[k - 1];
+            expect(prev.c === 'ring' && prev.ring === c.ring && prev.task === c.task, `${t.name} #${c.i}`).toBe(true);
+          }
+        }
         if (c.c === 'submit') {
           expect(batch.length).toBeGreaterThan(0);
           expect(batch[batch.length - 1].flags & 0x0c).toBe(0);
           if (batch.some((s) => s.op === 18 || (s.flags & 0x10) !== 0)) expect(batch.length).toBe(1);
           batch = [];
         }
-      }
+      });
     }
+    expect(alone).toBeGreaterThan(20);
   });
   it('rng is uniform enough to reach every bucket', () => {
     const r = rng(42);
