@@ -3,6 +3,7 @@
 // Each takes the world and returns the new world and the system call's result;
 // the facade (kernel.ts) keeps the current world and the runtime queues.
 
+import { castDraft, produce, type Draft } from 'immer';
 import { ERRNO } from '../../model/abi/errno.ts';
 import { SETUP_FLAGS } from '../../model/abi/flags.ts';
 import { IORING_REGISTER_LAST, REG } from '../../model/abi/register.ts';
@@ -15,7 +16,7 @@ import { EMPTY_SET, type RestrictionSet } from '../../model/restriction/set.ts';
 import { NO_REGISTRATIONS, type Ring } from '../../model/ring/ring.ts';
 import { lowestFreeFd, withFd } from '../../model/task/fd.ts';
 import { makeTask, mayRegisterTaskRestrictions, type Pid, type Task } from '../../model/task/task.ts';
-import { makeWorld, type World } from '../../model/world/world.ts';
+import { makeWorld, withFilters, withTasks, type World } from '../../model/world/world.ts';
 import { RLIMIT_NOFILE } from '../../model/ops/socket.ts';
 
 export interface Env {
@@ -36,11 +37,22 @@ const MAX_ENTRIES = 32768;
 const KNOWN_SETUP_FLAGS = (1 << 21) - 1;
 
 export function putTask(w: World, t: Task): World {
-  return { ...w, tasks: w.tasks.set(t.pid, t) };
+  return makeWorld(w.tasks.set(t.pid, t), w.rings, w.filters, w.fs, w.nextPid, w.nextRing, w.leaked, null);
 }
 
 export function putRing(w: World, r: Ring): World {
-  return { ...w, rings: w.rings.set(r.id, r) };
+  return makeWorld(w.tasks, w.rings.set(r.id, r), w.filters, w.fs, w.nextPid, w.nextRing, w.leaked, null);
+}
+
+// Control-plane record changes go through immer: a recipe on a draft gives the next
+// (frozen) record. fork and the filter store build records directly (hot paths).
+
+function editRing(w: World, r: Ring, recipe: (d: Draft<Ring>) => void): World {
+  return putRing(w, produce(r, recipe));
+}
+
+function editTask(w: World, t: Task, recipe: (d: Draft<Task>) => void): World {
+  return putTask(w, produce(t, recipe));
 }
 
 /** The ring an fd of the task refers to, or the errno fget/io_is_uring_fops give. */
@@ -77,7 +89,7 @@ export function cloneSet(w: World, profile: KernelProfile, src: RestrictionSet):
   const newSrc = profile.cloneMarksSourceCow && !src.cow ? { ...src, cow: true } : src;
   // A child's set equals a COW-marked parent's: share the value (it is immutable).
   const dst = newSrc.cow ? newSrc : cowTwin(src);
-  return { world: { ...w, filters }, dst, src: newSrc };
+  return { world: withFilters(w, filters), dst, src: newSrc };
 }
 
 // ---------------------------------------------------------------- io_uring_setup
@@ -153,10 +165,9 @@ export function setup(w: World, env: Env, pid: Pid, entries: number, flags: numb
 /** Drop one file reference of a ring; the last one frees it (io_ring_ctx_free). */
 export function releaseRing(w: World, ringId: number): World {
   const r = w.rings.get(ringId)!;
-  if (r.fileRefs > 1) return putRing(w, { ...r, fileRefs: r.fileRefs - 1 });
-  let filters = w.filters;
-  if (r.rs.table !== null) filters = dropTableRef(filters, r.rs.table);
-  return { ...w, filters, rings: w.rings.delete(ringId) };
+  if (r.fileRefs > 1) return editRing(w, r, (d) => { d.fileRefs--; });
+  const filters = r.rs.table !== null ? dropTableRef(w.filters, r.rs.table) : w.filters;
+  return makeWorld(w.tasks, w.rings.delete(ringId), filters, w.fs, w.nextPid, w.nextRing, w.leaked, null);
 }
 
 export function close(w: World, pid: Pid, fd: number): Out {
@@ -164,7 +175,7 @@ export function close(w: World, pid: Pid, fd: number): Out {
   if (!t) return fail(w, ERRNO.ESRCH);
   const e = fd >= 0 ? t.fds[fd] : undefined;
   if (!e) return fail(w, ERRNO.EBADF);
-  let world = putTask(w, { ...t, fds: withFd(t.fds, fd, undefined) });
+  let world = editTask(w, t, (d) => { d.fds = castDraft(withFd(t.fds, fd, undefined)); });
   if (e.kind === 'ring') world = releaseRing(world, e.ring);
   return { world, ret: 0 };
 }
@@ -172,10 +183,10 @@ export function close(w: World, pid: Pid, fd: number): Out {
 export function exit(w: World, pid: Pid): Out {
   const t = w.tasks.get(pid);
   if (!t) return fail(w, ERRNO.ESRCH);
-  let world: World = { ...w, tasks: w.tasks.delete(pid) };
+  let world = withTasks(w, w.tasks.delete(pid));
   for (const e of t.fds) if (e?.kind === 'ring') world = releaseRing(world, e.ring);
   // __io_uring_free at the final put of the task struct.
-  if (t.rs?.table != null) world = { ...world, filters: dropTableRef(world.filters, t.rs.table) };
+  if (t.rs?.table != null) world = withFilters(world, dropTableRef(world.filters, t.rs.table));
   return { world, ret: 0 };
 }
 
@@ -219,7 +230,7 @@ export function fork(w: World, env: Env, pid: Pid): { world: World; ret: number;
 export function setNoNewPrivs(w: World, pid: Pid): Out {
   const t = w.tasks.get(pid);
   if (!t) return fail(w, ERRNO.ESRCH);
-  return { world: t.nnp ? w : putTask(w, { ...t, nnp: true }), ret: 0 };
+  return { world: t.nnp ? w : editTask(w, t, (d) => { d.nnp = true; }), ret: 0 };
 }
 
 /** setresuid(uid, uid, uid): without CAP_SETUID only the current uid; a non-zero uid drops every capability. */
@@ -228,7 +239,7 @@ export function setresuid(w: World, pid: Pid, uid: number): Out {
   if (!t) return fail(w, ERRNO.ESRCH);
   if (uid < 0 || uid > 0xfffffffe) return fail(w, ERRNO.EINVAL);
   if (!t.cap && uid !== t.uid) return fail(w, ERRNO.EPERM);
-  return { world: putTask(w, { ...t, uid, cap: uid === 0 ? t.cap : false }), ret: 0 };
+  return { world: editTask(w, t, (d) => { d.uid = uid; d.cap = uid === 0 && t.cap; }), ret: 0 };
 }
 
 // ---------------------------------------------------------------- io_uring_register
@@ -267,7 +278,7 @@ export function registerRestrictions(w: World, env: Env, pid: Pid, fd: number, e
     if (entries === null) return fail(w, ERRNO.EINVAL); // nr_args != 1
     const legacy = parseRestrictions(entries);
     if (typeof legacy === 'number') return { world: w, ret: legacy };
-    return { world: putTask(w, { ...t, rs: { legacy, table: null, cow: false } }), ret: 0 };
+    return { world: editTask(w, t, (d) => { d.rs = castDraft({ legacy, table: null, cow: false }); }), ret: 0 };
   }
   const r = ringOf(w, t, fd);
   if (typeof r === 'number') return { world: w, ret: r };
@@ -283,15 +294,15 @@ export function registerRestrictions(w: World, env: Env, pid: Pid, fd: number, e
     if (p.restrictionsParseFailureKeepsBpf || r.rs.table === null) return { world: w, ret: legacy };
     const lost = r.rs.table;
     const leaked = w.leaked.set(lost, (w.leaked.get(lost) ?? 0) + 1);
-    return { world: { ...putRing(w, { ...r, rs: EMPTY_SET }), leaked }, ret: legacy };
+    const world = editRing(w, r, (d) => { d.rs = castDraft(EMPTY_SET); });
+    return { world: makeWorld(world.tasks, world.rings, world.filters, world.fs, world.nextPid, world.nextRing, leaked, null), ret: legacy };
   }
   const armedNow = p.legacy === '7.0';
   return {
-    world: putRing(w, {
-      ...r,
-      rs: { ...r.rs, legacy },
-      opRestricted: armedNow && legacy.opRegistered,
-      regRestricted: armedNow && legacy.regRegistered,
+    world: editRing(w, r, (d) => {
+      d.rs = castDraft({ ...r.rs, legacy });
+      d.opRestricted = armedNow && legacy.opRegistered;
+      d.regRestricted = armedNow && legacy.regRegistered;
     }),
     ret: 0,
   };
@@ -305,11 +316,14 @@ export function enableRings(w: World, env: Env, pid: Pid, fd: number): Out {
   const pre = preamble(env, r, pid, REG.ENABLE_RINGS);
   if (pre) return { world: w, ret: pre };
   if (!r.disabled) return fail(w, ERRNO.EBADFD);
-  let ring: Ring = { ...r, disabled: false };
-  if (r.flags & SETUP_FLAGS.SINGLE_ISSUER) ring = { ...ring, submitter: pid };
-  // Before 7.0 ENABLE_RINGS arms whatever was registered, both classes at once.
-  if (env.profile.legacy === 'pre-7.0' && r.rs.legacy !== null) ring = { ...ring, opRestricted: true, regRestricted: true };
-  return { world: putRing(w, ring), ret: 0 };
+  const arm = env.profile.legacy === 'pre-7.0' && r.rs.legacy !== null;
+  const world = editRing(w, r, (d) => {
+    d.disabled = false;
+    if (r.flags & SETUP_FLAGS.SINGLE_ISSUER) d.submitter = pid;
+    // Before 7.0 ENABLE_RINGS arms whatever was registered, both classes at once.
+    if (arm) d.opRestricted = d.regRestricted = true;
+  });
+  return { world, ret: 0 };
 }
 
 export interface BpfCall extends BpfRequest {
@@ -331,7 +345,7 @@ export function registerBpf(w: World, env: Env, pid: Pid, fd: number, req: BpfCa
     if (p.taskRegistrationPrivileged && !mayRegisterTaskRestrictions(t)) return fail(w, ERRNO.EACCES);
     if (nr !== 1) return fail(w, ERRNO.EINVAL);
     const o = registerBpfFilter(w.filters, t.rs ?? EMPTY_SET, req, p, env.load);
-    const world = o.ret === 0 ? putTask({ ...w, filters: o.store }, { ...t, rs: o.set }) : w;
+    const world = o.ret === 0 ? editTask(withFilters(w, o.store), t, (d) => { d.rs = castDraft(o.set); }) : w;
     return o.pdu === undefined ? { world, ret: o.ret } : { world, ret: o.ret, pdu: o.pdu };
   }
   const r = ringOf(w, t, fd);
@@ -340,7 +354,7 @@ export function registerBpf(w: World, env: Env, pid: Pid, fd: number, req: BpfCa
   if (pre) return { world: w, ret: pre };
   if (nr !== 1) return fail(w, ERRNO.EINVAL);
   const o = registerBpfFilter(w.filters, r.rs, req, p, env.load);
-  const world = o.ret === 0 ? putRing({ ...w, filters: o.store }, { ...r, rs: o.set, filterCache: o.set.table }) : w;
+  const world = o.ret === 0 ? editRing(withFilters(w, o.store), r, (d) => { d.rs = castDraft(o.set); d.filterCache = o.set.table; }) : w;
   return o.pdu === undefined ? { world, ret: o.ret } : { world, ret: o.ret, pdu: o.pdu };
 }
 
@@ -380,18 +394,17 @@ export function register(w: World, env: Env, pid: Pid, fd: number, op: number): 
       return { world: w, ret: 0 };
     case REG.FILES:
       if (r.reg.files) return fail(w, ERRNO.EBUSY);
-      return { world: putRing(w, { ...r, reg: { ...r.reg, files: 1 } }), ret: 0 };
+      return { world: editRing(w, r, (d) => { d.reg.files = 1; }), ret: 0 };
     case REG.UNREGISTER_FILES:
       if (!r.reg.files) return fail(w, ERRNO.ENXIO);
-      return { world: putRing(w, { ...r, reg: { ...r.reg, files: 0 } }), ret: 0 };
+      return { world: editRing(w, r, (d) => { d.reg.files = 0; }), ret: 0 };
     case REG.UNREGISTER_BUFFERS:
-      return r.reg.buffers ? { world: putRing(w, { ...r, reg: { ...r.reg, buffers: 0 } }), ret: 0 } : fail(w, ERRNO.ENXIO);
+      return r.reg.buffers ? { world: editRing(w, r, (d) => { d.reg.buffers = 0; }), ret: 0 } : fail(w, ERRNO.ENXIO);
     case REG.UNREGISTER_EVENTFD:
       return fail(w, ERRNO.ENXIO);
     case REG.PERSONALITY: {
       const id = r.reg.nextPersonality;
-      const reg = { ...r.reg, personalities: Object.freeze([...r.reg.personalities, id]), nextPersonality: id + 1 };
-      return { world: putRing(w, { ...r, reg }), ret: id };
+      return { world: editRing(w, r, (d) => { d.reg.personalities.push(id); d.reg.nextPersonality = id + 1; }), ret: id };
     }
     default:
       // Every other op rejects a NULL argument or nr_args 0.

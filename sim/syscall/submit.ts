@@ -19,8 +19,8 @@ import { DENY, type FilterNode, type Slot } from '../../model/filter/table.ts';
 import { sqeAllowed } from '../../model/restriction/legacy.ts';
 import type { Ring } from '../../model/ring/ring.ts';
 import type { Cqe, Sqe } from '../../model/ring/sqe.ts';
-import type { Task } from '../../model/task/task.ts';
-import type { World } from '../../model/world/world.ts';
+import { makeTask, type Task } from '../../model/task/task.ts';
+import { makeWorld, type World } from '../../model/world/world.ts';
 import { BUFFER_SELECT_OPS, HANDLER_BY_OP, IOPOLL_OPS, IOPRIO_OPS, IS_SQE128_OP, type Issued, type OpEnv, type Prepared } from '../../model/ops/index.ts';
 
 // Imported bindings copied into module constants: the hot path reads them per SQE.
@@ -116,7 +116,8 @@ export function submitAll(w: World, sc: SubmitContext, task: Task, ring: Ring, r
   }
   let world: World | null = null;
   if (env.fds !== task.fds || env.fs !== w.fs) {
-    world = { ...w, fs: env.fs, tasks: w.tasks.set(task.pid, { ...task, fds: env.fds }) };
+    const t = makeTask(task.pid, task.ppid, task.uid, task.cap, task.nnp, env.fds, task.rs);
+    world = makeWorld(w.tasks.set(task.pid, t), w.rings, w.filters, env.fs, w.nextPid, w.nextRing, w.leaked, null);
   }
   return { ret, world };
 }
