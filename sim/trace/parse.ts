@@ -318,10 +318,12 @@ function parseCommandLine(file: string, lineNo: number, lx: { tokens: Token[]; e
   let tokens = lx.tokens;
   let task = INIT_TASK;
   let taskTok: Token | undefined;
+  let badTask = false;
   if (tokens[0]?.text.startsWith('@') && tokens[0].eq < 0 && !tokens[0].quoted) {
     taskTok = tokens[0];
     const name = taskTok.text.slice(1);
     if (!NAME_RE.test(name)) {
+      badTask = true;
       errors.push(rfError('syntax', `\`${taskTok.text}\` is not a valid task`, tokLoc(file, lineNo, taskTok), '@TASK with TASK matching [A-Za-z_][A-Za-z0-9_.-]*'));
     }
     task = name;
@@ -343,7 +345,7 @@ function parseCommandLine(file: string, lineNo: number, lx: { tokens: Token[]; e
   // The task must exist here: forked above, not exited.
   const info = b.tasks.get(task);
   if (!info) {
-    if (taskTok) b.unknownTasks.push({ name: task, loc: { file, line: lineNo, col: taskTok.col + 1, len: task.length } });
+    if (taskTok && !badTask) b.unknownTasks.push({ name: task, loc: { file, line: lineNo, col: taskTok.col + 1, len: task.length } });
   } else if (info.exitLine !== undefined) {
     errors.push(rfError('name', `task ${task} has exited (line ${info.exitLine})`, taskTok ? tokLoc(file, lineNo, taskTok) : tokLoc(file, lineNo, head), 'a live task'));
   }

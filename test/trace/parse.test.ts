@@ -245,6 +245,7 @@ describe('errors: every one located, with what was expected', () => {
     ['unknown errno', ' nnp => -EWHAT', { line: 2, col: 9, len: 6, message: /unknown name `EWHAT`/ }],
     ['two arrows', ' nnp => 0 => 0', { line: 2, col: 11, len: 2, message: /a second `=>`/ }],
     ['@ without command', ' @init', { line: 2, col: 8, message: /missing command/ }],
+    ['bad task name', ' @9x nnp', { line: 2, col: 2, len: 3, message: /`@9x` is not a valid task/ }],
   ];
   for (const [name, body, want] of cases) {
     it(name, () => {
