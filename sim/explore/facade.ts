@@ -54,6 +54,9 @@ export async function loadFacade(): Promise<Result<FacadeParts>> {
   return { ok: true, value: { createKernel, checkInvariants } };
 }
 
+/** Fields derived from others (a filter node's compiled program comes from its insns). */
+const DERIVED = new Set(['program']);
+
 /** A stable text for any immutable value (Maps, Sets, bigints, typed arrays), memoised by identity. */
 export function structuralKey(v: unknown, memo: WeakMap<object, string>): string {
   if (v === null || v === undefined) return String(v);
@@ -69,11 +72,16 @@ export function structuralKey(v: unknown, memo: WeakMap<object, string>): string
   const hit = memo.get(o);
   if (hit !== undefined) return hit;
   let s: string;
-  if (Array.isArray(o)) s = '[' + o.map((x) => structuralKey(x, memo)).join(',') + ']';
+  if (Array.isArray(o)) {
+    // Sparse trie nodes are mostly holes: write only the defined entries, with their index.
+    s = '[';
+    for (let i = 0; i < o.length; i++) if (o[i] !== undefined) s += i + '=' + structuralKey(o[i], memo) + ',';
+    s += ']';
+  }
   else if (o instanceof Map) s = 'M{' + [...o].map(([k, x]) => structuralKey(k, memo) + ':' + structuralKey(x, memo)).sort().join(',') + '}';
   else if (o instanceof Set) s = 'S{' + [...o].map((x) => structuralKey(x, memo)).sort().join(',') + '}';
   else if (ArrayBuffer.isView(o)) s = 'B' + Array.from(o as Uint8Array).join('.');
-  else s = '{' + Object.keys(o).sort().map((k) => k + ':' + structuralKey((o as Record<string, unknown>)[k], memo)).join(',') + '}';
+  else s = '{' + Object.keys(o).sort().filter((k) => !DERIVED.has(k)).map((k) => k + ':' + structuralKey((o as Record<string, unknown>)[k], memo)).join(',') + '}';
   memo.set(o, s);
   return s;
 }
