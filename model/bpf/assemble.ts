@@ -29,13 +29,6 @@ export interface Assembled {
   labels: Map<string, number>;
 }
 
-interface Tok {
-  kind: 'id' | 'num' | 'punct';
-  text: string;
-  /** 1-based column in the line. */
-  col: number;
-}
-
 /** A parse failure, thrown only inside this module; assemble() hands it back as an RfError value. */
 class AsmError {
   constructor(readonly kind: 'syntax' | 'name' | 'range' | 'invalid', readonly message: string, readonly tok: { col: number; len: number } | null, readonly expected?: string) {}
@@ -43,113 +36,149 @@ class AsmError {
 
 const LABEL = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-/**
- * Remove comments, keeping columns: `;` and `//` to the end of the line, `/* *\/`
- * (which may span lines), and `#` when it starts the line or is followed by a blank
- * (so `# note` is a comment while `#AF_INET` is an immediate). Scans char codes and
- * only rebuilds a line that has a block comment, so long programs stay cheap.
- */
-function stripComments(lines: string[]): string[] {
-  let inBlock = false;
-  const out = new Array<string>(lines.length);
-  for (let n = 0; n < lines.length; n++) {
-    const line = lines[n];
-    let text = line;
-    let end = line.length;
-    let onlyBlanks = true;
-    for (let i = 0; i < line.length; i++) {
-      const c = line.charCodeAt(i);
-      if (inBlock) {
-        if (c === 42 /* * */ && line.charCodeAt(i + 1) === 47) {
-          inBlock = false;
-          text = text.slice(0, i + 2).replace(/[^\t]/g, ' ') + text.slice(i + 2);
-          i++;
-        }
-        continue;
-      }
-      if (c === 47 /* / */ && line.charCodeAt(i + 1) === 42) {
-        // blank out from here; the closing */ (on this line or a later one) restores text after it
-        inBlock = true;
-        text = text.slice(0, i) + text.slice(i).replace(/[^\t]/g, ' ');
-        // keep scanning the original line for the close
-        const close = line.indexOf('*/', i + 2);
-        if (close >= 0) {
-          inBlock = false;
-          text = text.slice(0, close + 2) + line.slice(close + 2);
-          i = close + 1;
-        } else {
-          i = line.length;
-        }
-        continue;
-      }
-      if (c === 59 /* ; */ || (c === 47 && line.charCodeAt(i + 1) === 47)) { end = i; break; }
-      if (c === 35 /* # */) {
-        const next = line.charCodeAt(i + 1);
-        if (Number.isNaN(next) || next === 32 || next === 9 || onlyBlanks) { end = i; break; }
-      }
-      if (c !== 32 && c !== 9) onlyBlanks = false;
-    }
-    if (inBlock && text === line) text = text.replace(/[^\t]/g, ' ');
-    out[n] = end < text.length ? text.slice(0, end) : text;
-  }
-  return out;
-}
-
-const enum Ch { Tab = 9, CR = 13, Space = 32 }
+const ID = 1, NUM = 2, PUNCT = 3;
 
 function isIdentStart(c: number): boolean {
   return (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
 }
-function isIdentPart(c: number): boolean {
-  return isIdentStart(c) || (c >= 48 && c <= 57) || c === 46;
-}
 function isDigit(c: number): boolean {
   return c >= 48 && c <= 57;
 }
-const PUNCT = ':,#%[]()+*&|-';
-/** One shared string per punctuation character, so tokens do not allocate them. */
-const PUNCT_TEXT: string[] = [];
-for (const ch of PUNCT) PUNCT_TEXT[ch.charCodeAt(0)] = ch;
-
-function tokenize(line: string): Tok[] | AsmError {
-  const toks: Tok[] = [];
-  let i = 0;
-  const n = line.length;
-  while (i < n) {
-    const c = line.charCodeAt(i);
-    if (c === Ch.Space || c === Ch.Tab || c === Ch.CR) { i++; continue; }
-    const start = i;
-    if (isIdentStart(c)) {
-      i++;
-      while (i < n && isIdentPart(line.charCodeAt(i))) i++;
-      toks.push({ kind: 'id', text: line.slice(start, i), col: start + 1 });
-    } else if (isDigit(c)) {
-      i++;
-      while (i < n && (isIdentStart(line.charCodeAt(i)) || isDigit(line.charCodeAt(i)))) i++;
-      toks.push({ kind: 'num', text: line.slice(start, i), col: start + 1 });
-    } else if (PUNCT.includes(line[i])) {
-      toks.push({ kind: 'punct', text: PUNCT_TEXT[c], col: start + 1 });
-      i++;
-    } else {
-      return new AsmError('syntax', `unexpected character '${line[i]}'`, { col: start + 1, len: 1 }, 'an instruction, a label or a comment');
-    }
-  }
-  return toks;
+/** `:,#%[]()+*&|-` */
+function isPunct(c: number): boolean {
+  return c === 58 || c === 44 || c === 35 || c === 37 || c === 91 || c === 93 || c === 40 || c === 41 ||
+    c === 43 || c === 42 || c === 38 || c === 124 || c === 45;
 }
 
-/** A decimal or 0x number small enough for exact double arithmetic; undefined otherwise. */
-function smallNumber(text: string): number | undefined {
-  const c1 = text.charCodeAt(1);
-  if (text.charCodeAt(0) === 48 && (c1 === 120 || c1 === 88)) {
-    if (text.length > 2 + 12 || !/^0[xX][0-9a-fA-F]+$/.test(text)) return undefined;
-    return parseInt(text.slice(2), 16);
+/**
+ * One line's tokens as offsets into the source text, in reused typed arrays: the
+ * lexer allocates nothing per token, and strings are cut only where a name is needed.
+ * Also the parser's cursor over those tokens.
+ */
+class Line {
+  src = '';
+  /** Offsets of the line in src: its first character and its end (before the newline). */
+  start = 0;
+  end = 0;
+  n = 0;
+  i = 0;
+  kinds = new Uint8Array(32);
+  starts = new Int32Array(32);
+  ends = new Int32Array(32);
+
+  push(kind: number, s: number, e: number): void {
+    if (this.n === this.kinds.length) {
+      const grow = <T extends Uint8Array | Int32Array>(a: T, make: (n: number) => T): T => { const b = make(a.length * 2); b.set(a); return b; };
+      this.kinds = grow(this.kinds, (n) => new Uint8Array(n));
+      this.starts = grow(this.starts, (n) => new Int32Array(n));
+      this.ends = grow(this.ends, (n) => new Int32Array(n));
+    }
+    this.kinds[this.n] = kind;
+    this.starts[this.n] = s;
+    this.ends[this.n] = e;
+    this.n++;
   }
-  if (text.length > 15 || (text.length > 1 && text.charCodeAt(0) === 48)) return undefined; // octal/binary: slow path
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 48 || c > 57) return undefined;
+
+  /**
+   * Tokenize src[start, end), skipping comments: `;` and `//` to the end of the line,
+   * `/* *\/` (which may span lines: `inBlock` carries over), and `#` when it starts the
+   * line or is followed by a blank (so `# note` is a comment while `#AF_INET` is an
+   * immediate). Returns whether a block comment is still open at the end.
+   */
+  lex(src: string, start: number, end: number, inBlock: boolean): boolean | AsmError {
+    this.src = src; this.start = start; this.end = end; this.n = 0; this.i = 0;
+    let p = start;
+    if (inBlock) {
+      const close = src.indexOf('*/', p);
+      if (close < 0 || close + 2 > end) return true;
+      p = close + 2;
+    }
+    while (p < end) {
+      const c = src.charCodeAt(p);
+      if (c === 32 || c === 9 || c === 13) { p++; continue; }
+      const s = p;
+      if (isIdentStart(c)) {
+        p++;
+        for (let d = src.charCodeAt(p); p < end && (isIdentStart(d) || isDigit(d) || d === 46); d = src.charCodeAt(++p));
+        this.push(ID, s, p);
+      } else if (isDigit(c)) {
+        p++;
+        for (let d = src.charCodeAt(p); p < end && (isIdentStart(d) || isDigit(d)); d = src.charCodeAt(++p));
+        this.push(NUM, s, p);
+      } else if (c === 47 && src.charCodeAt(p + 1) === 42) { // /*
+        const close = src.indexOf('*/', p + 2);
+        if (close < 0 || close + 2 > end) return true;
+        p = close + 2;
+      } else if (c === 59 || (c === 47 && src.charCodeAt(p + 1) === 47)) { // ; or //
+        break;
+      } else if (c === 35 && (this.n === 0 || p + 1 >= end || src.charCodeAt(p + 1) === 32 || src.charCodeAt(p + 1) === 9 || src.charCodeAt(p + 1) === 13)) {
+        break; // # comment
+      } else if (isPunct(c)) {
+        this.push(PUNCT, s, ++p);
+      } else {
+        return new AsmError('syntax', `unexpected character '${src[p]}'`, { col: p - start + 1, len: 1 }, 'an instruction, a label or a comment');
+      }
+    }
+    return false;
   }
-  return +text;
+
+  /** 0 when there is no token there. */
+  kind(o = 0): number { return this.i + o < this.n ? this.kinds[this.i + o] : 0; }
+  text(o = 0): string { return this.src.slice(this.starts[this.i + o], this.ends[this.i + o]); }
+  col(o = 0): number { return this.starts[this.i + o] - this.start + 1; }
+  len(o = 0): number { return this.ends[this.i + o] - this.starts[this.i + o]; }
+  has(o = 0): boolean { return this.i + o < this.n; }
+  /** Where "the line ends too early" points: just past its last character. */
+  endCol(): number { return this.src.slice(this.start, this.end).trimEnd().length + 1; }
+  at(o = 0): { col: number; len: number } {
+    return this.has(o) ? { col: this.col(o), len: this.len(o) } : { col: this.endCol(), len: 1 };
+  }
+  /** "unexpected 'x'" for the token here, or "the line ends too early". */
+  unexpected(what: string): AsmError {
+    return new AsmError('syntax', this.has() ? `unexpected '${this.text()}'` : 'the line ends too early', this.at(), what);
+  }
+  isPunct(p: string, o = 0): boolean {
+    return this.kind(o) === PUNCT && this.src.charCodeAt(this.starts[this.i + o]) === p.charCodeAt(0);
+  }
+  /** A case-insensitive word (mnemonics, registers and M are caseless, as in bpf_asm). */
+  isWord(w: string, o = 0): boolean {
+    if (this.kind(o) !== ID || this.len(o) !== w.length) return false;
+    const s = this.starts[this.i + o];
+    for (let j = 0; j < w.length; j++) if ((this.src.charCodeAt(s + j) | 0x20) !== w.charCodeAt(j)) return false;
+    return true;
+  }
+  expectPunct(p: string, what: string): void {
+    if (!this.isPunct(p)) throw this.unexpected(what);
+    this.i++;
+  }
+  done(what = 'the end of the line'): void {
+    if (this.has()) throw new AsmError('syntax', `unexpected '${this.text()}'`, this.at(), what);
+  }
+  /** A decimal or 0x number token small enough for exact double arithmetic, read in place. */
+  smallNumber(o = 0): number | undefined {
+    let p = this.starts[this.i + o];
+    const e = this.ends[this.i + o];
+    const src = this.src;
+    let v = 0;
+    if (src.charCodeAt(p) === 48 && e - p > 1) {
+      const x = src.charCodeAt(p + 1) | 0x20;
+      if (x !== 120 || e - p > 14) return undefined; // octal, binary, long hex: the exact path
+      for (p += 2; p < e; p++) {
+        const c = src.charCodeAt(p);
+        const d = c >= 48 && c <= 57 ? c - 48 : (c | 0x20) >= 97 && (c | 0x20) <= 102 ? (c | 0x20) - 87 : -1;
+        if (d < 0) return undefined;
+        v = v * 16 + d;
+      }
+      return e - this.starts[this.i + o] > 2 ? v : undefined;
+    }
+    if (e - p > 15) return undefined;
+    for (; p < e; p++) {
+      const c = src.charCodeAt(p);
+      if (c < 48 || c > 57) return undefined;
+      v = v * 10 + (c - 48);
+    }
+    return v;
+  }
 }
 
 /** lookupSymbol, memoised: programs repeat the same few names many times. */
@@ -163,7 +192,7 @@ function symbol(name: string): number | undefined {
 }
 
 /** Fixup for a jump target named by a label, resolved once every label is known. */
-interface Fixup { pc: number; field: 'jt' | 'jf' | 'k'; tok: Tok; line: number }
+interface Fixup { pc: number; field: 'jt' | 'jf' | 'k'; name: string; line: number; col: number; len: number }
 
 const COND: Record<string, { op: number; field: 'jt' | 'jf'; two: boolean }> = {
   jeq: { op: BPF.JEQ, field: 'jt', two: true },
@@ -190,35 +219,12 @@ const MNEMONICS = [
 /** Mnemonic text to its interned lower-case spelling, so the dispatch compares pointers. */
 const MNEMONIC_CANON = new Map<string, string>(MNEMONICS.map((m) => [m, m]));
 
-/** A cursor over one line's tokens. */
-class Line {
-  i = 0;
-  constructor(readonly toks: Tok[], readonly text: string) {}
-  /** Where "the line ends too early" points: just past its last character. */
-  get endCol(): number { return this.text.trimEnd().length + 1; }
-  peek(o = 0): Tok | undefined { return this.toks[this.i + o]; }
-  next(): Tok | undefined { return this.toks[this.i++]; }
-  at(): { col: number; len: number } {
-    const t = this.peek();
-    return t ? { col: t.col, len: t.text.length } : { col: this.endCol, len: 1 };
-  }
-  isPunct(p: string, o = 0): boolean { const t = this.peek(o); return t?.kind === 'punct' && t.text === p; }
-  isWord(w: string, o = 0): boolean { const t = this.peek(o); return t?.kind === 'id' && t.text.toLowerCase() === w; }
-  expectPunct(p: string, what: string): void {
-    if (!this.isPunct(p)) throw new AsmError('syntax', this.peek() ? `unexpected '${this.peek()!.text}'` : 'the line ends too early', this.at(), what);
-    this.i++;
-  }
-  done(what = 'the end of the line'): void {
-    const t = this.peek();
-    if (t) throw new AsmError('syntax', `unexpected '${t.text}'`, this.at(), what);
-  }
-}
-
 class Assembler {
   insns: Insn[] = [];
   lines: number[] = [];
   labels = new Map<string, number>();
-  labelToks = new Map<string, { line: number; tok: Tok }>();
+  /** The line each label was defined on, for the duplicate-label error. */
+  labelLines = new Map<string, number>();
   fixups: Fixup[] = [];
   constructor(readonly layout: CtxLayout) {}
 
@@ -228,9 +234,9 @@ class Assembler {
     const start = l.i;
     let fast = 0;
     for (;;) {
-      const t = l.peek();
-      if (!t || t.kind === 'punct') break;
-      const v = t.kind === 'num' ? smallNumber(t.text) : symbol(t.text);
+      const kind = l.kind();
+      if (kind !== NUM && kind !== ID) break;
+      const v = kind === NUM ? l.smallNumber() : symbol(l.text());
       if (v === undefined || v > 0xffffffff) break;
       l.i++;
       fast = (fast | v) >>> 0;
@@ -243,33 +249,34 @@ class Assembler {
 
   /** The general case (negatives, out-of-range values, errors), in exact bigint arithmetic. */
   valueSlow(l: Line, what: string): number {
-    const first = l.peek();
-    if (!first) throw new AsmError('syntax', 'the line ends too early', l.at(), what);
+    if (!l.has()) throw new AsmError('syntax', 'the line ends too early', l.at(), what);
     let acc = 0n;
-    const firstCol = first.col;
-    let lastEnd = first.col;
+    const firstCol = l.col();
+    let lastEnd = firstCol;
     for (;;) {
       let neg = false;
-      if (l.isPunct('-')) { neg = true; l.next(); }
-      const t = l.peek();
-      if (!t || t.kind === 'punct') throw new AsmError('syntax', t ? `unexpected '${t.text}'` : 'the line ends too early', l.at(), what);
-      l.next();
+      if (l.isPunct('-')) { neg = true; l.i++; }
+      const kind = l.kind();
+      if (kind !== NUM && kind !== ID) throw l.unexpected(what);
+      const text = l.text();
+      const where = { col: l.col(), len: l.len() };
+      l.i++;
       let v: bigint | undefined;
-      if (t.kind === 'num') {
-        v = parseUnsigned(t.text);
-        if (v === undefined) throw new AsmError('syntax', `'${t.text}' is not a number`, { col: t.col, len: t.text.length }, 'a decimal, 0x hex, 0b binary or 0 octal number');
+      if (kind === NUM) {
+        v = parseUnsigned(text);
+        if (v === undefined) throw new AsmError('syntax', `'${text}' is not a number`, where, 'a decimal, 0x hex, 0b binary or 0 octal number');
       } else {
-        const s = symbol(t.text);
+        const s = symbol(text);
         if (s === undefined) {
-          throw new AsmError('name', `unknown name '${t.text}'`, { col: t.col, len: t.text.length }, `${what}: a number or a symbolic constant such as AF_INET, SOCK_STREAM, O_CREAT, RESOLVE_BENEATH, SOCKET, EACCES`);
+          throw new AsmError('name', `unknown name '${text}'`, where, `${what}: a number or a symbolic constant such as AF_INET, SOCK_STREAM, O_CREAT, RESOLVE_BENEATH, SOCKET, EACCES`);
         }
         v = BigInt(s);
       }
       if (neg) v = -v;
       acc = acc | v;
-      lastEnd = t.col + t.text.length;
+      lastEnd = where.col + where.len;
       if (!l.isPunct('|')) break;
-      l.next();
+      l.i++;
     }
     if (acc < -(1n << 31n) || acc > 0xffffffffn) {
       throw new AsmError('range', `${acc} does not fit in 32 bits`, { col: firstCol, len: lastEnd - firstCol }, 'a value from -2147483648 to 4294967295');
@@ -279,15 +286,15 @@ class Assembler {
 
   /** `#value`, or a bare value where bpf_asm allows one (`ldi 5`). */
   imm(l: Line, bareOk: boolean): number {
-    if (l.isPunct('#')) l.next();
-    else if (!bareOk) throw new AsmError('syntax', l.peek() ? `unexpected '${l.peek()!.text}'` : 'the line ends too early', l.at(), "an immediate such as '#2' or '#AF_INET'");
+    if (l.isPunct('#')) l.i++;
+    else if (!bareOk) throw l.unexpected("an immediate such as '#2' or '#AF_INET'");
     return this.value(l, 'an immediate value');
   }
 
   /** `M[k]`. */
   mem(l: Line): number {
-    if (!l.isWord('m')) throw new AsmError('syntax', l.peek() ? `unexpected '${l.peek()!.text}'` : 'the line ends too early', l.at(), "a scratch cell 'M[0]' .. 'M[15]'");
-    l.next();
+    if (!l.isWord('m')) throw l.unexpected("a scratch cell 'M[0]' .. 'M[15]'");
+    l.i++;
     l.expectPunct('[', "'[' after M");
     const k = this.value(l, 'a scratch cell index 0..15');
     l.expectPunct(']', "']'");
@@ -296,13 +303,13 @@ class Assembler {
 
   /** `x` or `%x` (the X register as an operand). */
   isX(l: Line): boolean {
-    if (l.isWord('x')) { l.next(); return true; }
+    if (l.isWord('x')) { l.i++; return true; }
     if (l.isPunct('%') && l.isWord('x', 1)) { l.i += 2; return true; }
     return false;
   }
 
-  field(name: Tok): CtxField | undefined {
-    return this.layout.fields.find((f) => f.name === name.text);
+  field(name: string): CtxField | undefined {
+    return this.layout.fields.find((f) => f.name === name);
   }
 
   describeWord(offset: number, member?: string): string {
@@ -328,13 +335,14 @@ class Assembler {
       l.expectPunct(']', "']'");
       return { mode: BPF.IND, k };
     }
-    const t = l.peek();
-    if (t?.kind === 'id') {
-      const f = this.field(t);
+    if (l.kind() === ID) {
+      const name = l.text();
+      const t = { col: l.col(), len: l.len() };
+      const f = this.field(name);
       if (f) {
-        l.next();
+        l.i++;
         let extra = 0;
-        if (l.isPunct('+')) { l.next(); extra = this.value(l, 'an offset into the field'); }
+        if (l.isPunct('+')) { l.i++; extra = this.value(l, 'an offset into the field'); }
         const k = f.offset + extra;
         if (size === 4) {
           const whole = f.offset % 4 === 0 && extra % 4 === 0 && f.size >= extra + 4;
@@ -343,16 +351,16 @@ class Assembler {
             const why = f.size < 4
               ? `'${f.name}' is a ${f.size}-byte field at offset ${f.offset}, not a whole aligned 32-bit word`
               : `[${f.name} + ${extra}] (offset ${k}) is not a whole aligned 32-bit word inside '${f.name}' (${f.size} bytes at offset ${f.offset})`;
-            throw new AsmError('invalid', `${why}: ${this.describeWord(word, f.member)}; load [${word}] and mask or shift`, { col: t.col, len: t.text.length });
+            throw new AsmError('invalid', `${why}: ${this.describeWord(word, f.member)}; load [${word}] and mask or shift`, t);
           }
         } else if (extra + size > f.size) {
-          throw new AsmError('invalid', `[${f.name} + ${extra}] reaches past the end of '${f.name}' (${f.size} bytes)`, { col: t.col, len: t.text.length });
+          throw new AsmError('invalid', `[${f.name} + ${extra}] reaches past the end of '${f.name}' (${f.size} bytes)`, t);
         }
         l.expectPunct(']', "']'");
         return { mode: BPF.ABS, k };
       }
-      if (t.text.includes('.') || /^[a-z]/.test(t.text)) {
-        throw new AsmError('name', `unknown context field '${t.text}'`, { col: t.col, len: t.text.length },
+      if (name.includes('.') || /^[a-z]/.test(name)) {
+        throw new AsmError('name', `unknown context field '${name}'`, t,
           `a field of the ${this.layout.size}-byte ${this.layout.name} context: ${this.layout.fields.map((x) => x.name).join(', ')}, or an offset`);
       }
     }
@@ -364,17 +372,17 @@ class Assembler {
   /** `#len`/`len` or an ancillary keyword (`#proto`, `rand`, ...) when next. */
   keyword(l: Line): { len: true } | { anc: number } | null {
     const o = l.isPunct('#') ? 1 : 0;
-    const t = l.peek(o);
-    if (t?.kind !== 'id') return null;
-    const w = t.text.toLowerCase();
-    if (w === 'len') { l.i += o + 1; return { len: true }; }
-    if (Object.hasOwn(SKF_AD, w) && t.text === w) { l.i += o + 1; return { anc: SKF_AD[w] }; }
+    if (l.kind(o) !== ID) return null;
+    if (l.isWord('len', o)) { l.i += o + 1; return { len: true }; }
+    if (l.len(o) > 10) return null;
+    const w = l.text(o);
+    if (Object.hasOwn(SKF_AD, w)) { l.i += o + 1; return { anc: SKF_AD[w] }; }
     return null;
   }
 
   /** `4 * ([k] & 0xf)`, the only form of ldxb. */
   msh(l: Line): number {
-    const four = l.peek();
+    const four = l.at();
     const fourVal = this.value(l, "'4' in '4 * ([k] & 0xf)'");
     l.expectPunct('*', "'*' in '4 * ([k] & 0xf)'");
     l.expectPunct('(', "'(' in '4 * ([k] & 0xf)'");
@@ -382,21 +390,21 @@ class Assembler {
     const k = this.value(l, 'an offset');
     l.expectPunct(']', "']'");
     l.expectPunct('&', "'&' in '4 * ([k] & 0xf)'");
-    const maskTok = l.peek();
+    const maskTok = l.at();
     const mask = this.value(l, "'0xf'");
     l.expectPunct(')', "')'");
-    if (fourVal !== 4) throw new AsmError('invalid', 'ldxb only supports 4 * ([k] & 0xf)', { col: four!.col, len: four!.text.length });
-    if (mask !== 0xf) throw new AsmError('invalid', 'ldxb only supports 4 * ([k] & 0xf)', { col: maskTok!.col, len: maskTok!.text.length });
+    if (fourVal !== 4) throw new AsmError('invalid', 'ldxb only supports 4 * ([k] & 0xf)', four);
+    if (mask !== 0xf) throw new AsmError('invalid', 'ldxb only supports 4 * ([k] & 0xf)', maskTok);
     return k;
   }
 
   target(l: Line, pc: number, field: 'jt' | 'jf' | 'k', line: number): void {
-    const t = l.peek();
-    if (!t || t.kind !== 'id' || !LABEL.test(t.text)) {
-      throw new AsmError('syntax', t ? `'${t.text}' is not a label` : 'the line ends too early', l.at(), 'a label to jump to');
+    const name = l.has() ? l.text() : '';
+    if (l.kind() !== ID || !LABEL.test(name)) {
+      throw new AsmError('syntax', l.has() ? `'${name}' is not a label` : 'the line ends too early', l.at(), 'a label to jump to');
     }
-    l.next();
-    this.fixups.push({ pc, field, tok: t, line });
+    this.fixups.push({ pc, field, name, line, col: l.col(), len: l.len() });
+    l.i++;
   }
 
   emit(code: number, jt: number, jf: number, k: number, line: number): void {
@@ -410,10 +418,10 @@ class Assembler {
     const limits = [0xffff, 0xff, 0xff];
     const names = ['code (u16)', 'jt (u8)', 'jf (u8)'];
     for (let f = 0; f < 3; f++) {
-      const t = l.peek();
+      const t = l.at();
       const v = this.value(l, names[f]);
       if (v > limits[f]) {
-        throw new AsmError('range', `${v} does not fit the ${names[f]} field`, t ? { col: t.col, len: t.text.length } : l.at(), `0..${limits[f]}`);
+        throw new AsmError('range', `${v} does not fit the ${names[f]} field`, t, `0..${limits[f]}`);
       }
       nums.push(v);
       l.expectPunct(':', "':' between the fields of code:jt:jf:k");
@@ -424,11 +432,13 @@ class Assembler {
   }
 
   instruction(l: Line, line: number): void {
-    const m = l.next()!;
-    if (m.kind !== 'id') {
-      throw new AsmError('syntax', `unexpected '${m.text}'`, { col: m.col, len: m.text.length }, "a mnemonic such as 'ld', 'jeq' or 'ret', a label, or a code:jt:jf:k quad");
+    const mtext = l.text();
+    const m = { col: l.col(), len: l.len(), text: mtext };
+    if (l.kind() !== ID) {
+      throw new AsmError('syntax', `unexpected '${mtext}'`, m, "a mnemonic such as 'ld', 'jeq' or 'ret', a label, or a code:jt:jf:k quad");
     }
-    const op = MNEMONIC_CANON.get(m.text) ?? MNEMONIC_CANON.get(m.text.toLowerCase()) ?? m.text.toLowerCase();
+    l.i++;
+    const op = MNEMONIC_CANON.get(mtext) ?? MNEMONIC_CANON.get(mtext.toLowerCase()) ?? mtext.toLowerCase();
     const pc = this.insns.length;
     switch (op) {
       case 'ld': case 'ldh': case 'ldb': {
@@ -436,7 +446,7 @@ class Assembler {
         const bytes = op === 'ld' ? 4 : op === 'ldh' ? 2 : 1;
         const kw = this.keyword(l);
         if (kw && 'len' in kw) {
-          if (op !== 'ld') throw new AsmError('syntax', `${op} cannot load len`, { col: m.col, len: m.text.length }, "'ld len'");
+          if (op !== 'ld') throw new AsmError('syntax', `${op} cannot load len`, m, "'ld len'");
           this.emit(BPF.LD | BPF.W | BPF.LEN, 0, 0, 0, line);
         } else if (kw) {
           this.emit(BPF.LD | size | BPF.ABS, 0, 0, SKF_AD_OFF + kw.anc, line);
@@ -445,11 +455,11 @@ class Assembler {
         } else if (op === 'ld' && l.isWord('m') && l.isPunct('[', 1)) {
           this.emit(BPF.LD | BPF.MEM, 0, 0, this.mem(l), line);
         } else if (l.isPunct('[')) {
-          l.next();
+          l.i++;
           const a = this.address(l, bytes);
           this.emit(BPF.LD | size | a.mode, 0, 0, a.k, line);
         } else {
-          throw new AsmError('syntax', l.peek() ? `unexpected '${l.peek()!.text}'` : `'${m.text}' needs an operand`, l.at(),
+          throw new AsmError('syntax', l.has() ? `unexpected '${l.text()}'` : `'${m.text}' needs an operand`, l.at(),
             op === 'ld' ? "'#k', '[k]', '[field]', '[x + k]', 'M[k]' or 'len'" : "'[k]' or '[x + k]'");
         }
         break;
@@ -463,11 +473,11 @@ class Assembler {
       case 'ldx': {
         const kw = this.keyword(l);
         if (kw && 'len' in kw) this.emit(BPF.LDX | BPF.W | BPF.LEN, 0, 0, 0, line);
-        else if (kw) throw new AsmError('syntax', 'ldx cannot load an ancillary value', { col: m.col, len: m.text.length });
+        else if (kw) throw new AsmError('syntax', 'ldx cannot load an ancillary value', m);
         else if (l.isPunct('#')) this.emit(BPF.LDX | BPF.IMM, 0, 0, this.imm(l, false), line);
         else if (l.isWord('m') && l.isPunct('[', 1)) this.emit(BPF.LDX | BPF.MEM, 0, 0, this.mem(l), line);
-        else if (l.peek()?.kind === 'num') this.emit(BPF.LDX | BPF.B | BPF.MSH, 0, 0, this.msh(l), line);
-        else throw new AsmError('syntax', l.peek() ? `unexpected '${l.peek()!.text}'` : "'ldx' needs an operand", l.at(), "'#k', 'M[k]', 'len' or '4 * ([k] & 0xf)'");
+        else if (l.kind() === NUM) this.emit(BPF.LDX | BPF.B | BPF.MSH, 0, 0, this.msh(l), line);
+        else throw new AsmError('syntax', l.has() ? `unexpected '${l.text()}'` : "'ldx' needs an operand", l.at(), "'#k', 'M[k]', 'len' or '4 * ([k] & 0xf)'");
         break;
       }
       case 'ldxb':
@@ -508,7 +518,7 @@ class Assembler {
         }
         const c = COND[op];
         if (!c) {
-          throw new AsmError('syntax', `unknown instruction '${m.text}'`, { col: m.col, len: m.text.length }, `one of ${MNEMONICS.join(' ')}`);
+          throw new AsmError('syntax', `unknown instruction '${m.text}'`, m, `one of ${MNEMONICS.join(' ')}`);
         }
         let code: number;
         let k = 0;
@@ -518,7 +528,7 @@ class Assembler {
         l.expectPunct(',', "',' and a label");
         this.target(l, pc, c.field, line);
         if (c.two && l.isPunct(',')) {
-          l.next();
+          l.i++;
           this.target(l, pc, 'jf', line);
         }
       }
@@ -528,21 +538,21 @@ class Assembler {
 
   resolve(loc: (line: number, col: number, len: number) => SourceLoc): Result<void> {
     for (const f of this.fixups) {
-      const target = this.labels.get(f.tok.text);
-      const where = loc(f.line, f.tok.col, f.tok.text.length);
+      const target = this.labels.get(f.name);
+      const where = loc(f.line, f.col, f.len);
       if (target === undefined) {
         const known = [...this.labels.keys()];
-        return err(rfError('name', `no label '${f.tok.text}'`, where, known.length ? `one of the labels ${known.join(', ')}` : 'a label defined as \'name:\' before an instruction'));
+        return err(rfError('name', `no label '${f.name}'`, where, known.length ? `one of the labels ${known.join(', ')}` : 'a label defined as \'name:\' before an instruction'));
       }
       if (target >= this.insns.length) {
-        return err(rfError('invalid', `label '${f.tok.text}' is after the last instruction`, where, 'a label on an instruction'));
+        return err(rfError('invalid', `label '${f.name}' is after the last instruction`, where, 'a label on an instruction'));
       }
       const delta = target - f.pc - 1;
       if (delta < 0) {
-        return err(rfError('invalid', `jump from instruction ${f.pc} back to ${target} ('${f.tok.text}'): classic BPF jumps only forward`, where));
+        return err(rfError('invalid', `jump from instruction ${f.pc} back to ${target} ('${f.name}'): classic BPF jumps only forward`, where));
       }
       if (f.field !== 'k' && delta > 255) {
-        return err(rfError('range', `'${f.tok.text}' is ${delta + 1} instructions ahead; a conditional jump reaches at most 256 (jt and jf are u8)`, where, "a nearer label, or a 'ja' to bridge the distance"));
+        return err(rfError('range', `'${f.name}' is ${delta + 1} instructions ahead; a conditional jump reaches at most 256 (jt and jf are u8)`, where, "a nearer label, or a 'ja' to bridge the distance"));
       }
       // a plain property store per field: a computed key would be a slow generic store
       const insn = this.insns[f.pc];
@@ -561,31 +571,36 @@ export function assembleDetailed(text: string, opts: AssembleOptions = {}): Resu
   const col0 = opts.col0 ?? 0;
   const loc = (line: number, col: number, len: number): SourceLoc => ({ file, line, col: col + col0, len });
   const asm = new Assembler(opts.layout ?? CTX_V7);
-  const raw = text.split('\n');
-  const lines = stripComments(raw);
-  for (let n = 0; n < lines.length; n++) {
-    const lineNo = line0 + n;
-    const toks = tokenize(lines[n]);
+  const l = new Line();
+  let inBlock = false;
+  let lineNo = line0;
+  for (let start = 0; start <= text.length; lineNo++) {
+    let end = text.indexOf('\n', start);
+    if (end < 0) end = text.length;
     try {
-      if (toks instanceof AsmError) throw toks;
-      const l = new Line(toks, lines[n]);
+      const r = l.lex(text, start, end, inBlock);
+      if (r instanceof AsmError) throw r;
+      inBlock = r;
       // labels: `name:` (a label may stand alone on its line)
-      while (l.peek()?.kind === 'id' && l.isPunct(':', 1)) {
-        const t = l.next()!;
-        l.next();
-        if (!LABEL.test(t.text)) throw new AsmError('syntax', `'${t.text}' is not a label name`, { col: t.col, len: t.text.length }, 'letters, digits and _ (not starting with a digit)');
-        const prev = asm.labelToks.get(t.text);
-        if (prev) throw new AsmError('name', `label '${t.text}' is already defined on line ${prev.line}`, { col: t.col, len: t.text.length });
-        asm.labels.set(t.text, asm.insns.length);
-        asm.labelToks.set(t.text, { line: lineNo, tok: t });
+      while (l.kind() === ID && l.isPunct(':', 1)) {
+        const name = l.text();
+        const where = { col: l.col(), len: l.len() };
+        l.i += 2;
+        if (!LABEL.test(name)) throw new AsmError('syntax', `'${name}' is not a label name`, where, 'letters, digits and _ (not starting with a digit)');
+        const prev = asm.labelLines.get(name);
+        if (prev !== undefined) throw new AsmError('name', `label '${name}' is already defined on line ${prev}`, where);
+        asm.labels.set(name, asm.insns.length);
+        asm.labelLines.set(name, lineNo);
       }
-      if (!l.peek()) continue;
-      if (l.peek()!.kind === 'num' && l.isPunct(':', 1)) asm.quad(l, lineNo);
-      else asm.instruction(l, lineNo);
+      if (l.has()) {
+        if (l.kind() === NUM && l.isPunct(':', 1)) asm.quad(l, lineNo);
+        else asm.instruction(l, lineNo);
+      }
     } catch (e) {
       if (!(e instanceof AsmError)) throw e;
       return err(rfError(e.kind, e.message, e.tok ? loc(lineNo, e.tok.col, e.tok.len) : undefined, e.expected));
     }
+    start = end + 1;
   }
   if (asm.insns.length === 0) {
     return err(rfError('syntax', 'the program has no instructions', { file, line: line0, col: 1 + col0 }, "at least one instruction, such as 'ret #1'"));
