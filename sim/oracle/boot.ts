@@ -67,7 +67,7 @@ export interface BootResult {
   accel: Accel;
 }
 
-function parseGuestOutput(text: string): GuestLine[] {
+export function parseGuestOutput(text: string): GuestLine[] {
   const out: GuestLine[] = [];
   for (const raw of text.split('\n')) {
     const at = raw.indexOf('@@ ');

@@ -6,7 +6,8 @@ import { readFileSync } from 'node:fs';
 import { rfError, type Result } from '../../model/errors.ts';
 import { getProfile } from '../../model/profile/profiles.ts';
 import type { Trace, TraceRecord } from '../trace/ast.ts';
-import { bootGuest, type Accel, type GuestLine } from './boot.ts';
+import { spawnSync } from 'node:child_process';
+import { bootGuest, parseGuestOutput, type Accel, type GuestLine } from './boot.ts';
 import { buildGuest } from './build.ts';
 import { fetchKernel, loadPins } from './kernels/fetch.ts';
 import { lowerTrace, wireHeader } from './wire.ts';
@@ -37,12 +38,14 @@ export interface KernelRun {
   /** Wall time of the slowest boot and of the whole run, ms. */
   bootMs: number[];
   wallMs: number;
-  accel: Accel;
+  accel: Accel | 'native';
 }
 
 export interface RunOptions {
   /** qemu guests to run at once (default 1). */
   jobs?: number;
+  /** Run the guest program directly on this machine's kernel instead of booting qemu. */
+  native?: boolean;
   log?: (line: string) => void;
   cmdMs?: number;
   traceMs?: number;
@@ -52,10 +55,11 @@ export interface RunOptions {
 export async function runOnKernel(traces: Trace[], profile: string, o: RunOptions = {}): Promise<Result<KernelRun>> {
   const prof = getProfile(profile);
   if (!prof) return { ok: false, error: rfError('usage', `unknown profile '${profile}'`, undefined, oracleProfiles().join(', ')) };
-  const kernel = fetchKernel(profile, o.log);
-  if (!kernel.ok) return kernel;
   const guest = buildGuest();
   if (!guest.ok) return guest;
+  if (o.native) return runNative(traces, profile, guest.value, o);
+  const kernel = fetchKernel(profile, o.log);
+  if (!kernel.ok) return kernel;
   const guestBytes = new Uint8Array(readFileSync(guest.value));
   const t0 = performance.now();
   const jobs = Math.max(1, Math.min(o.jobs ?? 1, traces.length || 1));
@@ -73,7 +77,7 @@ export async function runOnKernel(traces: Trace[], profile: string, o: RunOption
   let release = '';
   let probe = NaN;
   const bootMs: number[] = [];
-  let accel: Accel = 'tcg';
+  let accel: Accel | 'native' = 'tcg';
   for (const b of boots) {
     if (!b.ok) return b;
     bootMs.push(b.value.ms);
@@ -86,6 +90,26 @@ export async function runOnKernel(traces: Trace[], profile: string, o: RunOption
     return { ok: false, error: rfError('internal', `booted ${release}, but ${profile} is pinned to ${kernel.value.pin.release}`) };
   }
   return { ok: true, value: { profile, release, bpfFilterProbe: probe, results, bootMs, wallMs: performance.now() - t0, accel } };
+}
+
+/** The guest on this machine's own kernel: for hosts whose kernel is the one to check. */
+function runNative(traces: Trace[], profile: string, guestPath: string, o: RunOptions): Result<KernelRun> {
+  const prof = getProfile(profile)!;
+  const t0 = performance.now();
+  const wire = wireHeader({ cmdMs: o.cmdMs, traceMs: o.traceMs }) + traces.map((t, k) => lowerTrace(t, prof, `t${k}`)).join('');
+  const r = spawnSync(guestPath, ['-'], { input: wire, encoding: 'utf8', maxBuffer: 1 << 30 });
+  if (r.error || r.status !== 0) {
+    return { ok: false, error: rfError('io', `the guest program failed natively: ${r.error?.message ?? `exit ${r.status}`}\n${(r.stdout ?? '').split('\n').filter((l) => l.includes('fatal')).join('\n')}`) };
+  }
+  const lines = parseGuestOutput(r.stdout);
+  const results: KernelTraceResult[] = traces.map(() => ({ records: [], status: 'missing', us: 0 }));
+  for (const line of lines) collect(line, traces, results);
+  const hello = lines.find((l) => 'hello' in l);
+  const wallMs = performance.now() - t0;
+  return {
+    ok: true,
+    value: { profile, release: String(hello?.release ?? ''), bpfFilterProbe: Number(hello?.bpf_filter_probe), results, bootMs: [wallMs], wallMs, accel: 'native' },
+  };
 }
 
 function traceIndex(wireName: unknown): number {

@@ -44,6 +44,8 @@ for the profile in sim/oracle/kernels/pins.json; fetched and cached on first use
   --record       re-record the kernel's records of every bundled scenario into
                  scenarios/recorded/<profile>/ and show what changed
   --jobs N       qemu guests to run at once (default 2)
+  --native       run the guest program on this machine's own kernel instead of qemu
+                 (for a host running the profile's kernel; needs root for task filters)
   --fetch        only fetch (and cache) the kernels; --list-kernels shows what the
                  Debian suites carry now, for re-pinning
 exit: 0 no difference, 1 a difference (or a failed kernel run), 2 bad usage or input`;
@@ -94,13 +96,13 @@ export const command: Command = {
     const a = parseCommandArgs(argv, {
       kernel: { type: 'string' }, compare: { type: 'boolean' }, record: { type: 'boolean' },
       random: { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' }, jobs: { type: 'string' },
-      fetch: { type: 'boolean' }, 'list-kernels': { type: 'boolean' },
+      fetch: { type: 'boolean' }, 'list-kernels': { type: 'boolean' }, native: { type: 'boolean' },
     });
     if (!a.ok) return reportError(io, a.error, undefined, USAGE);
     const { values: v, positionals } = a.value;
     const jobs = v.jobs === undefined ? 2 : Number(v.jobs);
     if (!Number.isInteger(jobs) || jobs < 1) return reportError(io, rfError('usage', `--jobs wants a positive integer, not '${v.jobs}'`), undefined, USAGE);
-    const ro: RunOptions = { jobs, log: (l) => io.err(l) };
+    const ro: RunOptions = { jobs, log: (l) => io.err(l), native: Boolean(v.native) };
     const kname = v.kernel as string | undefined;
     const badKernel = () => reportError(io, rfError('usage', `unknown kernel '${kname}'`, undefined, `one of ${oracleProfiles().join(', ')}, or all`), undefined, USAGE);
 
