@@ -83,6 +83,16 @@ function aptOptions(aptDir: string): string[] {
   return o.flatMap((x) => ['-o', x]);
 }
 
+/** Whether apt's private lists hold a signed index of `suite` from `mirror` (apt names them host_path_dists_suite_InRelease). */
+function hasIndex(aptDir: string, mirror: string, suite: string): boolean {
+  const prefix = `${mirror.replace(/^[a-z]+:\/\//, '').replace(/\//g, '_')}_dists_${suite}_`;
+  try {
+    return readdirSync(join(aptDir, 'lists')).some((f) => f.startsWith(prefix) && /Release$/.test(f));
+  } catch {
+    return false;
+  }
+}
+
 function sha256(path: string): string {
   return createHash('sha256').update(readFileSync(path)).digest('hex');
 }
@@ -130,8 +140,14 @@ export function fetchKernel(profile: string, log: (s: string) => void = () => {}
   if (!dl.ok) {
     log(`apt-get update (${suites.join(', ')} from ${mirror.value})`);
     const up = run('apt-get', [...opts, '-q', 'update']);
-    if (!up.ok) {
-      return fail(`apt-get update failed for ${mirror.value}:\n${up.out}`, 'network access to the Debian mirror, or DEBIAN_MIRROR=<mirror>/debian');
+    const missing = suites.filter((s) => !hasIndex(aptDir, mirror.value, s));
+    if (!up.ok || missing.length) {
+      // apt-get update exits 0 when an index could not be fetched; look for the files.
+      const why = up.out.split('\n').filter((l) => /^(E|W|Err):/.test(l)).slice(0, 6).join('\n');
+      return fail(
+        `apt-get update could not fetch the ${missing.join(', ') || suites.join(', ')} index from ${mirror.value}${why ? `:\n${why}` : ''}`,
+        'network access to that Debian mirror, or DEBIAN_MIRROR=<mirror>/debian naming one that carries these suites',
+      );
     }
     log(`apt-get download ${pin.package}=${pin.version}`);
     dl = download();
