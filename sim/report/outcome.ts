@@ -16,8 +16,8 @@ export function verdictOf(r: ReplayResult): Verdict {
 }
 
 /** The details of a replay that did not pass (empty for a pass). */
-export function describeOutcome(r: ReplayResult, source: string): string {
-  const head = `trace ${r.trace.name} under ${r.profile.name}`;
+export function describeOutcome(r: ReplayResult, source: string, profileLabel: string = r.profile.name): string {
+  const head = `trace ${r.trace.name} under ${profileLabel}`;
   if (r.violation) {
     const v = r.violation;
     return [
@@ -46,4 +46,19 @@ export function notesOf(r: ReplayResult): string {
   if (!r.unmodelled?.length) return '';
   return `note: trace ${r.trace.name} under ${r.profile.name} issued ${r.unmodelled.join(', ')}, which the model does not complete ` +
     `(it gave -EOPNOTSUPP): those results may differ from the kernel's`;
+}
+
+/**
+ * Failures of one trace that read the same under several profiles, shown once:
+ * "under 7.0, 7.1, 7.2" instead of three copies.
+ */
+export function groupedOutcomes(rs: readonly { result: ReplayResult; source: string }[]): string[] {
+  const MARK = '\u0000profiles\u0000';
+  const groups = new Map<string, string[]>();
+  for (const { result, source } of rs) {
+    const text = describeOutcome(result, source, MARK);
+    const l = groups.get(text);
+    if (l) l.push(result.profile.name); else groups.set(text, [result.profile.name]);
+  }
+  return [...groups].map(([text, ps]) => text.split(MARK).join(ps.join(', ')));
 }

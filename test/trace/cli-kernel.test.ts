@@ -140,6 +140,14 @@ describe('ringfence main', () => {
     expect(r.out).toBe('pass  b [7.3]\npass  a [7.3]\n2 passed, 0 failed\n');
   });
 
+  it('the same failure under several profiles is listed once', async () => {
+    const d = dir({ 'n.trace': 'trace n kernels=7.1,7.2,7.3\n  nnp => 5\nend\n' });
+    const r = await run(['main', '--dir', d]);
+    expect(r.code).toBe(1);
+    expect(r.out).toContain('trace n under 7.1, 7.2, 7.3: expectation failed at step 0');
+    expect(r.out.match(/expectation failed/g)).toHaveLength(1);
+  });
+
   it('a scenario file with errors is reported and exits 2', async () => {
     const d = dir({ 'e.trace': 'trace e\n  frob\nend\n' });
     const r = await run(['main', '--dir', d]);

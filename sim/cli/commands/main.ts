@@ -11,7 +11,7 @@ import { findTraceFiles, loadTraceFiles } from '../../trace/load.ts';
 import { replayTrace, type ReplayResult } from '../../trace/replay.ts';
 import { replayOptions } from '../../trace/kernel-link.ts';
 import { meantFor, parseProfileList } from '../../trace/profiles.ts';
-import { describeOutcome, notesOf, verdictOf, type Verdict } from '../../report/outcome.ts';
+import { groupedOutcomes, notesOf, verdictOf, type Verdict } from '../../report/outcome.ts';
 import { renderTable } from '../../report/table.ts';
 import { exitFor } from './replay.ts';
 
@@ -61,7 +61,7 @@ export const command: Command = {
     const t0 = performance.now();
     const loaded = loadTraceFiles(io, files);
     const rows: string[][] = [];
-    const failures: string[] = [];
+    const failed: { result: ReplayResult; source: string }[] = [];
     const notes: string[] = [];
     const results: ReplayResult[] = [];
     const passes = new Map<ProfileName, number>(columns.map((p) => [p, 0]));
@@ -81,13 +81,14 @@ export const command: Command = {
           const note = notesOf(r);
           if (note) notes.push(note);
           if (v === 'pass') passes.set(p, passes.get(p)! + 1);
-          else failures.push(describeOutcome(r, f.source));
+          else failed.push({ result: r, source: f.source });
           row.push(CELL[v]);
         }
         rows.push(row);
       }
     }
     const ms = performance.now() - t0;
+    const failures = groupedOutcomes(failed);
     const total = [...runs.values()].reduce((x, y) => x + y, 0);
     const passed = [...passes.values()].reduce((x, y) => x + y, 0);
     const notRun = rows.length * columns.length - total;
