@@ -1,9 +1,7 @@
 // connect(2) on a socket the model created, to addresses nobody listens on (the
-// trace world has no listeners): the errno Linux gives, or 0 where a datagram
-// connect just records the peer. Loopback is assumed up, so 127.0.0.0/8 and ::1
-// are reachable (refused) and every other address is unreachable. Whether the
-// result is immediate or comes after the request waited (a TCP connect in
-// progress) decides its CQE position.
+// trace world has no listeners and no network: the oracle's guest brings up no
+// interface, not even lo, so every IP destination is unreachable). Whether the
+// result is immediate or comes after the request waited decides its CQE position.
 
 import { AF, SOCK } from '../abi/net.ts';
 import { ERRNO } from '../abi/errno.ts';
@@ -42,12 +40,9 @@ export function connectSocket(sock: SocketId, addr: Uint8Array, addrLen: number,
       if (addrLen < need) return done(-ERRNO.EINVAL);
       if (v6 && family === AF.AF_INET) return done(-ERRNO.EAFNOSUPPORT); // v4 via a v6 socket needs mapped form
       if (family !== sock.family) return done(-ERRNO.EAFNOSUPPORT);
-      const loopback = v6 ? isV6Loopback(addr) : at(4) === 127;
-      if (sock.type === SOCK.SOCK_STREAM) {
-        // Non-blocking connect answers EINPROGRESS; the RST (or the route error) comes later.
-        return loopback ? { res: -ERRNO.ECONNREFUSED, waited: true } : done(-ERRNO.ENETUNREACH);
-      }
-      if (sock.type === SOCK.SOCK_RAW || sock.type === SOCK.SOCK_DGRAM) return done(loopback ? 0 : -ERRNO.ENETUNREACH);
+      // The guest never configures an interface, not even lo: every route is missing
+      // (7.3.4: TCP and UDP to 127.0.0.1 both give -ENETUNREACH, inline).
+      if (sock.type === SOCK.SOCK_STREAM || sock.type === SOCK.SOCK_DGRAM || sock.type === SOCK.SOCK_RAW) return done(-ERRNO.ENETUNREACH);
       return done(-ERRNO.EOPNOTSUPP);
     }
     case AF.AF_NETLINK:
@@ -57,11 +52,6 @@ export function connectSocket(sock: SocketId, addr: Uint8Array, addrLen: number,
     default:
       return done(-ERRNO.EOPNOTSUPP);
   }
-}
-
-function isV6Loopback(a: Uint8Array): boolean {
-  for (let i = 8; i < 23; i++) if ((a[i] ?? 0) !== 0) return false;
-  return (a[23] ?? 0) === 1;
 }
 
 function normalise(p: string): string {

@@ -1,7 +1,7 @@
 // socket(2) as __sys_socket_file → __sock_create → pf->create decides it, for the
-// families the oracle's kernel has built in (trace-format.md world; Debian cloud
-// config: UNIX, INET, INET6 and NETLINK built in, no modules loadable). Every other
-// family gets -EAFNOSUPPORT. Returns the socket's identity or a negative errno.
+// families the oracle's kernel has built in (Debian cloud config, no modules in the
+// guest: UNIX, INET, INET6, NETLINK and PACKET). Every other family gets
+// -EAFNOSUPPORT. Returns the socket's identity or a negative errno.
 
 import { AF, IPPROTO, SOCK, SOCK_TYPE_MASK } from '../abi/net.ts';
 import { ERRNO } from '../abi/errno.ts';
@@ -22,9 +22,14 @@ export function createSocket(family: number, rawType: number, protocol: number, 
   const type = rawType & SOCK_TYPE_MASK;
   if (family < 0 || family >= NPROTO) return -ERRNO.EAFNOSUPPORT;
   if (type < 0 || type >= SOCK_MAX) return -ERRNO.EINVAL;
-  // AF_INET + SOCK_PACKET is redirected to AF_PACKET, which is not built in.
-  if (family === AF.AF_INET && type === SOCK.SOCK_PACKET) return -ERRNO.EAFNOSUPPORT;
-  switch (family) {
+  // AF_INET + SOCK_PACKET is redirected to AF_PACKET.
+  const fam = family === AF.AF_INET && type === SOCK.SOCK_PACKET ? AF.AF_PACKET : family;
+  switch (fam) {
+    case AF.AF_PACKET:
+      // packet_create: CAP_NET_RAW first, then the type.
+      if (!cap) return -ERRNO.EPERM;
+      if (type !== SOCK.SOCK_RAW && type !== SOCK.SOCK_DGRAM && type !== SOCK.SOCK_PACKET) return -ERRNO.ESOCKTNOSUPPORT;
+      return { family: fam, type, protocol };
     case AF.AF_UNIX:
       if (protocol !== 0 && protocol !== AF.AF_UNIX) return -ERRNO.EPROTONOSUPPORT;
       switch (type) {
@@ -42,8 +47,9 @@ export function createSocket(family: number, rawType: number, protocol: number, 
       return inetCreate(family, type, protocol, cap);
     case AF.AF_NETLINK:
       if (type !== SOCK.SOCK_RAW && type !== SOCK.SOCK_DGRAM) return -ERRNO.ESOCKTNOSUPPORT;
-      // Only NETLINK_ROUTE (0) is modelled as present; other protocols need modules.
-      if (protocol !== 0) return -ERRNO.EPROTONOSUPPORT;
+      // MAX_LINKS is 32. Which protocols are registered depends on the kernel's
+      // built-ins; the model takes every one as present (15, KOBJECT_UEVENT, is on 7.3.4).
+      if (protocol < 0 || protocol >= 32) return -ERRNO.EPROTONOSUPPORT;
       return { family, type, protocol };
     default:
       return -ERRNO.EAFNOSUPPORT;

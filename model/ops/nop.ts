@@ -1,6 +1,6 @@
 // IORING_OP_NOP (io_uring/nop.c): nop_flags can inject a result, look up a file,
-// or complete through task work. The CQE res is always the injected result, even
-// when the file lookup failed (that only marks the request failed).
+// or complete through task work. A failed file lookup posts -EBADF (as 7.3.4 does;
+// some trees post the injected result instead) and breaks a soft link.
 
 import { ERRNO } from '../abi/errno.ts';
 import { SETUP_FLAGS } from '../abi/flags.ts';
@@ -30,6 +30,7 @@ export const nop: OpHandler = {
       if (!ok) ret = -ERRNO.EBADF;
     }
     if (ret >= 0 && f & NOP_FLAGS.FIXED_BUFFER && !(sqe.buf >= 0 && sqe.buf < env.ring.reg.buffers)) ret = -ERRNO.EFAULT;
-    return { res: result, failed: ret < 0, deferred: (f & NOP_FLAGS.TW) !== 0 };
+    // 7.3.4 posts the lookup's error (-EBADF), not the injected result.
+    return { res: ret, failed: ret < 0, deferred: (f & NOP_FLAGS.TW) !== 0 };
   },
 };

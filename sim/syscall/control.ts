@@ -120,6 +120,10 @@ export function setup(w: World, env: Env, pid: Pid, entries: number, flags: numb
   // The trace passes no wq_fd: fd 0 is not a ring.
   if (f & F.ATTACH_WQ) return fail(w, ERRNO.EINVAL);
   if (f & F.SQ_AFF && !(f & F.SQPOLL)) return fail(w, ERRNO.EINVAL);
+  // Observed on 7.3.4: SQ_REWIND alone is -EINVAL (the model asks for NO_SQARRAY, UNVERIFIED);
+  // NO_MMAP without user memory for the rings is -EFAULT.
+  if (f & F.SQ_REWIND && !(f & F.NO_SQARRAY)) return fail(w, ERRNO.EINVAL);
+  if (f & F.NO_MMAP) return fail(w, ERRNO.EFAULT);
   const fd = lowestFreeFd(t.fds);
   if (fd >= RLIMIT_NOFILE) return fail(w, ERRNO.EMFILE);
 
@@ -391,7 +395,11 @@ export function register(w: World, env: Env, pid: Pid, fd: number, op: number): 
     case REG.PROBE:
     case REG.IOWQ_MAX_WORKERS:
     case REG.QUERY:
+    case REG.UNREGISTER_IOWQ_AFF:
       return { world: w, ret: 0 };
+    case REG.ZCRX_CTRL:
+      // Observed on 7.3.4: it copies its (NULL) argument first.
+      return fail(w, ERRNO.EFAULT);
     case REG.FILES:
       if (r.reg.files) return fail(w, ERRNO.EBUSY);
       return { world: editRing(w, r, (d) => { d.reg.files = 1; }), ret: 0 };

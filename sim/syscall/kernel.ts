@@ -220,8 +220,13 @@ class SimKernel implements Kernel {
     if (typeof r === 'number') return { ret: r, left: 0 };
     const rt = this.rt.get(r.id)!;
     if (r.disabled) return { ret: -ERRNO.EBADFD, left: rt.sq.length };
-    // SQPOLL submits from its own thread: no SINGLE_ISSUER check for the caller.
-    if (!(r.flags & SETUP_FLAGS.SQPOLL) && rt.sq.length && r.submitter !== null && r.submitter !== pid) {
+    if (r.flags & SETUP_FLAGS.SQPOLL) {
+      // The SQ thread submits on its own schedule; enter only reports to_submit. On
+      // the real kernel the thread has not run yet when the trace's next command
+      // looks (7.3.4: left = 2, no CQEs), so the model never runs it.
+      return { ret: rt.sq.length, left: rt.sq.length };
+    }
+    if (rt.sq.length && r.submitter !== null && r.submitter !== pid) {
       return { ret: -ERRNO.EEXIST, left: rt.sq.length };
     }
     const res = submitAll(this.w, this.sc, t, r, rt);

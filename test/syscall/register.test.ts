@@ -203,5 +203,9 @@ describe('other register ops with the guest\'s arguments', () => {
     expect(k.register(INIT, fd, REG.PERSONALITY)).toBe(2);
     expect(k.register(INIT, fd, REG.BUFFERS)).toBe(EINVAL);
     expect(k.register(INIT, fd, REG.IOWQ_MAX_WORKERS)).toBe(0);
+    // Observed on 7.3.4 (oracle probe): UNREGISTER_IOWQ_AFF 0, ZCRX_CTRL -EFAULT, QUERY 0.
+    expect(k.register(INIT, fd, REG.UNREGISTER_IOWQ_AFF)).toBe(0);
+    expect(k.register(INIT, fd, REG.ZCRX_CTRL)).toBe(-14);
+    expect(k.register(INIT, fd, REG.QUERY)).toBe(0);
   });
 });
