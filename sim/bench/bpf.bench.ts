@@ -95,6 +95,24 @@ function loop(progs: Program[], ctxs: Uint32Array[]): (n: number) => number {
   return body(progs, ctxs);
 }
 
+/**
+ * The same work timed by CPU time (process.cpuUsage) instead of wall time, with the
+ * iteration count the wall-time measurement calibrated: on a shared machine a process
+ * waits for a core, and wall time charges that wait to the code under test.
+ */
+function cpuNs(body: (n: number) => number, n: number, runs = 7): number {
+  const samples: number[] = [];
+  let sink = 0;
+  for (let r = 0; r < runs; r++) {
+    const c0 = process.cpuUsage();
+    sink += body(n);
+    const c = process.cpuUsage(c0);
+    samples.push(((c.user + c.system) * 1000) / n);
+  }
+  samples.sort((p, q) => p - q);
+  return samples[samples.length >> 1] + (sink === -1 ? 1 : 0);
+}
+
 export const suite: BenchSuite = {
   name: 'bpf',
   run(b) {
@@ -118,21 +136,27 @@ export const suite: BenchSuite = {
     for (const [name, text] of cases) {
       const interp = load(text, Infinity);
       const comp = load(text, 0);
-      const mi = measure(`${name}, interpreter`, loop([interp], ctxs));
-      const mc = measure(`${name}, compiled`, loop([comp], ctxs));
-      b.record(mi);
-      b.record(mc, `${(mi.nsPerOp / mc.nsPerOp).toFixed(1)}x faster compiled`);
-      ns[name + 'i'] = mi.nsPerOp;
-      ns[name + 'c'] = mc.nsPerOp;
+      const li = loop([interp], ctxs);
+      const lc = loop([comp], ctxs);
+      const mi = measure(`${name}, interpreter`, li);
+      const mc = measure(`${name}, compiled`, lc);
+      const ci = cpuNs(li, mi.opsPerRun);
+      const cc = cpuNs(lc, mc.opsPerRun);
+      b.record(mi, `CPU time ${ci.toFixed(1)} ns`);
+      b.record(mc, `CPU time ${cc.toFixed(1)} ns; ${(ci / cc).toFixed(1)}x faster compiled`);
+      ns[name + 'i'] = ci;
+      ns[name + 'c'] = cc;
     }
 
     // (d) a thousand distinct programs (different constants), round-robin
     const texts = Array.from({ length: 1000 }, (_, i) => socketFilter(String(2 + (i % 500)), String(1 + Math.floor(i / 500) * 1000)));
     for (const [tier, threshold] of [['interpreter', Infinity], ['compiled', 0]] as const) {
       const progs = texts.map((t) => load(t, threshold));
-      const m = measure(`(d) 1000 distinct socket filters round-robin, ${tier}`, loop(progs, ctxs));
+      const ld = loop(progs, ctxs);
+      const m = measure(`(d) 1000 distinct socket filters round-robin, ${tier}`, ld);
+      const cd = cpuNs(ld, m.opsPerRun);
       const base = ns[`(b) 10-instruction socket filter${tier === 'interpreter' ? 'i' : 'c'}`];
-      b.record(m, `${(m.nsPerOp / base).toFixed(2)}x of (b) ${tier} (target <= 2x)`);
+      b.record(m, `CPU time ${cd.toFixed(1)} ns, ${(cd / base).toFixed(2)}x of (b) ${tier} (target <= 2x)`);
     }
 
     // the kernel model's hot path: 4 stacked 10-instruction filters per SQE
@@ -195,7 +219,7 @@ export const suite: BenchSuite = {
     b.record(mv);
 
     b.line('');
-    b.line(`  ratios: (b) interpreter/compiled ${(ns['(b) 10-instruction socket filteri'] / ns['(b) 10-instruction socket filterc']).toFixed(1)}x; ` +
+    b.line(`  ratios (CPU time): (b) interpreter/compiled ${(ns['(b) 10-instruction socket filteri'] / ns['(b) 10-instruction socket filterc']).toFixed(1)}x; ` +
       `(c)/(b) compiled ${(ns['(c) 100-instruction scratch/jump filterc'] / ns['(b) 10-instruction socket filterc']).toFixed(1)}x`);
     b.line('  targets: (b) compiled <= 10 ns, interpreter <= 30 ns; (d) <= 2x (b); assemble+validate 4,096 <= 1 ms');
   },
