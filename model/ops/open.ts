@@ -32,8 +32,7 @@ function commonPrep(sqe: Parameters<OpHandler['prep']>[0], how: How): Prepared |
   if (sqe.addr === 0n || sqe.path === undefined) return -ERRNO.EFAULT;
   if (sqe.path === '') return -ERRNO.ENOENT;
   if (new TextEncoder().encode(sqe.path).length >= PATH_MAX) return -ERRNO.ENAMETOOLONG;
-  // As for SOCKET: "file_index with O_CLOEXEC -> -EINVAL" is not a prep error on the
-  // real 7.x kernels (the filters run first); issue checks it.
+  if (sqe.fidx !== 0 && flags & BigInt(O.O_CLOEXEC)) return -ERRNO.EINVAL;
   return { forceAsync: (flags & BigInt(FORCE_ASYNC)) !== 0n, open: { flags, mode: how.mode, resolve: how.resolve } };
 }
 
@@ -91,8 +90,6 @@ function openFlags(how: How): number | { acc: number; flags: number } {
 
 function openIssue(sqe: Parameters<OpHandler['issue']>[0], p: Prepared, env: OpEnv, async: boolean): Issued {
   const how = p.open!;
-  // Observed on 7.3.4 (oracle): a direct descriptor with O_CLOEXEC fails at issue.
-  if (sqe.fidx !== 0 && how.flags & BigInt(O.O_CLOEXEC)) return issued(-ERRNO.EINVAL);
   const of = openFlags(how);
   if (typeof of === 'number') return issued(of);
   const { acc, flags } = of;

@@ -16,15 +16,12 @@ export const socket: OpHandler = {
     if (sqe.addr !== 0n || sqe.opf !== 0 || sqe.buf !== 0) return -ERRNO.EINVAL;
     const type = Number(sqe.off & 0xffffffffn) | 0;
     const flags = type & ~SOCK_TYPE_MASK;
-    // "file_index with SOCK_CLOEXEC -> -EINVAL" is not a prep error on the real 7.x
-    // kernels: a deny-all filter wins over it. It is checked at issue (below).
+    if (sqe.fidx !== 0 && flags & SOCK.SOCK_CLOEXEC) return -ERRNO.EINVAL;
     if (flags & ~(SOCK.SOCK_CLOEXEC | SOCK.SOCK_NONBLOCK)) return -ERRNO.EINVAL;
     return PREPARED;
   },
   issue(sqe, _p, env) {
     const type = Number(sqe.off & 0xffffffffn) | 0;
-    // Observed on 7.3.4 (oracle): -EINVAL with or without a registered file table.
-    if (sqe.fidx !== 0 && type & SOCK.SOCK_CLOEXEC) return issued(-ERRNO.EINVAL);
     const s = createSocket(sqe.fd | 0, type, sqe.len | 0, env.cap);
     if (typeof s === 'number') return issued(s);
     if (sqe.fidx !== 0) return issued(installFixed(env, sqe.fidx));

@@ -26,8 +26,11 @@ describe('createSocket', () => {
     ['type flags are checked before the family', 99, 0x41, 0, false, E.EINVAL],
     ['type out of range', AF.AF_INET, 11, 0, false, E.EINVAL],
     ['unknown type flag', AF.AF_INET, SOCK.SOCK_STREAM | 0x100, 0, false, E.EINVAL],
-    ['AF_PACKET not built in', AF.AF_PACKET, SOCK.SOCK_RAW, 0, true, E.EAFNOSUPPORT],
-    ['AF_INET + SOCK_PACKET goes to AF_PACKET', AF.AF_INET, SOCK.SOCK_PACKET, 0, true, E.EAFNOSUPPORT],
+    ['AF_PACKET is built in (7.3.4)', AF.AF_PACKET, SOCK.SOCK_RAW, 0, true, 'ok'],
+    ['AF_PACKET needs CAP_NET_RAW', AF.AF_PACKET, SOCK.SOCK_RAW, 0, false, E.EPERM],
+    ['AF_INET + SOCK_PACKET goes to AF_PACKET', AF.AF_INET, SOCK.SOCK_PACKET, 0, false, E.EPERM],
+    ['NETLINK_KOBJECT_UEVENT (7.3.4)', AF.AF_NETLINK, SOCK.SOCK_DGRAM, 15, false, 'ok'],
+    ['NETLINK protocol 32', AF.AF_NETLINK, SOCK.SOCK_RAW, 32, false, E.EPROTONOSUPPORT],
     ['NONBLOCK|CLOEXEC are fine', AF.AF_INET, SOCK.SOCK_STREAM | SOCK.SOCK_NONBLOCK | SOCK.SOCK_CLOEXEC, 0, false, 'ok'],
   ];
   for (const [name, fam, type, proto, cap, want] of cases) {
