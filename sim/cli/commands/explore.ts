@@ -103,7 +103,9 @@ export const command: Command = {
       depth,
       maxStates: Number.isNaN(nums['max-states']) ? undefined : nums['max-states'],
       timeLimitMs: Number.isNaN(nums.seconds) ? undefined : nums.seconds * 1000,
-      onProgress: io.isTty && !v.json ? (p: Progress) => io.err(bar(p, depth).replace(/\n$/, '')) : undefined,
+      // A bar redrawn in place needs a raw write (Io.err ends every text with a newline);
+      // it is only drawn on a terminal, where the Io is the process's.
+      onProgress: io.isTty && !v.json ? (p: Progress) => void process.stderr.write(bar(p, depth)) : undefined,
     };
     const out = v.out as string | undefined;
     if (v.diff !== undefined) {
@@ -118,7 +120,7 @@ export const command: Command = {
     const { subject, note } = made;
     if (note) io.err(`ringfence explore: ${note}`);
     const r = runExplore(subject, spec, profile, { ...limits, perKind: 1 });
-    if (limits.onProgress) io.err('\r' + ' '.repeat(90) + '\r');
+    if (limits.onProgress) process.stderr.write('\r' + ' '.repeat(90) + '\r');
     const universe = new Universe(spec, profile);
     const written: string[] = [];
     r.findings.forEach((f, i) => {
@@ -165,7 +167,7 @@ async function diff(io: Io, pa: KernelProfile, pb: KernelProfile, spec: Universe
   const { subject, a, b, note } = await makeDiffSubject(model, pa, pb);
   if (note) io.err(`ringfence explore: ${note}`);
   const r = runExplore(subject, spec, pa, { ...limits, perKind: 1 });
-  if (limits.onProgress) io.err('\r' + ' '.repeat(90) + '\r');
+  if (limits.onProgress) process.stderr.write('\r' + ' '.repeat(90) + '\r');
   const universe = new Universe(spec, pa);
   const kernels = [pa.name, pb.name];
   const groups = r.findings.map((f, i) => {
