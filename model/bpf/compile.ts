@@ -17,9 +17,15 @@ const MAX_NESTED_TARGETS = 1000;
 
 export type CompiledFilter = (ctx: Uint32Array) => number;
 
-/** Factories by shape source; bounded so a stream of distinct shapes cannot grow it forever. */
+/**
+ * Factories by shape source; bounded by count and by total source size so a stream of
+ * distinct shapes (a fuzzer's) cannot grow it forever. When full it is simply emptied:
+ * live programs keep their functions, only sharing with future programs is lost.
+ */
 const factories = new Map<string, (K: Uint32Array) => CompiledFilter>();
 const MAX_FACTORIES = 4096;
+const MAX_SOURCE_CHARS = 8 << 20;
+let sourceChars = 0;
 
 /** Compile a checked program. The result allocates nothing per call. */
 export function compile(program: Program, form?: 'blocks' | 'switch'): CompiledFilter {
@@ -33,8 +39,12 @@ export function compile(program: Program, form?: 'blocks' | 'switch'): CompiledF
       if (e instanceof RangeError && form !== 'switch') return compile(program, 'switch');
       throw e;
     }
-    if (factories.size >= MAX_FACTORIES) factories.clear();
+    if (factories.size >= MAX_FACTORIES || sourceChars + source.length > MAX_SOURCE_CHARS) {
+      factories.clear();
+      sourceChars = 0;
+    }
     factories.set(source, factory);
+    sourceChars += source.length;
   }
   return factory(consts);
 }
