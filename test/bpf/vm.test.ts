@@ -163,6 +163,17 @@ describe('tiering', () => {
     expect(p.run).toBe(first);
   });
 
+  it('shares code between programs that differ only in constants, but not their constants', () => {
+    const p1 = load('ld [16]\njeq #AF_INET, d\nadd #5\nret a\nd: ret #0');
+    const p2 = load('ld [16]\njeq #AF_INET6, d\nadd #7\nret a\nd: ret #0');
+    expect(compileSource(p1.insns)).toBe(compileSource(p2.insns));
+    const f1 = compile(p1);
+    const f2 = compile(p2);
+    const inet = ctxOf({ 4: 2 });
+    const inet6 = ctxOf({ 4: 10 });
+    expect([f1(inet), f1(inet6), f2(inet), f2(inet6)]).toEqual([0, 15, 7, 0]);
+  });
+
   it('compiles to nested blocks, or to a switch for very many targets', () => {
     const p = load('ld [16]\njeq #1, y\nret #0\ny: ret #1');
     expect(compileSource(p.insns)).toContain('break L3');
