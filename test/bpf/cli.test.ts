@@ -173,3 +173,12 @@ describe('profiles without cBPF filters', () => {
     expect(JSON.parse(r.out)).toMatchObject({ ret: -22, rule: 'no-bpf-filters' });
   });
 });
+
+describe('check --js', () => {
+  it('prints the compiled evaluator\'s JavaScript', async () => {
+    const r = await rf({ 'p.bpf': DENY_INET }, 'check', 'p.bpf', '--js');
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('return function filter(c)');
+    expect(r.out).toContain('a = c[4];');
+  });
+});

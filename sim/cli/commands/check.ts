@@ -7,7 +7,7 @@ import { DEFAULT_PROFILE, PROFILE_NAMES, getProfile, type KernelProfile } from '
 import { IORING_OP_LAST, opcodeName } from '../../../model/abi/opcodes.ts';
 import { errnoName } from '../../../model/abi/errno.ts';
 import { lookupSymbol } from '../../../model/abi/symbols.ts';
-import { validate, parseUnsigned, disassemble, formatMnemonic, formatQuad, type Verdict } from '../../../model/bpf/index.ts';
+import { validate, parseUnsigned, disassemble, formatMnemonic, formatQuad, compileSource, type Verdict } from '../../../model/bpf/index.ts';
 import { INPUT_FORMATS, loadProgram, type InputFormat, type LoadedProgram } from '../../../model/bpf/load.ts';
 import { EXIT, parseCommandArgs, reportError, type Command } from '../command.ts';
 import type { Io } from '../io.ts';
@@ -105,7 +105,7 @@ export function describeRejection(io: Io, file: string, p: LoadedProgram, r: Che
   }
 }
 
-const USAGE = `usage: ringfence check FILE [--op OP] [--kernel P] [--format F] [--json]
+const USAGE = `usage: ringfence check FILE [--op OP] [--kernel P] [--format F] [--show] [--js] [--json]
 
 Says whether the kernel would accept FILE as an io_uring cBPF filter (the checks of
 IORING_REGISTER_BPF_FILTER on the program: length, bpf_check_classic,
@@ -116,6 +116,7 @@ failed and the instruction (and source line).
   --kernel P    kernel profile (${PROFILE_NAMES.join(', ')}; default ${DEFAULT_PROFILE}); sets the context size
   --format F    input form: ${INPUT_FORMATS.join(', ')} (default auto: guessed from the content)
   --show        also print the program as io_uring runs it (after its rewrites)
+  --js          also print the JavaScript the compiled evaluator makes of it
   --json        print one JSON object: {"ret":0|-22, "rule", "index", "line", "message", ...}
 FILE '-' reads standard input.
 exit: 0 accepted, 1 rejected, 2 bad usage or unreadable input`;
@@ -127,6 +128,7 @@ export const command: Command = {
   run(argv, io) {
     const a = parseCommandArgs(argv, {
       op: { type: 'string' }, kernel: { type: 'string' }, format: { type: 'string' }, json: { type: 'boolean' }, show: { type: 'boolean' },
+      js: { type: 'boolean' },
     });
     if (!a.ok) return reportError(io, a.error, undefined, USAGE);
     const { values, positionals } = a.value;
@@ -153,6 +155,10 @@ export const command: Command = {
         const payload = op !== undefined ? profile.value.payloads[op] : undefined;
         io.out('as io_uring runs it:');
         io.out(disassemble(verdict.program.insns, { annotate: true, layout: profile.value.ctx, payload }).trimEnd());
+      }
+      if (values.js) {
+        io.out('compiled (K[n] is instruction n\'s constant; c is the context as 32-bit words):');
+        io.out(compileSource(verdict.program.insns).trimEnd());
       }
     } else {
       describeRejection(io, file, p.value, report);
