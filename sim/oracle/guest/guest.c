@@ -7,9 +7,10 @@
  *        virtio console hvc0, powers off), or natively: ./guest FILE.wire (or stdin).
  *
  * Every task of a trace is a real process. A coordinator forks the trace's `init`
- * task, sends it each command (by index: every process holds the parsed trace, which
- * it inherited through fork) over an AF_UNIX SOCK_SEQPACKET channel and reads back one
- * record, which the task leaves in a shared page. `fork C` really forks: the child
+ * task, sends it the commands in file order (by index: every process holds the parsed
+ * trace, which it inherited through fork; a run of consecutive commands of one task
+ * goes as one message, ending at a fork or an exit) over an AF_UNIX SOCK_SEQPACKET
+ * channel and reads back one record per command, which the task leaves in a shared page. `fork C` really forks: the child
  * gets a new channel whose other end the parent passes to the coordinator with
  * SCM_RIGHTS. Each trace runs in its own process group with per-command and
  * per-trace timeouts; afterwards the group is killed and reaped.
@@ -642,18 +643,20 @@ static void rec_add(const char *fmt, ...)
 		rp += n < rend - rp ? n : rend - rp - 1;
 }
 
-static void rec_begin(const struct cmd *c)
+/* Records of one batch go one per line into the shared page. */
+static void rec_reset(void)
 {
 	rp = arena->rec;
 	rend = arena->rec + REC_MAX - 64;
+}
+
+static void rec_begin(const struct cmd *c)
+{
+	if (rp > arena->rec)
+		rec_add("\n");
 	rec_add("{\"trace\":\"%s\",\"i\":%d,\"task\":\"%s\",\"c\":\"%s\"", cur->name, c->i, c->task, VERBS[c->verb]);
 }
 
-static void rec_end(void)
-{
-	rec_add("}");
-	arena->reclen = (uint32_t)(rp - arena->rec);
-}
 
 /* ---------------------------------------------------------------- commands */
 
@@ -990,70 +993,83 @@ static void send_reply(int passfd)
 		;
 }
 
+/*
+ * A task runs batches: the coordinator sends (first index, count) for a run of
+ * consecutive commands of this task, which ends at a fork or an exit; the records go
+ * into the shared page and one reply says they are there.
+ */
 static void task_loop(void)
 {
 	for (;;) {
-		uint32_t idx;
-		ssize_t n = recv(CHAN_FD, &idx, sizeof(idx), 0);
+		uint32_t msg[2];
+		ssize_t n = recv(CHAN_FD, msg, sizeof(msg), 0);
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n != (ssize_t)sizeof(idx) || idx >= (uint32_t)cur->ncmd)
+		if (n != (ssize_t)sizeof(msg) || msg[0] >= (uint32_t)cur->ncmd || msg[1] > (uint32_t)cur->ncmd - msg[0])
 			_exit(0);
-		const struct cmd *c = &cur->cmds[idx];
-		rec_begin(c);
-		int passfd = -1;
-		switch (c->verb) {
-		case V_RING: do_ring(c); break;
-		case V_CLOSE: do_close(c); break;
-		case V_ENABLE: rec_add(",\"ret\":%ld", sys_register(ring_fd(c->ring), IORING_REGISTER_ENABLE_RINGS, NULL, 0)); break;
-		case V_REGISTER: do_register(c); break;
-		case V_RESTRICT: do_restrict(c); break;
-		case V_BPF: do_bpf(c); break;
-		case V_SQE: do_sqe(c); break;
-		case V_SUBMIT: do_submit(c); break;
-		case V_CQES: do_cqes(c); break;
-		case V_NNP: rec_add(",\"ret\":%d", prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ? -errno : 0); break;
-		case V_SETUID: {
-			uid_t u = (uid_t)c->n[0];
-			long r = syscall(SYS_setresuid, u, u, u);
-			r = r < 0 ? -errno : 0;
-			/* Stay dumpable so this process can still read its own /proc pagemap. */
-			prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
-			rec_add(",\"ret\":%ld", r);
-			break;
-		}
-		case V_FORK: {
-			int sv[2];
-			if (socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv) < 0) {
-				rec_add(",\"ret\":%d", -errno);
+		rec_reset();
+		int passfd = -1, forked_child = 0;
+		for (uint32_t idx = msg[0]; idx < msg[0] + msg[1] && !forked_child; idx++) {
+			const struct cmd *c = &cur->cmds[idx];
+			rec_begin(c);
+			switch (c->verb) {
+			case V_RING: do_ring(c); break;
+			case V_CLOSE: do_close(c); break;
+			case V_ENABLE: rec_add(",\"ret\":%ld", sys_register(ring_fd(c->ring), IORING_REGISTER_ENABLE_RINGS, NULL, 0)); break;
+			case V_REGISTER: do_register(c); break;
+			case V_RESTRICT: do_restrict(c); break;
+			case V_BPF: do_bpf(c); break;
+			case V_SQE: do_sqe(c); break;
+			case V_SUBMIT: do_submit(c); break;
+			case V_CQES: do_cqes(c); break;
+			case V_NNP: rec_add(",\"ret\":%d", prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ? -errno : 0); break;
+			case V_SETUID: {
+				uid_t u = (uid_t)c->n[0];
+				long r = syscall(SYS_setresuid, u, u, u);
+				r = r < 0 ? -errno : 0;
+				/* Stay dumpable so this process can still read its own /proc pagemap. */
+				prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
+				rec_add(",\"ret\":%ld", r);
 				break;
 			}
-			pid_t pid = fork();
-			if (pid == 0) {
-				/* The child: its own channel; the parent replies for the fork. */
-				dup2(sv[1], CHAN_FD);
-				close(sv[0]);
+			case V_FORK: {
+				int sv[2];
+				if (socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv) < 0) {
+					rec_add(",\"ret\":%d", -errno);
+					break;
+				}
+				pid_t pid = fork();
+				if (pid == 0) {
+					/* The child: its own channel; the parent replies for the fork. */
+					dup2(sv[1], CHAN_FD);
+					close(sv[0]);
+					close(sv[1]);
+					my_task = c->child;
+					forked_child = 1;
+					break;
+				}
 				close(sv[1]);
-				my_task = c->child;
-				continue;
+				if (pid < 0) {
+					rec_add(",\"ret\":%d", -errno);
+					close(sv[0]);
+				} else {
+					rec_add(",\"ret\":0");
+					passfd = sv[0];
+				}
+				break;
 			}
-			close(sv[1]);
-			if (pid < 0) {
-				rec_add(",\"ret\":%d", -errno);
-				close(sv[0]);
-			} else {
-				rec_add(",\"ret\":0");
-				passfd = sv[0];
+			case V_EXIT:
+				rec_add(",\"ret\":0}");
+				arena->reclen = (uint32_t)(rp - arena->rec);
+				send_reply(-1);
+				_exit(0);
 			}
-			break;
+			if (!forked_child)
+				rec_add("}");
 		}
-		case V_EXIT:
-			rec_add(",\"ret\":0");
-			rec_end();
-			send_reply(-1);
-			_exit(0);
-		}
-		rec_end();
+		if (forked_child)
+			continue;
+		arena->reclen = (uint32_t)(rp - arena->rec);
 		send_reply(passfd);
 		if (passfd >= 0)
 			close(passfd);
@@ -1152,7 +1168,7 @@ static void run_trace(const struct trace *t)
 	struct chan *ch = calloc((size_t)t->ncmd + 2, sizeof(*ch));
 	int nch = 1;
 	ch[0] = (struct chan){ "init", sv[0] };
-	for (int k = 0; k < t->ncmd; k++) {
+	for (int k = 0; k < t->ncmd;) {
 		const struct cmd *c = &t->cmds[k];
 		struct chan *who = NULL;
 		for (int j = nch - 1; j >= 0; j--)
@@ -1164,14 +1180,23 @@ static void run_trace(const struct trace *t)
 			snprintf(status, sizeof(status), "no live task %s at %d", c->task, c->i);
 			break;
 		}
-		uint32_t idx = (uint32_t)k;
-		if (send(who->fd, &idx, sizeof(idx), MSG_NOSIGNAL) != (ssize_t)sizeof(idx)) {
+		/* The run of this task's commands, up to and including a fork or an exit. */
+		int end = k;
+		while (end < t->ncmd && !strcmp(t->cmds[end].task, c->task)) {
+			enum verb v = t->cmds[end++].verb;
+			if (v == V_FORK || v == V_EXIT)
+				break;
+		}
+		const struct cmd *last = &t->cmds[end - 1];
+		uint32_t msg[2] = { (uint32_t)k, (uint32_t)(end - k) };
+		if (send(who->fd, msg, sizeof(msg), MSG_NOSIGNAL) != (ssize_t)sizeof(msg)) {
 			snprintf(status, sizeof(status), "task %s died at %d", c->task, c->i);
 			break;
 		}
 		int left = trace_ms - (int)((now_us() - t0) / 1000);
+		int budget = cmd_ms * (end - k);
 		int passfd = -1;
-		int r = recv_reply(who->fd, left < cmd_ms ? (left > 0 ? left : 0) : cmd_ms, &passfd);
+		int r = recv_reply(who->fd, left < budget ? (left > 0 ? left : 0) : budget, &passfd);
 		if (r == -2) {
 			snprintf(status, sizeof(status), "timeout at %d", c->i);
 			break;
@@ -1180,17 +1205,23 @@ static void run_trace(const struct trace *t)
 			snprintf(status, sizeof(status), "task %s died at %d", c->task, c->i);
 			break;
 		}
-		out_raw(PREFIX, strlen(PREFIX));
-		out_raw(arena->rec, arena->reclen);
-		out_raw("\n", 1);
-		if (c->verb == V_FORK && passfd >= 0)
-			ch[nch++] = (struct chan){ c->child, passfd };
-		if (c->verb == V_EXIT) {
+		for (char *line = arena->rec, *stop = arena->rec + arena->reclen; line < stop;) {
+			char *nl = memchr(line, '\n', (size_t)(stop - line));
+			size_t len = nl ? (size_t)(nl - line) : (size_t)(stop - line);
+			out_raw(PREFIX, strlen(PREFIX));
+			out_raw(line, len);
+			out_raw("\n", 1);
+			line += len + 1;
+		}
+		if (last->verb == V_FORK && passfd >= 0)
+			ch[nch++] = (struct chan){ last->child, passfd };
+		if (last->verb == V_EXIT) {
 			/* Let the process finish exiting (its files closed) before the next command. */
 			wait_eof(who->fd, cmd_ms);
 			close(who->fd);
 			who->fd = -1;
 		}
+		k = end;
 	}
 	for (int j = 0; j < nch; j++)
 		if (ch[j].fd >= 0)
