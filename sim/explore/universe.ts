@@ -61,6 +61,7 @@ export class Universe {
   readonly programs: UniverseProgram[][];
   private readonly restrictionSets: { label: string; entries: RestrictionEntry[] }[];
   private readonly cache = new Map<string, Move[]>();
+  private readonly byShape = new WeakMap<Shape, Move[]>();
 
   constructor(spec: UniverseSpec, profile: KernelProfile) {
     this.spec = spec;
@@ -77,9 +78,12 @@ export class Universe {
 
   /** Every move possible from a state of this shape, in a fixed order. */
   moves(shape: Shape): Move[] {
+    const hit = this.byShape.get(shape);
+    if (hit) return hit;
     const key = shape.tasks.map((t) => `${t.name}${t.alive ? '' : '!'}${t.uid}:${t.rings.join(',')}`).join('|');
     let m = this.cache.get(key);
     if (!m) this.cache.set(key, (m = this.build(shape)));
+    this.byShape.set(shape, m);
     return m;
   }
 

@@ -5,10 +5,12 @@ import type { KernelProfile } from '../../../model/profile/profiles.ts';
 import type { Subject } from '../subject.ts';
 import { canonKey } from './canon.ts';
 import { Reference, type RefOptions } from './model.ts';
-import { initialWorld, type Holder, type World } from './state.ts';
+import { initialWorld, type Holder, type Task, type World } from './state.ts';
+import type { Shape } from '../universe.ts';
 
 export function referenceSubject(profile: KernelProfile, opts: RefOptions = {}): Subject<World> {
   const ref = new Reference(profile, opts);
+  const shapes = new WeakMap<readonly Task[], Shape>();
   return {
     name: `reference(${profile.name})`,
     init: initialWorld,
@@ -17,9 +19,15 @@ export function referenceSubject(profile: KernelProfile, opts: RefOptions = {}):
       return { s: r.world, obs: r.obs };
     },
     key: canonKey,
-    shape: (w) => ({
-      tasks: w.tasks.map((t) => ({ name: t.name, alive: t.alive, uid: t.uid, rings: [...t.fds.keys()].sort() })),
-    }),
+    shape(w) {
+      // Many moves (io) leave the task list untouched: one shape per task list.
+      let sh = shapes.get(w.tasks);
+      if (!sh) {
+        sh = { tasks: w.tasks.map((t) => ({ name: t.name, alive: t.alive, uid: t.uid, rings: [...t.fds.keys()].sort() })) };
+        shapes.set(w.tasks, sh);
+      }
+      return sh;
+    },
     check(w) {
       const bad: string[] = [];
       const holder = (who: string, h: Holder | null) => {
