@@ -26,7 +26,17 @@ describe('cBPF traces against recorded kernels', () => {
     }
   });
 
-  it.each(recorded)('%s', async (name) => {
+  // The four kernels gave byte-identical records for cbpf-random (no profile difference
+  // touches NOP filters), so the simulator replays it under the oldest and the newest
+  // profile only, to keep npm test quick; the middle recordings must still match.
+  const SKIP = new Set(['cbpf-random.7.1.jsonl', 'cbpf-random.7.2.jsonl']);
+  it.each([...SKIP])('%s equals the 7.0 and 7.3 recordings', (name) => {
+    const text = readFileSync(join(DIR, 'recorded', name), 'utf8');
+    expect(text).toBe(readFileSync(join(DIR, 'recorded', 'cbpf-random.7.0.jsonl'), 'utf8'));
+    expect(text).toBe(readFileSync(join(DIR, 'recorded', 'cbpf-random.7.3.jsonl'), 'utf8'));
+  });
+
+  it.each(recorded.filter((n) => !SKIP.has(n)))('%s', async (name) => {
     const m = /^([a-z0-9-]+)\.(.+)\.jsonl$/.exec(name)!;
     const TRACE = join(DIR, `${m[1]}.trace`);
     const profileName = m[2];

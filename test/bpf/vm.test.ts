@@ -250,7 +250,7 @@ describe('differential: every engine agrees with the reference', () => {
           expect(v.program.run(ctx)).toBe(want); // the first call interprets, later ones run compiled
           expect(v.program.run(ctx)).toBe(want);
         }
-      }), { numRuns: 300 });
+      }), { numRuns: 200 });
     });
   }
 });
