@@ -182,3 +182,11 @@ describe('check --js', () => {
     expect(r.out).toContain('a = c[4];');
   });
 });
+
+describe('asm on something that is not assembler', () => {
+  it('points at disasm', async () => {
+    const r = await rf({ 'p.bin': BIN }, 'asm', 'p.bin');
+    expect(r.code).toBe(2);
+    expect(r.err).toContain("looks like binary struct sock_filter records, not assembler text; 'ringfence disasm p.bin' reads it");
+  });
+});

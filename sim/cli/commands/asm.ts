@@ -4,9 +4,9 @@
 import { writeFileSync } from 'node:fs';
 import { rfError } from '../../../model/errors.ts';
 import { DEFAULT_PROFILE, PROFILE_NAMES } from '../../../model/profile/profiles.ts';
-import { encodeBinary, formatBpfAsm, formatC, formatQuads } from '../../../model/bpf/index.ts';
+import { encodeBinary, formatBpfAsm, formatC, formatQuads, detectFormat, loadProgram } from '../../../model/bpf/index.ts';
 import { EXIT, parseCommandArgs, reportError, type Command } from '../command.ts';
-import { readProgram, reportLoad, resolveKernel } from './check.ts';
+import { reportLoad, resolveKernel } from './check.ts';
 
 const FORMATS = ['quads', 'c', 'bpf_asm', 'bin'] as const;
 
@@ -39,8 +39,15 @@ export const command: Command = {
     const profile = resolveKernel(values.kernel as string | undefined);
     if (!profile.ok) return reportError(io, profile.error, undefined, USAGE);
     const file = positionals[0];
-    const p = readProgram(io, file, 'asm', profile.value);
-    if (!p.ok) return reportLoad(io, p);
+    const bytes = io.readBinary(file);
+    if (!bytes.ok) return reportError(io, bytes.error);
+    const looks = detectFormat(bytes.value, file);
+    if (looks !== 'asm') {
+      const what = { bin: 'binary struct sock_filter records', c: 'a C array', bpf_asm: "bpf_asm's decimal output" }[looks];
+      return reportError(io, rfError('usage', `${file} looks like ${what}, not assembler text; 'ringfence disasm ${file}' reads it`));
+    }
+    const p = loadProgram(bytes.value, file, 'asm', profile.value.ctx);
+    if (!p.ok) return reportLoad(io, { error: p.error, source: new TextDecoder().decode(bytes.value) });
     const insns = p.value.insns;
     const out = values.out as string | undefined;
     if (format === 'bin') {
