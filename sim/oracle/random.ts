@@ -51,8 +51,9 @@ export function randomProgram(r: Rand): string[] {
     case 1: { // a test on one context word
       const off = pick(r, [0, 4, 8, 16, 20, 24, 28, 32, 36]);
       const consts: Record<number, number[]> = {
-        0: [0, 1, 2, 3, 5], 4: [0], 8: [0, 0x1000, 0x0400, 0x0c002d, 0x2d, 0x12],
-        16: [1, 2, 10, 0x41, 0x8000, 0x40], 20: [1, 2, 0x801, 0x80001, 0x1a4], 24: [0, 6, 17, 0x1a4], 28: [0], 32: [0], 36: [0],
+        0: [0, 1, 2, 3, 5], 4: [0], 8: [0, 0x1000, 0x0400, 0x0c002d, 0x2d, 0x12, 0x180010, 0x18001c],
+        16: [1, 2, 10, 0x41, 0x8000, 0x40], 20: [1, 2, 0x801, 0x80001, 0x1a4, 0x5000, 0xbb01], 24: [0, 6, 17, 0x1a4, 0x0100007f],
+        28: [0], 32: [0, 0x10], 36: [0],
       };
       const prog = [q(LD_ABS, 0, 0, off)];
       if (chance(r, 0.3)) prog.push(q(AND_K, 0, 0, pick(r, [0xff, 0xff00, 0x800, 0x40, 1])));
@@ -77,7 +78,7 @@ interface TaskGen {
   rings: string[];
 }
 
-const FILTER_OPS = ['NOP', 'NOP', 'SOCKET', 'SOCKET', 'OPENAT', 'READ'];
+const FILTER_OPS = ['NOP', 'NOP', 'SOCKET', 'SOCKET', 'OPENAT', 'OPENAT2', 'CONNECT', 'READ'];
 const RESTRICT_ENTRIES = [
   'sqe_op:NOP', 'sqe_op:SOCKET', 'sqe_op:OPENAT', 'register_op:BPF_FILTER', 'register_op:ENABLE_RINGS',
   'register_op:RESTRICTIONS', 'register_op:PROBE', 'sqe_flags_allowed:IO_LINK', 'sqe_flags_allowed:IO_LINK|CQE_SKIP_SUCCESS',
@@ -146,7 +147,9 @@ export function randomTraceText(name: string, r: Rand): string {
       if (alone && chance(r, 0.6)) {
         const path = chance(r, 0.5) ? `/tmp/${name}_${nFile++}` : pick(r, ['/dev/null', '/tmp']);
         const ofl = path.startsWith('/tmp/') ? 'O_CREAT|O_WRONLY mode=0o644' : pick(r, ['O_RDONLY', 'O_RDONLY|O_CLOEXEC']);
-        cmds.push(`${at(t)}sqe ${ring} op=OPENAT ud=${nUd++} path=${path} oflags=${ofl}`);
+        const op = chance(r, 0.7) ? 'OPENAT' : 'OPENAT2';
+        const res = op === 'OPENAT2' && chance(r, 0.5) ? ` resolve=${pick(r, ['RESOLVE_IN_ROOT', 'RESOLVE_NO_SYMLINKS', 'RESOLVE_BENEATH'])}` : '';
+        cmds.push(`${at(t)}sqe ${ring} op=${op} ud=${nUd++} path=${path} oflags=${ofl}${res}`);
       } else {
         const n = alone ? 1 : int(r, 1, 4);
         for (let k = 0; k < n; k++) {
@@ -155,8 +158,13 @@ export function randomTraceText(name: string, r: Rand): string {
           if (chance(r, 0.1)) flags.push('CQE_SKIP_SUCCESS');
           if (alone) flags.push('ASYNC');
           const fl = flags.length ? ` flags=${flags.join('|')}` : '';
-          if (chance(r, 0.55)) cmds.push(`${at(t)}sqe ${ring} op=NOP ud=${nUd++}${fl}`);
-          else {
+          const w2 = r();
+          if (w2 < 0.5) cmds.push(`${at(t)}sqe ${ring} op=NOP ud=${nUd++}${fl}`);
+          else if (w2 < 0.6) {
+            // CONNECT on an fd that is not open: the filter sees the address, issue fails -EBADF.
+            const addr = pick(r, ['family=AF_INET addr4=127.0.0.1 port=80', 'family=AF_INET addr4=10.0.0.1 port=443', 'family=AF_INET6 addr6=::1 port=80', 'family=AF_UNIX unix=/tmp/none']);
+            cmds.push(`${at(t)}sqe ${ring} op=CONNECT ud=${nUd++}${fl} fd=999 ${addr}`);
+          } else {
             const dom = pick(r, ['AF_UNIX', 'AF_INET', 'AF_INET6']);
             const ty = pick(r, ['SOCK_STREAM', 'SOCK_DGRAM', 'SOCK_STREAM|SOCK_NONBLOCK', 'SOCK_DGRAM|SOCK_CLOEXEC']);
             cmds.push(`${at(t)}sqe ${ring} op=SOCKET ud=${nUd++}${fl} domain=${dom} type=${ty}`);

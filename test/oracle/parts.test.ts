@@ -185,6 +185,8 @@ describe('random traces', () => {
     expect(cs.some((c) => c.c === 'sqe' && (c.sqe.flags & 0x04) !== 0)).toBe(true);
     expect(cs.some((c) => c.c === 'bpf' && c.target.kind === 'task')).toBe(true);
     expect(cs.some((c) => c.c === 'bpf' && c.target.kind === 'ring')).toBe(true);
+    const ops = new Set(cs.flatMap((c) => (c.c === 'sqe' ? [c.sqe.opcode] : [])));
+    for (const op of [0, 16, 18, 28, 45]) expect(ops).toContain(op); // NOP CONNECT OPENAT OPENAT2 SOCKET
   });
   it('never end a submitted batch inside a link chain, and put OPENAT and ASYNC alone on a new ring', () => {
     let alone = 0;
@@ -193,7 +195,7 @@ describe('random traces', () => {
       t.commands.forEach((c, k) => {
         if (c.c === 'sqe') {
           batch.push({ op: c.sqe.opcode, flags: c.sqe.flags });
-          if (c.sqe.opcode === 18 || (c.sqe.flags & 0x10) !== 0) {
+          if (c.sqe.opcode === 18 || c.sqe.opcode === 28 || (c.sqe.flags & 0x10) !== 0) {
             alone++;
             const prev = t.commands[k - 1];
             expect(prev.c === 'ring' && prev.ring === c.ring && prev.task === c.task, `${t.name} #${c.i}`).toBe(true);
@@ -202,7 +204,7 @@ describe('random traces', () => {
         if (c.c === 'submit') {
           expect(batch.length).toBeGreaterThan(0);
           expect(batch[batch.length - 1].flags & 0x0c).toBe(0);
-          if (batch.some((s) => s.op === 18 || (s.flags & 0x10) !== 0)) expect(batch.length).toBe(1);
+          if (batch.some((s) => s.op === 18 || s.op === 28 || (s.flags & 0x10) !== 0)) expect(batch.length).toBe(1);
           batch = [];
         }
       });
