@@ -8,6 +8,7 @@ import { socket } from './socket.ts';
 import { openat, openat2 } from './open.ts';
 import { connect } from './connect.ts';
 import { close } from './close.ts';
+import { pipe } from './pipe.ts';
 
 export const OP_HANDLERS: ReadonlyMap<number, OpHandler> = new Map<number, OpHandler>([
   [OP.NOP, nop],
@@ -16,6 +17,7 @@ export const OP_HANDLERS: ReadonlyMap<number, OpHandler> = new Map<number, OpHan
   [OP.OPENAT2, openat2],
   [OP.CONNECT, connect],
   [OP.CLOSE, close],
+  [OP.PIPE, pipe],
 ]);
 
 /** OP_HANDLERS as an array indexed by opcode (the submission hot path). */

@@ -3,7 +3,8 @@
 // Code asks a profile a question ("does cloning mark the source COW?"); it never
 // compares profile names.
 
-import { OP } from '../abi/opcodes.ts';
+import { OP, IORING_OP_LAST } from '../abi/opcodes.ts';
+import { IORING_REGISTER_LAST } from '../abi/register.ts';
 import { CTX_V5, CTX_V7, type CtxLayout } from '../abi/ctx.ts';
 
 export type ProfileName = '6.18' | '7.0' | '7.1' | '7.2' | '7.3' | 'v5';
@@ -49,6 +50,10 @@ export interface KernelProfile {
    * registration; 'pre-7.0' uses one `registered` flag armed by ENABLE_RINGS.
    */
   legacy: '7.0' | 'pre-7.0';
+  /** IORING_OP_LAST of this kernel when it differs from the ABI tables' (6.18: 63, no NOP128/URING_CMD128). */
+  opLast?: number;
+  /** IORING_REGISTER_LAST of this kernel when it differs from the ABI tables' (6.18: 36, no ZCRX_CTRL/BPF_FILTER). */
+  registerOpLast?: number;
 }
 
 const PDU_7_0 = { [OP.SOCKET]: 12, [OP.OPENAT]: 24, [OP.OPENAT2]: 24 };
@@ -89,6 +94,9 @@ export const PROFILES: Record<ProfileName, KernelProfile> = {
     pduSizes: {},
     payloads: {},
     legacy: 'pre-7.0',
+    // Observed on 6.18.15 (oracle): sqe_op 63 and register_op 36 are -EINVAL, PIPE (62) exists.
+    opLast: 63,
+    registerOpLast: 36,
   },
   '7.0': P_7_0,
   '7.1': {
@@ -140,6 +148,16 @@ export const DEFAULT_PROFILE: ProfileName = '7.3';
 
 export function getProfile(name: string): KernelProfile | undefined {
   return (PROFILES as Record<string, KernelProfile>)[name];
+}
+
+/** IORING_OP_LAST for a profile. */
+export function opLastFor(profile: KernelProfile): number {
+  return profile.opLast ?? IORING_OP_LAST;
+}
+
+/** IORING_REGISTER_LAST for a profile. */
+export function registerOpLastFor(profile: KernelProfile): number {
+  return profile.registerOpLast ?? IORING_REGISTER_LAST;
 }
 
 /** The kernel payload size for an opcode under a profile (0 when none). */

@@ -8,7 +8,7 @@ import { RESTRICTION } from '../abi/flags.ts';
 import { ERRNO } from '../abi/errno.ts';
 import { type Bitmap, emptyBitmap, testBit, withBit } from './bitmap.ts';
 
-/** IORING_MAX_RESTRICTIONS = RESTRICTION_LAST + REGISTER_LAST + OP_LAST (107). */
+/** IORING_MAX_RESTRICTIONS = RESTRICTION_LAST + REGISTER_LAST + OP_LAST (107 from 7.0; 103 on 6.18). */
 export const IORING_MAX_RESTRICTIONS = 4 + IORING_REGISTER_LAST + IORING_OP_LAST;
 
 /** One struct io_uring_restriction: opcode (IORING_RESTRICTION_*) and its u8 operand. */
@@ -44,8 +44,12 @@ export const NO_POLICY: LegacyPolicy = Object.freeze({
  * Returns the policy or a negative errno. The u8 operand is taken modulo 256, as
  * the kernel reads a byte.
  */
-export function parseRestrictions(entries: readonly RestrictionEntryIn[]): LegacyPolicy | number {
-  if (entries.length > IORING_MAX_RESTRICTIONS) return -ERRNO.EINVAL;
+export function parseRestrictions(
+  entries: readonly RestrictionEntryIn[],
+  limits: { opLast: number; registerOpLast: number } = { opLast: IORING_OP_LAST, registerOpLast: IORING_REGISTER_LAST },
+): LegacyPolicy | number {
+  const { opLast, registerOpLast } = limits;
+  if (entries.length > 4 + opLast + registerOpLast) return -ERRNO.EINVAL;
   let registerOps = NO_POLICY.registerOps;
   let sqeOps = NO_POLICY.sqeOps;
   let flagsAllowed = 0;
@@ -56,12 +60,12 @@ export function parseRestrictions(entries: readonly RestrictionEntryIn[]): Legac
     const v = e.value & 0xff;
     switch (e.type & 0xffff) {
       case RESTRICTION.REGISTER_OP:
-        if (v >= IORING_REGISTER_LAST) return -ERRNO.EINVAL;
+        if (v >= registerOpLast) return -ERRNO.EINVAL;
         registerOps = withBit(registerOps, v);
         regRegistered = true;
         break;
       case RESTRICTION.SQE_OP:
-        if (v >= IORING_OP_LAST) return -ERRNO.EINVAL;
+        if (v >= opLast) return -ERRNO.EINVAL;
         sqeOps = withBit(sqeOps, v);
         opRegistered = true;
         break;

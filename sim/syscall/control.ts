@@ -6,8 +6,8 @@
 import { castDraft, produce, type Draft } from 'immer';
 import { ERRNO } from '../../model/abi/errno.ts';
 import { SETUP_FLAGS } from '../../model/abi/flags.ts';
-import { IORING_REGISTER_LAST, REG } from '../../model/abi/register.ts';
-import type { KernelProfile } from '../../model/profile/profiles.ts';
+import { REG } from '../../model/abi/register.ts';
+import { opLastFor, registerOpLastFor, type KernelProfile } from '../../model/profile/profiles.ts';
 import { registerBpfFilter, type BpfRequest } from '../../model/filter/register.ts';
 import type { ProgramLoader } from '../../model/filter/program.ts';
 import { dropTableRef, takeTableRef } from '../../model/filter/table.ts';
@@ -30,6 +30,8 @@ export interface Out {
 }
 
 const fail = (world: World, errno: number): Out => ({ world, ret: -errno });
+
+const limits = (p: KernelProfile) => ({ opLast: opLastFor(p), registerOpLast: registerOpLastFor(p) });
 
 /** IORING_MAX_ENTRIES. */
 const MAX_ENTRIES = 32768;
@@ -280,7 +282,7 @@ export function registerRestrictions(w: World, env: Env, pid: Pid, fd: number, e
     if (t.rs) return fail(w, ERRNO.EPERM);
     if (p.taskRegistrationPrivileged && !mayRegisterTaskRestrictions(t)) return fail(w, ERRNO.EACCES);
     if (entries === null) return fail(w, ERRNO.EINVAL); // nr_args != 1
-    const legacy = parseRestrictions(entries);
+    const legacy = parseRestrictions(entries, limits(p));
     if (typeof legacy === 'number') return { world: w, ret: legacy };
     return { world: editTask(w, t, (d) => { d.rs = castDraft({ legacy, table: null, cow: false }); }), ret: 0 };
   }
@@ -291,7 +293,7 @@ export function registerRestrictions(w: World, env: Env, pid: Pid, fd: number, e
   // io_register_restrictions (§2.2; before 7.0 the same order with one `registered` flag).
   if (!r.disabled) return fail(w, ERRNO.EBADFD);
   if (r.rs.legacy !== null) return fail(w, ERRNO.EBUSY);
-  const legacy = entries === null ? -ERRNO.EINVAL : parseRestrictions(entries);
+  const legacy = entries === null ? -ERRNO.EINVAL : parseRestrictions(entries, limits(p));
   if (typeof legacy === 'number') {
     // The whole set is wiped; 7.0-final keeps the table pointer, 7.0-merge loses it
     // (leaking its reference; the submission cache keeps pointing at it).
@@ -371,7 +373,7 @@ export function register(w: World, env: Env, pid: Pid, fd: number, op: number): 
   const t = w.tasks.get(pid);
   if (!t) return fail(w, ERRNO.ESRCH);
   const o = op >>> 0;
-  if (o >= IORING_REGISTER_LAST) return fail(w, ERRNO.EINVAL);
+  if (o >= registerOpLastFor(env.profile)) return fail(w, ERRNO.EINVAL);
   if (o === REG.BPF_FILTER && !env.profile.bpfFilters) return fail(w, ERRNO.EINVAL);
   if (fd === -1) {
     switch (o) {

@@ -11,9 +11,8 @@
 // changes when an issued request installs an fd or creates a file.
 
 import { ERRNO } from '../../model/abi/errno.ts';
-import { IORING_OP_LAST } from '../../model/abi/opcodes.ts';
 import { SETUP_FLAGS, SQE_FLAGS } from '../../model/abi/flags.ts';
-import type { KernelProfile } from '../../model/profile/profiles.ts';
+import { opLastFor, type KernelProfile } from '../../model/profile/profiles.ts';
 import { ctxPlan, fillCtx, type CtxPlan } from '../../model/ctx/populate.ts';
 import { DENY, type FilterNode, type Slot } from '../../model/filter/table.ts';
 import { sqeAllowed } from '../../model/restriction/legacy.ts';
@@ -26,7 +25,6 @@ import { BUFFER_SELECT_OPS, HANDLER_BY_OP, IOPOLL_OPS, IOPRIO_OPS, IS_SQE128_OP,
 // Imported bindings copied into module constants: the hot path reads them per SQE.
 const HANDLERS = HANDLER_BY_OP;
 const IS_128 = IS_SQE128_OP;
-const OP_LAST = IORING_OP_LAST;
 const EINVAL = -ERRNO.EINVAL, EACCES = -ERRNO.EACCES, EOPNOTSUPP = -ERRNO.EOPNOTSUPP, ECANCELED = -ERRNO.ECANCELED;
 const F_LINK = SQE_FLAGS.IO_LINK, F_HARDLINK = SQE_FLAGS.IO_HARDLINK, F_ASYNC = SQE_FLAGS.ASYNC, F_FIXED = SQE_FLAGS.FIXED_FILE;
 const F_SKIP = SQE_FLAGS.CQE_SKIP_SUCCESS, F_DRAIN = SQE_FLAGS.IO_DRAIN, F_BUFSEL = SQE_FLAGS.BUFFER_SELECT;
@@ -129,6 +127,7 @@ class Batch {
   private work: Work[] = [];
   private drainActive = false;
   private readonly plan: CtxPlan;
+  private readonly opLast: number;
 
   constructor(
     private readonly sc: SubmitContext,
@@ -138,6 +137,7 @@ class Batch {
     private readonly table: readonly Slot[] | null,
   ) {
     this.plan = ctxPlan(sc.profile);
+    this.opLast = opLastFor(sc.profile);
   }
 
   /** Returns the number of SQEs consumed. */
@@ -191,7 +191,7 @@ class Batch {
     const sqe = req.sqe;
     const op = sqe.opcode;
     const ring = this.ring;
-    if (op >>> 0 >= OP_LAST) return EINVAL;
+    if (op >>> 0 >= this.opLast) return EINVAL;
     if (IS_128[op] && !(ring.flags & S_128)) return EINVAL;
     const f = req.flags;
     if (f & ~COMMON_FLAGS) {
