@@ -63,8 +63,11 @@ export const openat2: OpHandler = {
 };
 
 /** build_open_flags(): -errno, or the access mode wanted. */
+/** 7.3.4 accepts bit 26 (0x4000000, once __FMODE_NONOTIFY) from OPENAT2 (oracle probe). */
+const ACCEPTED_OPEN_FLAGS = BigInt((VALID_OPEN_FLAGS | 0x4000000) >>> 0);
+
 function openFlags(how: How): number | { acc: number; flags: number } {
-  if (how.flags & ~BigInt(VALID_OPEN_FLAGS >>> 0)) return -ERRNO.EINVAL;
+  if (how.flags & ~ACCEPTED_OPEN_FLAGS) return -ERRNO.EINVAL;
   const flags = Number(how.flags);
   if (how.resolve & ~BigInt(VALID_RESOLVE)) return -ERRNO.EINVAL;
   const resolve = Number(how.resolve);
@@ -111,8 +114,11 @@ function openIssue(sqe: Parameters<OpHandler['issue']>[0], p: Prepared, env: OpE
   }
   const root = resolve & RESOLVE.RESOLVE_IN_ROOT ? base : '/';
   const w = walk(env.fs, cred, base, sqe.path!, root, (resolve & RESOLVE.RESOLVE_BENEATH) !== 0);
-  // Without a cached dentry the non-blocking attempt fails and io-wq retries it.
-  const missing = !w.ok ? w.errno === ERRNO.ENOENT : w.node === undefined;
+  // A lookup that cannot finish from the dcache (a missing name, an over-long one, a
+  // scoped '..') fails the non-blocking attempt, and io-wq retries it (7.3.4 probes).
+  const missing = !w.ok
+    ? w.errno === ERRNO.ENOENT || w.errno === ERRNO.ENAMETOOLONG || (w.errno === ERRNO.EXDEV && !sqe.path!.startsWith('/'))
+    : w.node === undefined;
   if (missing && resolve & RESOLVE.RESOLVE_CACHED) return issued(-ERRNO.EAGAIN);
   const deferred = async || missing;
   const out = (res: number) => issued(res, deferred);
