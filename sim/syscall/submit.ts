@@ -28,7 +28,7 @@ const IS_128 = IS_SQE128_OP;
 const EINVAL = -ERRNO.EINVAL, EACCES = -ERRNO.EACCES, EOPNOTSUPP = -ERRNO.EOPNOTSUPP, ECANCELED = -ERRNO.ECANCELED;
 const F_LINK = SQE_FLAGS.IO_LINK, F_HARDLINK = SQE_FLAGS.IO_HARDLINK, F_ASYNC = SQE_FLAGS.ASYNC, F_FIXED = SQE_FLAGS.FIXED_FILE;
 const F_SKIP = SQE_FLAGS.CQE_SKIP_SUCCESS, F_DRAIN = SQE_FLAGS.IO_DRAIN, F_BUFSEL = SQE_FLAGS.BUFFER_SELECT;
-const S_SQPOLL = SETUP_FLAGS.SQPOLL, S_SUBMIT_ALL = SETUP_FLAGS.SUBMIT_ALL, S_IOPOLL = SETUP_FLAGS.IOPOLL;
+const S_SUBMIT_ALL = SETUP_FLAGS.SUBMIT_ALL, S_IOPOLL = SETUP_FLAGS.IOPOLL;
 const S_128 = SETUP_FLAGS.SQE128 | SETUP_FLAGS.SQE_MIXED;
 const DENY_SLOT: Slot = DENY;
 const populate = fillCtx;
@@ -99,19 +99,12 @@ export interface SubmitResult {
   world: World | null;
 }
 
-/** io_submit_sqes on `ring` for every pending SQE (loops until empty for SQPOLL). */
+/** io_submit_sqes on `ring` for every pending SQE, by `task` (not for SQPOLL rings: see kernel.ts). */
 export function submitAll(w: World, sc: SubmitContext, task: Task, ring: Ring, rt: RingRuntime): SubmitResult {
   const env: OpEnv = { profile: sc.profile, ring, uid: task.uid, cap: task.cap, fds: task.fds, fs: w.fs };
   const table = ring.filterCache === null ? null : w.filters.tables.get(ring.filterCache)!.slots;
   const toSubmit = rt.sq.length;
-  let ret: number;
-  if (ring.flags & S_SQPOLL) {
-    // The SQ thread keeps submitting after a batch stops; enter reports to_submit.
-    while (rt.sq.length) new Batch(sc, env, ring, rt, table).run(rt.sq.length);
-    ret = toSubmit;
-  } else {
-    ret = toSubmit === 0 ? 0 : new Batch(sc, env, ring, rt, table).run(toSubmit);
-  }
+  const ret = toSubmit === 0 ? 0 : new Batch(sc, env, ring, rt, table).run(toSubmit);
   let world: World | null = null;
   if (env.fds !== task.fds || env.fs !== w.fs) {
     const t = makeTask(task.pid, task.ppid, task.uid, task.cap, task.nnp, env.fds, task.rs);
