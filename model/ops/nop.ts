@@ -1,6 +1,6 @@
 // IORING_OP_NOP (io_uring/nop.c): nop_flags can inject a result, look up a file,
-// or complete through task work. A failed file lookup posts -EBADF (as 7.3.4 does;
-// some trees post the injected result instead) and breaks a soft link.
+// or complete through task work. A failed file lookup breaks a soft link and posts
+// -EBADF (7.1+) or the injected result (6.18, 7.0): profile.nopFileFailurePostsError.
 
 import { ERRNO } from '../abi/errno.ts';
 import { SETUP_FLAGS } from '../abi/flags.ts';
@@ -30,7 +30,8 @@ export const nop: OpHandler = {
       if (!ok) ret = -ERRNO.EBADF;
     }
     if (ret >= 0 && f & NOP_FLAGS.FIXED_BUFFER && !(sqe.buf >= 0 && sqe.buf < env.ring.reg.buffers)) ret = -ERRNO.EFAULT;
-    // 7.3.4 posts the lookup's error (-EBADF), not the injected result.
-    return { res: ret, failed: ret < 0, deferred: (f & NOP_FLAGS.TW) !== 0 };
+    // From 7.1 the lookup's error (-EBADF) is posted; before, the injected result.
+    const res = env.profile.nopFileFailurePostsError ? ret : result;
+    return { res, failed: ret < 0, deferred: (f & NOP_FLAGS.TW) !== 0 };
   },
 };

@@ -63,11 +63,9 @@ export const openat2: OpHandler = {
 };
 
 /** build_open_flags(): -errno, or the access mode wanted. */
-/** 7.3.4 accepts bit 26 (0x4000000, once __FMODE_NONOTIFY) from OPENAT2 (oracle probe). */
-const ACCEPTED_OPEN_FLAGS = BigInt((VALID_OPEN_FLAGS | 0x4000000) >>> 0);
-
-function openFlags(how: How): number | { acc: number; flags: number } {
-  if (how.flags & ~ACCEPTED_OPEN_FLAGS) return -ERRNO.EINVAL;
+function openFlags(how: How, extra: number): number | { acc: number; flags: number } {
+  // 7.2 and 7.3 accept one more bit than VALID_OPEN_FLAGS (profile.openat2ExtraFlags, oracle probes).
+  if (how.flags & ~BigInt((VALID_OPEN_FLAGS | extra) >>> 0)) return -ERRNO.EINVAL;
   const flags = Number(how.flags);
   if (how.resolve & ~BigInt(VALID_RESOLVE)) return -ERRNO.EINVAL;
   const resolve = Number(how.resolve);
@@ -93,7 +91,7 @@ function openFlags(how: How): number | { acc: number; flags: number } {
 
 function openIssue(sqe: Parameters<OpHandler['issue']>[0], p: Prepared, env: OpEnv, async: boolean): Issued {
   const how = p.open!;
-  const of = openFlags(how);
+  const of = openFlags(how, env.profile.openat2ExtraFlags ?? 0);
   if (typeof of === 'number') return issued(of);
   const { acc, flags } = of;
   const resolve = Number(how.resolve);

@@ -50,6 +50,13 @@ export interface KernelProfile {
    * registration; 'pre-7.0' uses one `registered` flag armed by ENABLE_RINGS.
    */
   legacy: '7.0' | 'pre-7.0';
+  /**
+   * A NOP whose IORING_NOP_FILE lookup fails posts -EBADF (7.1.13, 7.2.13, 7.3.4); older
+   * kernels post the injected result and only mark the request failed (6.18.15, 7.0.4).
+   */
+  nopFileFailurePostsError?: boolean;
+  /** Open flags OPENAT2 accepts beyond VALID_OPEN_FLAGS (0x4000000 on 7.2.13 and 7.3.4; none before). */
+  openat2ExtraFlags?: number;
   /** IORING_OP_LAST of this kernel when it differs from the ABI tables' (6.18: 63, no NOP128/URING_CMD128). */
   opLast?: number;
   /** IORING_REGISTER_LAST of this kernel when it differs from the ABI tables' (6.18: 36, no ZCRX_CTRL/BPF_FILTER). */
@@ -103,7 +110,8 @@ export const PROFILES: Record<ProfileName, KernelProfile> = {
     ...P_7_0,
     name: '7.1',
     release: '7.1.13',
-    summary: 'as 7.0 (no difference found on the real 7.1.13)',
+    summary: 'as 7.0, except that a NOP whose file lookup fails posts -EBADF',
+    nopFileFailurePostsError: true,
   },
   '7.2': {
     ...P_7_0,
@@ -113,6 +121,8 @@ export const PROFILES: Record<ProfileName, KernelProfile> = {
     pduSizes: PDU_7_2,
     payloads: PAYLOAD_7_2,
     inheritedRegListBindsDisabled: true,
+    nopFileFailurePostsError: true,
+    openat2ExtraFlags: 0x4000000,
   },
   '7.3': {
     ...P_7_0,
@@ -125,6 +135,8 @@ export const PROFILES: Record<ProfileName, KernelProfile> = {
     cloneMarksSourceCow: true,
     socketTypeMasked: true,
     taskRegisterCheckedAgainstOwnList: true,
+    nopFileFailurePostsError: true,
+    openat2ExtraFlags: 0x4000000,
   },
   v5: {
     ...P_7_0,

@@ -14,6 +14,9 @@ import { profile } from './helpers.ts';
 const DIR = join(import.meta.dirname, 'oracle');
 
 it.each([
+  ['probes.trace', '7.0', 'probes.7.0.jsonl'],
+  ['probes.trace', '7.1', 'probes.7.1.jsonl'],
+  ['probes.trace', '7.2', 'probes.7.2.jsonl'],
   ['probes.trace', '7.3', 'probes.7.3.jsonl'],
   ['probes-6.18.trace', '6.18', 'probes-6.18.6.18.jsonl'],
 ])('%s on %s: the simulator gives the kernel\'s records', (trace, prof, records) => {
