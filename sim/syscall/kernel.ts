@@ -172,17 +172,17 @@ class SimKernel implements Kernel {
   }
 
   // The last (pid, fd) -> runtime lookup, valid while the world value is the same.
-  private lk: { w: World; pid: Pid; fd: number; rt: RingRuntime; ringId: number } | null = null;
+  private lk: { w: World; pid: Pid; fd: number; rt: RingRuntime; ringId: number; sqEntries: number } | null = null;
 
   /** The ring runtime for a task's fd, or the errno. */
-  private runtime(pid: Pid, fd: number): { rt: RingRuntime; ringId: number } | number {
+  private runtime(pid: Pid, fd: number): { rt: RingRuntime; ringId: number; sqEntries: number } | number {
     const lk = this.lk;
     if (lk !== null && lk.w === this.w && lk.pid === pid && lk.fd === fd) return lk;
     const t = this.w.tasks.get(pid);
     if (!t) return -ERRNO.ESRCH;
     const r = C.ringOf(this.w, t, fd);
     if (typeof r === 'number') return r;
-    const hit = { w: this.w, pid, fd, rt: this.rt.get(r.id)!, ringId: r.id };
+    const hit = { w: this.w, pid, fd, rt: this.rt.get(r.id)!, ringId: r.id, sqEntries: r.sqEntries };
     this.lk = hit;
     return hit;
   }
@@ -192,9 +192,8 @@ class SimKernel implements Kernel {
     let ret: number;
     if (typeof x === 'number') ret = x;
     else {
-      const ring = this.w.rings.get(x.ringId)!;
       // A full SQ: io_uring_get_sqe would return NULL; reported as -EBUSY.
-      if (x.rt.sq.length >= ring.sqEntries) ret = EBUSY;
+      if (x.rt.sq.length >= x.sqEntries) ret = EBUSY;
       else {
         x.rt.sq.push(sqe as Sqe);
         ret = x.rt.sq.length;
