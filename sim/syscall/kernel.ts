@@ -18,7 +18,7 @@ import type { KernelProfile } from '../../model/profile/profiles.ts';
 import type { ProgramLoader } from '../../model/filter/program.ts';
 import { validate } from '../../model/bpf/index.ts';
 import type { Cqe, Sqe } from '../../model/ring/sqe.ts';
-import { initialWorld, type QueueState, type World } from '../../model/world/world.ts';
+import { initialWorld, makeWorld, type QueueState, type World } from '../../model/world/world.ts';
 import type { BpfRegistration, Pid, Syscalls } from './api.ts';
 import type { RestrictionEntry, SqeSpec } from '../trace/ast.ts';
 import * as C from './control.ts';
@@ -82,7 +82,8 @@ class SimKernel implements Kernel {
     for (const [id, q] of this.rt) {
       queues = queues.set(id, Object.freeze({ sq: Object.freeze(q.sq.slice()), cq: Object.freeze(q.cq.slice()), drainDisabled: q.drainDisabled }));
     }
-    this.snap = Object.freeze({ ...this.w, queues });
+    const w = this.w;
+    this.snap = Object.freeze(makeWorld(w.tasks, w.rings, w.filters, w.fs, w.nextPid, w.nextRing, w.leaked, queues));
     return this.snap;
   }
 
