@@ -15,11 +15,8 @@ import type { BpfRaw, RestrictionEntry, SqeSpec } from '../trace/ast.ts';
 export type Pid = number;
 export const INIT_PID: Pid = 1;
 
-export interface Cqe {
-  userData: bigint;
-  res: number;
-  flags: number;
-}
+import type { Cqe } from '../../model/ring/sqe.ts';
+export type { Cqe };
 
 export interface BpfRegistration {
   opcode: number;

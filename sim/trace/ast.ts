@@ -37,34 +37,13 @@ export interface RestrictionEntry {
   value: number;
 }
 
-/** An SQE as the trace fills it. Named fields are already lowered to raw ones where the ABI says so. */
-export interface SqeSpec {
-  opcode: number;
-  flags: number;
-  /** User data; the default is the SQE's 0-based index among the trace's sqe commands. */
-  ud: bigint;
-  ioprio: number;
-  fd: number;
-  /** off / addr2. */
-  off: bigint;
-  addr: bigint;
-  len: number;
-  /** rw_flags / open_flags / msg_flags: the 32-bit op-flags word. */
-  opf: number;
-  /** buf_index. */
-  buf: number;
-  /** personality. */
-  pers: number;
-  /** file_index. */
-  fidx: number;
-  addr3: bigint;
-  /** OPENAT, OPENAT2: the path string the pointer in `addr` points at. */
-  path?: string;
-  /** OPENAT2: struct open_how at `off` (addr2), `len` = its size (24). */
-  how?: { flags: bigint; mode: bigint; resolve: bigint };
-  /** CONNECT (and BIND): the sockaddr bytes `addr` points at; addr_len is in `off` (addr2), as io_connect_prep reads it. */
-  sockaddr?: Uint8Array;
-}
+/**
+ * An SQE as the trace fills it: the model's SQE (raw struct io_uring_sqe fields plus the
+ * user memory its pointers point at). Named fields are already lowered to raw ones where
+ * the ABI says so; `ud` defaults to the SQE's 0-based index among the trace's sqe commands.
+ */
+import type { Sqe } from '../../model/ring/sqe.ts';
+export type SqeSpec = Sqe;
 
 /** Raw overrides for malformed BPF registrations (`cmd_type=` ... `ptr=null`). */
 export interface BpfRaw {

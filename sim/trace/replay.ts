@@ -125,7 +125,7 @@ export function replayTrace<W>(trace: Trace, profile: KernelProfile, opts: Repla
       case 'bpf': {
         const fd = cmd.target.kind === 'task' ? -1 : needRing(cmd.target.ring);
         if (fd === undefined) break;
-        const r = k.registerBpf(t.pid, fd, { opcode: cmd.op, flags: cmd.flags, pdu: cmd.pdu, insns: cmd.insns, raw: cmd.raw });
+        const r = k.registerBpf(t.pid, fd, { opcode: cmd.op, flags: cmd.flags, pdu: cmd.pdu, insns: cmd.insns, raw: cmd.raw, label: cmd.program });
         rec.ret = r.ret;
         if (r.pdu !== undefined) rec.pdu = r.pdu;
         break;
