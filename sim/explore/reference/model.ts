@@ -19,7 +19,6 @@ import {
 
 const E = ERRNO;
 const OP_LAST = IORING_OP_LAST;
-const IORING_MAX_RESTRICTIONS = 4 + IORING_REGISTER_LAST + OP_LAST;
 
 /** Whether the kernel's cBPF loader accepts a program (injected: model/bpf or a stand-in). */
 export type ProgramCheck = (insns: readonly Insn[], profile: KernelProfile) => boolean;
@@ -199,13 +198,13 @@ export class Reference {
     if (!r.rDisabled) return ret(w, 'restrict', -E.EBADFD);
     if (p.legacy === 'pre-7.0') {
       if (r.registered) return ret(w, 'restrict', -E.EBUSY);
-      const parsed = parse(entries);
+      const parsed = parse(entries, this.profile);
       if (typeof parsed === 'number') return ret(setRing(w, id, { ...r, rs: { ...r.rs, legacy: NO_LEGACY } }), 'restrict', parsed);
       // Before 7.0 both classes are checked once armed, whatever was registered.
       return ret(setRing(w, id, { ...r, registered: true, rs: { ...r.rs, legacy: parsed } }), 'restrict', 0);
     }
     if (r.rs.legacy.opReg || r.rs.legacy.regReg) return ret(w, 'restrict', -E.EBUSY);
-    const parsed = parse(entries);
+    const parsed = parse(entries, this.profile);
     if (typeof parsed === 'number') {
       // §2.2 step 4: wipe the legacy sets; 7.0-final keeps the filter table.
       const rs: Holder = p.restrictionsParseFailureKeepsBpf ? { ...r.rs, legacy: NO_LEGACY } : EMPTY_HOLDER;
@@ -222,7 +221,7 @@ export class Reference {
     if (this.ownListDenies(t, REG.RESTRICTIONS)) return ret(w, 'restrict', -E.EACCES);
     if (t.rs !== null) return ret(w, 'restrict', -E.EPERM);
     if (!this.privileged(t)) return ret(w, 'restrict', -E.EACCES);
-    const parsed = parse(entries);
+    const parsed = parse(entries, this.profile);
     if (typeof parsed === 'number') return ret(w, 'restrict', parsed);
     return ret({ ...w, tasks: replace(w.tasks, ti, { ...t, rs: { legacy: parsed, table: null, cow: false } }) }, 'restrict', 0);
   }
@@ -374,7 +373,7 @@ export class Reference {
   /** §4.1 steps 1–7 for one SQE: 0, -errno, or 'unstated'. */
   private init(r: Ring, table: Table | undefined, sqe: PendingSqe): number | 'unstated' {
     const p = this.profile;
-    if (sqe.opcode >= IORING_OP_LAST) return -E.EINVAL;
+    if (sqe.opcode >= (p.opLast ?? OP_LAST)) return -E.EINVAL;
     if (sqe.flags & 0x80) return -E.EINVAL;
     if (sqe.flags & (SQE_FLAGS.FIXED_FILE | SQE_FLAGS.IO_DRAIN | SQE_FLAGS.BUFFER_SELECT)) return 'unstated';
     if (sqe.opcode !== OP.NOP && sqe.opcode !== OP.SOCKET) return 'unstated';
@@ -410,16 +409,19 @@ export class Reference {
 }
 
 /** §2.2.1: the legacy sets an entry list gives, or -errno. */
-function parse(entries: RestrictionEntry[]): Legacy | number {
-  if (entries.length > IORING_MAX_RESTRICTIONS) return -E.EINVAL;
+function parse(entries: RestrictionEntry[], p: KernelProfile): Legacy | number {
+  // The kernel's own IORING_OP_LAST / IORING_REGISTER_LAST (6.18 knows fewer ops than 7.x).
+  const opLast = p.opLast ?? OP_LAST;
+  const regLast = p.registerOpLast ?? IORING_REGISTER_LAST;
+  if (entries.length > 4 + opLast + regLast) return -E.EINVAL;
   const l = { ...NO_LEGACY };
   for (const e of entries) {
     switch (e.type) {
       case RESTRICTION.REGISTER_OP:
-        if (e.value >= IORING_REGISTER_LAST) return -E.EINVAL;
+        if (e.value >= regLast) return -E.EINVAL;
         l.regOps |= bit(e.value); l.regReg = true; break;
       case RESTRICTION.SQE_OP:
-        if (e.value >= IORING_OP_LAST) return -E.EINVAL;
+        if (e.value >= opLast) return -E.EINVAL;
         l.sqeOps |= bit(e.value); l.opReg = true; break;
       case RESTRICTION.SQE_FLAGS_ALLOWED: l.allowed = e.value & 0xff; l.opReg = true; break;
       case RESTRICTION.SQE_FLAGS_REQUIRED: l.required = e.value & 0xff; l.opReg = true; break;
