@@ -3,7 +3,9 @@
 // makes the first path found to any issue a shortest one.
 
 import type { Obs, Step } from './observe.ts';
-import type { Issue, Subject } from './subject.ts';
+import { KeyBuf } from '../../model/world/key.ts';
+import { KeySet } from './keyset.ts';
+import { applySteps, type Subject } from './subject.ts';
 import type { Move, Universe } from './universe.ts';
 
 /** A path as a linked list from the root, so frontier entries share prefixes. */
@@ -66,9 +68,11 @@ export interface ExploreResult {
 
 export function explore<S>(subject: Subject<S>, universe: Universe, opts: ExploreOptions): ExploreResult {
   const t0 = performance.now();
-  const seen = new Set<string>();
+  const seen = new KeySet();
+  const buf = new KeyBuf();
   const s0 = subject.init();
-  seen.add(subject.key(s0));
+  subject.encode(s0, buf);
+  seen.add(buf);
   let frontier: { s: S; path: PathNode | null }[] = [{ s: s0, path: null }];
   const perDepth = [1];
   const findings: Finding[] = [];
@@ -94,14 +98,9 @@ export function explore<S>(subject: Subject<S>, universe: Universe, opts: Explor
     let found = 0;
     for (let fi = 0; fi < frontier.length; fi++) {
       const { s, path } = frontier[fi];
+      const last = depth === opts.depth;
       for (const move of universe.moves(subject.shape(s))) {
-        let cur = s;
-        let issues: Issue[] | undefined;
-        for (const step of move.steps) {
-          const r = subject.apply(cur, step);
-          cur = r.s;
-          if (r.issues) (issues ??= []).push(...r.issues);
-        }
+        const { s: cur, issues } = applySteps(subject, s, move.steps);
         transitions++;
         const node: PathNode = { prev: path, move };
         if (issues) {
@@ -110,9 +109,10 @@ export function explore<S>(subject: Subject<S>, universe: Universe, opts: Explor
           if (opts.wantKinds && [...kindCount.keys()].some(opts.wantKinds)) { stoppedBy = 'wanted'; break outer; }
           continue; // a diverged sequence says nothing more
         }
-        const k = subject.key(cur);
-        if (seen.has(k)) continue;
-        seen.add(k);
+        if (cur === s) continue; // unchanged: the state being expanded, seen already
+        buf.reset();
+        subject.encode(cur, buf);
+        if (!seen.add(buf)) continue;
         found++;
         const bad = subject.check(cur, s);
         if (bad.length) {
@@ -120,7 +120,8 @@ export function explore<S>(subject: Subject<S>, universe: Universe, opts: Explor
           if (opts.stopAtFirst) { stoppedBy = 'first-finding'; break outer; }
           continue;
         }
-        next.push({ s: cur, path: node });
+        // The last level is never expanded: keep no state for it.
+        if (!last) next.push({ s: cur, path: node });
         if (seen.size >= maxStates) { stoppedBy = 'max-states'; break outer; }
       }
       if ((fi & 15) === 0) {

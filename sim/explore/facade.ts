@@ -7,10 +7,15 @@ import { OP, opcodeName } from '../../model/abi/opcodes.ts';
 import { rfError, type Result } from '../../model/errors.ts';
 import type { Syscalls } from '../syscall/api.ts';
 import { INIT_PID } from '../syscall/api.ts';
+import { encodeWorld, internText, type KeyBuf } from '../../model/world/key.ts';
+import type { QueueState, World } from '../../model/world/world.ts';
+import type { LoadResult, ProgramLoader } from '../../model/filter/program.ts';
+import type { Insn } from '../../model/bpf/insn.ts';
 import type { Obs, Step } from './observe.ts';
 import type { Subject } from './subject.ts';
+import type { Shape } from './universe.ts';
 
-export type CreateKernel = (profile: KernelProfile, opts?: { invariants?: boolean }) => Syscalls;
+export type CreateKernel = (profile: KernelProfile, opts?: { invariants?: boolean; loader?: ProgramLoader }) => Syscalls;
 export type CheckInvariants = (world: unknown, profile: KernelProfile, prev: unknown) => unknown[];
 
 interface TaskNames {
@@ -36,12 +41,33 @@ const INVARIANTS_MODULE = '../check/invariants.ts';
 export interface FacadeParts {
   createKernel: CreateKernel;
   checkInvariants?: CheckInvariants;
+  /** The kernel's own program loader (validate + VM), when the module exports it. */
+  defaultLoader?: ProgramLoader;
+}
+
+/**
+ * The kernel's loader, remembered per instruction array: a universe registers the
+ * same few programs over and over, and loading is a pure function of the
+ * instructions and the profile (the program it gives is never changed).
+ */
+function memoLoader(load: ProgramLoader): ProgramLoader {
+  const memo = new WeakMap<object, WeakMap<readonly Insn[], LoadResult>>();
+  return (insns, profile) => {
+    let m = memo.get(profile);
+    if (!m) memo.set(profile, (m = new WeakMap()));
+    let r = m.get(insns);
+    if (!r) m.set(insns, (r = load(insns, profile)));
+    return r;
+  };
 }
 
 export async function loadFacade(): Promise<Result<FacadeParts>> {
   let createKernel: CreateKernel;
+  let defaultLoader: ProgramLoader | undefined;
   try {
-    createKernel = ((await import(KERNEL_MODULE)) as { createKernel: CreateKernel }).createKernel;
+    const mod = (await import(KERNEL_MODULE)) as { createKernel: CreateKernel; defaultLoader?: ProgramLoader };
+    createKernel = mod.createKernel;
+    defaultLoader = mod.defaultLoader;
   } catch (e) {
     return { ok: false, error: rfError('internal', `the kernel model (sim/syscall/kernel.ts) cannot be loaded: ${(e as Error).message}`) };
   }
@@ -51,59 +77,110 @@ export async function loadFacade(): Promise<Result<FacadeParts>> {
   } catch {
     checkInvariants = undefined;
   }
-  return { ok: true, value: { createKernel, checkInvariants } };
+  return { ok: true, value: { createKernel, checkInvariants, defaultLoader } };
 }
 
-/** Fields derived from others (a filter node's compiled program comes from its insns). */
-const DERIVED = new Set(['program']);
+/** The facade's own part of a state: everything but the world. */
+type Names = Omit<FacadeState, 'world'>;
 
-/** A stable text for any immutable value (Maps, Sets, bigints, typed arrays), memoised by identity. */
-export function structuralKey(v: unknown, memo: WeakMap<object, string>): string {
-  if (v === null || v === undefined) return String(v);
-  switch (typeof v) {
-    case 'bigint': return `${v}n`;
-    case 'string': return JSON.stringify(v);
-    case 'number': case 'boolean': return String(v);
-    case 'function': return 'fn';
-    case 'object': break;
-    default: return String(v);
+/** (name id, fd) pairs of a task's ring names, sorted by name; memoised per map. */
+const fdPairs = new WeakMap<ReadonlyMap<string, number>, number[]>();
+function namedFds(fds: ReadonlyMap<string, number>): number[] {
+  let p = fdPairs.get(fds);
+  if (!p) {
+    p = [];
+    for (const name of [...fds.keys()].sort()) p.push(internText(name), fds.get(name)!);
+    fdPairs.set(fds, p);
   }
-  const o = v as object;
-  const hit = memo.get(o);
-  if (hit !== undefined) return hit;
-  let s: string;
-  if (Array.isArray(o)) {
-    // Sparse trie nodes are mostly holes: write only the defined entries, with their index.
-    s = '[';
-    for (let i = 0; i < o.length; i++) if (o[i] !== undefined) s += i + '=' + structuralKey(o[i], memo) + ',';
-    s += ']';
+  return p;
+}
+
+/**
+ * The canonical key: the task names (in the order they were made), each with its
+ * pid's canonical number, uid and ring-name -> fd map; the world with ids
+ * renumbered from those pids (model/world/key.ts); and the opcodes remembered for
+ * the user_data of requests still in a queue (only those can still be read).
+ */
+export function encodeFacadeState(s: FacadeState, out: KeyBuf, roots: number[]): void {
+  roots.length = 0;
+  out.put(s.tasks.size);
+  for (const [name, t] of s.tasks) {
+    out.put(internText(name));
+    out.put(t.uid);
+    if (!t.alive) { out.put(-1); continue; }
+    out.put(roots.length);
+    roots.push(t.pid);
+    const p = namedFds(t.fds);
+    out.put(p.length);
+    for (let i = 0; i < p.length; i++) out.put(p[i]);
   }
-  else if (o instanceof Map) s = 'M{' + [...o].map(([k, x]) => structuralKey(k, memo) + ':' + structuralKey(x, memo)).sort().join(',') + '}';
-  else if (o instanceof Set) s = 'S{' + [...o].map((x) => structuralKey(x, memo)).sort().join(',') + '}';
-  else if (ArrayBuffer.isView(o)) s = 'B' + Array.from(o as Uint8Array).join('.');
-  else s = '{' + Object.keys(o).sort().filter((k) => !DERIVED.has(k)).map((k) => k + ':' + structuralKey((o as Record<string, unknown>)[k], memo)).join(',') + '}';
-  memo.set(o, s);
-  return s;
+  const w = s.world as World;
+  encodeWorld(w, roots, out);
+  if (s.udOps.size === 0 || w.queues === null) { out.put(0); return; }
+  const uds: bigint[] = [];
+  w.queues.forEach((q) => {
+    for (const e of q.sq) if (s.udOps.has(e.ud)) uds.push(e.ud);
+    for (const c of q.cq) if (s.udOps.has(c.userData)) uds.push(c.userData);
+  });
+  uds.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  out.put(uds.length);
+  for (let i = 0; i < uds.length; i++) {
+    if (i > 0 && uds[i] === uds[i - 1]) { out.put(-1); continue; }
+    out.big(uds[i]);
+    out.put(s.udOps.get(uds[i])!);
+  }
 }
 
 export function facadeSubject(parts: FacadeParts, profile: KernelProfile): Subject<FacadeState> {
-  const k = parts.createKernel(profile, { invariants: false });
-  const memo = new WeakMap<object, string>();
+  const k = parts.createKernel(profile, { invariants: false, loader: parts.defaultLoader && memoLoader(parts.defaultLoader) });
   const initWorld = k.world;
+  /** The world the kernel is at (restoring it again would change nothing). */
+  let at: unknown = initWorld;
+  const shapes = new WeakMap<ReadonlyMap<string, TaskNames>, Shape>();
+  const roots: number[] = [];
+  const run = (s: FacadeState, steps: readonly Step[]): { s: FacadeState; obs: Obs[] } => {
+    if (s.world !== at) k.restore(s.world);
+    let n: Names = s;
+    const obs: Obs[] = [];
+    for (const step of steps) {
+      const r = applyStep(k, n, step);
+      n = r.s;
+      obs.push(r.obs);
+    }
+    const w = k.world;
+    at = w;
+    // Nothing changed (a failed call, a no-op): the same state, which the caller has seen.
+    if ((n.tasks === s.tasks && sameUdOps(n.udOps, s.udOps)) && sameWorld(w as World, s.world as World)) {
+      // The kernel is at a world equal to s.world (same parts, equal queues): no restore needed.
+      at = s.world;
+      return { s, obs };
+    }
+    return { s: { tasks: n.tasks, udOps: n.udOps, world: w }, obs };
+  };
   return {
     name: `kernel(${profile.name})`,
     init: () => ({ world: initWorld, tasks: new Map([['init', { pid: INIT_PID, alive: true, uid: 0, fds: new Map() }]]), udOps: new Map() }),
     apply(s, step) {
-      k.restore(s.world);
-      const r = applyStep(k, s, step);
-      return { s: { ...r.s, world: k.world }, obs: r.obs };
+      const r = run(s, [step]);
+      return { s: r.s, obs: r.obs[0] };
     },
-    key: (s) => structuralKey(s.world, memo) + '#' + structuralKey(s.tasks, memo),
-    shape: (s) => ({
-      tasks: [...s.tasks].map(([name, t]) => ({ name, alive: t.alive, uid: t.uid, rings: [...t.fds.keys()].sort() })),
-    }),
+    applyAll: run,
+    encode: (s, out) => encodeFacadeState(s, out, roots),
+    shape(s) {
+      // Most moves leave the names untouched: one shape per task map.
+      let sh = shapes.get(s.tasks);
+      if (!sh) {
+        sh = { tasks: [...s.tasks].map(([name, t]) => ({ name, alive: t.alive, uid: t.uid, rings: [...t.fds.keys()].sort() })) };
+        shapes.set(s.tasks, sh);
+      }
+      return sh;
+    },
     check(s, prev) {
       if (!parts.checkInvariants) return [];
+      // The invariants read the tasks, rings, filter store and leaked references; a
+      // state whose every one of those is its parent's own value (only queues or
+      // names moved) can break none of them, since the parent passed.
+      if (prev && sameControl(s.world as World, prev.world as World)) return [];
       const v = parts.checkInvariants(s.world, profile, prev?.world ?? null) as ({ kind?: string; message?: string; knownKernelBug?: string } | string)[];
       // A violation the profile's real kernel also has (a known kernel bug) is not the model's.
       return v.filter((x) => typeof x === 'string' || !x.knownKernelBug)
@@ -112,14 +189,50 @@ export function facadeSubject(parts: FacadeParts, profile: KernelProfile): Subje
   };
 }
 
-function setTask(s: FacadeState, name: string, t: TaskNames): ReadonlyMap<string, TaskNames> {
+/** The same control-plane parts, by identity (worlds share every part a call did not change). */
+function sameControl(a: World, b: World): boolean {
+  return a.tasks === b.tasks && a.rings === b.rings && a.filters === b.filters && a.leaked === b.leaked && a.fs === b.fs;
+}
+
+function sameQueue(a: QueueState, b: QueueState): boolean {
+  if (a === b) return true;
+  if (a.drainDisabled !== b.drainDisabled || a.sq.length !== b.sq.length || a.cq.length !== b.cq.length) return false;
+  for (let i = 0; i < a.sq.length; i++) if (a.sq[i] !== b.sq[i]) return false;
+  for (let i = 0; i < a.cq.length; i++) {
+    const x = a.cq[i], y = b.cq[i];
+    if (x.userData !== y.userData || x.res !== y.res || x.flags !== y.flags) return false;
+  }
+  return true;
+}
+
+/** Equal worlds: the same parts, and queues with the same entries. */
+export function sameWorld(a: World, b: World): boolean {
+  if (a === b) return true;
+  if (!sameControl(a, b) || a.nextPid !== b.nextPid || a.nextRing !== b.nextRing) return false;
+  if (a.queues === b.queues) return true;
+  if (a.queues === null || b.queues === null || a.queues.size !== b.queues.size) return false;
+  for (const [id, q] of a.queues) {
+    const p = b.queues.get(id);
+    if (p === undefined || !sameQueue(q, p)) return false;
+  }
+  return true;
+}
+
+function sameUdOps(a: ReadonlyMap<bigint, number>, b: ReadonlyMap<bigint, number>): boolean {
+  if (a === b) return true;
+  if (a.size !== b.size) return false;
+  for (const [k, v] of a) if (b.get(k) !== v) return false;
+  return true;
+}
+
+function setTask(s: Names, name: string, t: TaskNames): ReadonlyMap<string, TaskNames> {
   const m = new Map(s.tasks);
   m.set(name, t);
   return m;
 }
 
 /** One trace command on the facade, with the names kept alongside. */
-function applyStep(k: Syscalls, s: FacadeState, step: Step): { s: FacadeState; obs: Obs } {
+function applyStep(k: Syscalls, s: Names, step: Step): { s: Names; obs: Obs } {
   const b = step.body;
   const t = s.tasks.get(step.task);
   if (!t || !t.alive) return { s, obs: { c: b.c, unstated: `no live task ${step.task}` } };

@@ -11,7 +11,7 @@ import { obsKey, type Step } from '../../sim/explore/observe.ts';
 import { referenceSubject } from '../../sim/explore/reference/subject.ts';
 import { DEFAULT_UNIVERSE, Universe, type UniverseSpec } from '../../sim/explore/universe.ts';
 import { makeDiffSubject } from '../../sim/explore/run.ts';
-import type { Subject } from '../../sim/explore/subject.ts';
+import { keyText, type Subject } from '../../sim/explore/subject.ts';
 import type { World } from '../../sim/explore/reference/state.ts';
 import { parseTraceFile } from '../../sim/trace/parse.ts';
 import { toTraceText } from '../../sim/explore/print.ts';
@@ -35,7 +35,7 @@ describe('state hashing', () => {
       // Every state up to depth 2 without merging, grouped by key.
       const byKey = new Map<string, World[]>();
       const walk = (s: World, d: number) => {
-        const k = subject.key(s);
+        const k = keyText(subject, s);
         const l = byKey.get(k) ?? [];
         if (l.length < 4) l.push(s);
         byKey.set(k, l);
@@ -90,8 +90,8 @@ describe('breadth-first exploration', () => {
     // Depth 1: every move from the initial state gives a different state except the no-ops.
     const subject = referenceSubject(P73);
     const s0 = subject.init();
-    const keys = new Set(u.moves(subject.shape(s0)).map((m) => { let s = s0; for (const st of m.steps) s = subject.apply(s, st).s; return subject.key(s); }));
-    keys.delete(subject.key(s0));
+    const keys = new Set(u.moves(subject.shape(s0)).map((m) => { let s = s0; for (const st of m.steps) s = subject.apply(s, st).s; return keyText(subject, s); }));
+    keys.delete(keyText(subject, s0));
     expect(r.perDepth[1]).toBe(keys.size);
   });
 });

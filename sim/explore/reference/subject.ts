@@ -18,7 +18,7 @@ export function referenceSubject(profile: KernelProfile, opts: RefOptions = {}):
       const r = ref.apply(s, step);
       return { s: r.world, obs: r.obs };
     },
-    key: canonKey,
+    encode: (w, out) => out.text(canonKey(w)),
     shape(w) {
       // Many moves (io) leave the task list untouched: one shape per task list.
       let sh = shapes.get(w.tasks);

@@ -1,0 +1,385 @@
+// A canonical key of a world, for state hashing (sim/explore): the world written
+// as a sequence of small integers, with pids, ring ids, filter table ids and node
+// ids renumbered in order of first reach from a list of root pids.
+//
+// Why renumbering is exact: the kernel only compares these ids for identity and
+// hands out fresh ones from counters that never reuse a number, so two worlds that
+// differ only by a renaming of ids answer every future call alike. Everything else
+// (the counters themselves, which raw id an entity got) is left out; everything a
+// call can read is in. Entities no root reaches (a table kept alive only by a
+// leaked reference, a node only a refcount remembers) are appended in raw id order,
+// so nothing is dropped.
+//
+// Immutable parts without ids (legacy policies, programs, SQEs, the file system,
+// the id-free fields of tasks, rings and nodes) are interned once per object by
+// their content, so a part shared by many worlds is read once.
+
+import type { FilterNode, FilterTable, Slot } from '../filter/table.ts';
+import type { RestrictionSet } from '../restriction/set.ts';
+import type { Ring } from '../ring/ring.ts';
+import type { Cqe, Sqe } from '../ring/sqe.ts';
+import type { Task } from '../task/task.ts';
+import type { QueueState, World } from './world.ts';
+
+/** A growable int32 buffer a key is written into (reused between keys). */
+export class KeyBuf {
+  a = new Int32Array(256);
+  n = 0;
+
+  reset(): void {
+    this.n = 0;
+  }
+
+  /** Append an int32; any other number is written as an escape and an interned id. */
+  put(x: number): void {
+    if ((x | 0) !== x || x === ESCAPE) {
+      this.raw(ESCAPE);
+      this.raw(internText('n' + String(x)));
+      return;
+    }
+    this.raw(x);
+  }
+
+  /** Append a bigint (small ones inline, others interned). */
+  big(x: bigint): void {
+    if (x >= 0n && x < 0x40000000n) this.raw(Number(x));
+    else {
+      this.raw(ESCAPE);
+      this.raw(internText('b' + x.toString(16)));
+    }
+  }
+
+  /** Append a text, length first (for keys that are already texts). */
+  text(s: string): void {
+    this.put(s.length);
+    for (let i = 0; i < s.length; i++) this.raw(s.charCodeAt(i));
+  }
+
+  /** A slot to fill in later (counts known only after a pass). */
+  reserve(): number {
+    this.raw(0);
+    return this.n - 1;
+  }
+
+  patch(at: number, x: number): void {
+    this.a[at] = x;
+  }
+
+  private raw(x: number): void {
+    if (this.n === this.a.length) {
+      const b = new Int32Array(this.a.length * 2);
+      b.set(this.a);
+      this.a = b;
+    }
+    this.a[this.n++] = x;
+  }
+}
+
+const ESCAPE = -0x80000000;
+
+// ---------------------------------------------------------------- interning
+
+const texts = new Map<string, number>();
+
+/** A process-wide number for a text: equal texts, equal numbers. */
+export function internText(s: string): number {
+  let id = texts.get(s);
+  if (id === undefined) texts.set(s, (id = texts.size));
+  return id;
+}
+
+/** A stable text of an immutable id-free value (Maps and Sets sorted, bigints and typed arrays kept apart). */
+export function contentText(v: unknown, skip?: ReadonlySet<string>): string {
+  if (v === null) return 'null';
+  switch (typeof v) {
+    case 'undefined': return 'u';
+    case 'bigint': return `${v}n`;
+    case 'string': return JSON.stringify(v);
+    case 'number': return Object.is(v, -0) ? '-0' : String(v);
+    case 'boolean': return v ? 't' : 'f';
+    case 'function': return 'fn';
+    case 'object': break;
+    default: return String(v);
+  }
+  if (Array.isArray(v)) {
+    let s = '[';
+    for (let i = 0; i < v.length; i++) s += (v[i] === undefined ? '_' : contentText(v[i])) + ',';
+    return s + ']';
+  }
+  if (v instanceof Map) return 'M{' + [...v].map(([k, x]) => contentText(k) + ':' + contentText(x)).sort().join(',') + '}';
+  if (v instanceof Set) return 'S{' + [...v].map((x) => contentText(x)).sort().join(',') + '}';
+  if (ArrayBuffer.isView(v)) return `B${v.constructor.name}(${Array.from(v as Uint8Array).join('.')})`;
+  const o = v as Record<string, unknown>;
+  let s = '{';
+  for (const k of Object.keys(o).sort()) if (!skip?.has(k)) s += k + ':' + contentText(o[k]) + ',';
+  return s + '}';
+}
+
+/** Content ids of objects of one kind, memoised by identity. */
+class Interner {
+  private readonly byObj = new WeakMap<object, number>();
+  constructor(private readonly kind: string, private readonly skip?: ReadonlySet<string>) {}
+
+  id(o: object): number {
+    let id = this.byObj.get(o);
+    if (id === undefined) {
+      id = internText(this.kind + contentText(o, this.skip));
+      this.byObj.set(o, id);
+    }
+    return id;
+  }
+}
+
+/** The fields of each record that hold ids; every other field is content. */
+export const ID_FIELDS = {
+  task: ['pid', 'ppid', 'fds', 'rs'],
+  ring: ['id', 'submitter', 'creator', 'rs', 'filterCache'],
+  node: ['id', 'next', 'program'],
+} as const;
+
+const taskContent = new Interner('T', new Set(ID_FIELDS.task));
+const ringContent = new Interner('R', new Set(ID_FIELDS.ring));
+const nodeContent = new Interner('N', new Set(ID_FIELDS.node));
+const legacyContent = new Interner('L');
+const leafContent = new Interner('V');
+
+// ---------------------------------------------------------------- renumbering
+
+/** Raw id -> canonical number, reset per key by bumping a generation. */
+class Renumber {
+  private canon = new Int32Array(64);
+  private stamp = new Uint32Array(64);
+  private gen = 0;
+  /** Raw ids in canonical order. */
+  readonly order: number[] = [];
+
+  reset(): void {
+    this.gen++;
+    this.order.length = 0;
+  }
+
+  get(raw: number): number {
+    return raw < this.stamp.length && this.stamp[raw] === this.gen ? this.canon[raw] : -1;
+  }
+
+  /** The canonical number of a raw id, given the next one on first reach. */
+  of(raw: number): number {
+    if (raw >= this.stamp.length) this.grow(raw);
+    if (this.stamp[raw] === this.gen) return this.canon[raw];
+    this.stamp[raw] = this.gen;
+    this.canon[raw] = this.order.length;
+    this.order.push(raw);
+    return this.order.length - 1;
+  }
+
+  private grow(raw: number): void {
+    let n = this.stamp.length;
+    while (n <= raw) n *= 2;
+    const c = new Int32Array(n);
+    c.set(this.canon);
+    const s = new Uint32Array(n);
+    s.set(this.stamp);
+    this.canon = c;
+    this.stamp = s;
+  }
+}
+
+const pids = new Renumber();
+const rings = new Renumber();
+const tables = new Renumber();
+const nodes = new Renumber();
+/** Node objects by canonical number (nodes are only reachable through slots). */
+const nodeObjs: FilterNode[] = [];
+
+/** The non-empty slots of a slot array: [op, slot, op, slot, ...], memoised by identity. */
+const compactSlots = new WeakMap<readonly Slot[], readonly (number | Slot)[]>();
+function nonEmpty(slots: readonly Slot[]): readonly (number | Slot)[] {
+  let c = compactSlots.get(slots);
+  if (!c) {
+    const out: (number | Slot)[] = [];
+    for (let i = 0; i < slots.length; i++) if (slots[i] !== null && slots[i] !== undefined) out.push(i, slots[i]);
+    compactSlots.set(slots, (c = out));
+  }
+  return c;
+}
+
+const PRESENT = 1, ABSENT = 0;
+/** A pid that names no live task (pids are never reused, so it never matches one). */
+const GONE = -1;
+const NONE = -2;
+
+function pidRef(w: World, pid: number | null): number {
+  if (pid === null) return NONE;
+  return w.tasks.get(pid) ? pids.of(pid) : GONE;
+}
+
+function tableRef(id: number | null): number {
+  return id === null ? NONE : tables.of(id);
+}
+
+function slotRef(s: Slot): number {
+  if (s === null) return NONE;
+  if ('deny' in s) return GONE;
+  const n = nodes.of(s.id);
+  nodeObjs[n] = s;
+  return n;
+}
+
+function putSet(out: KeyBuf, rs: RestrictionSet | null): void {
+  if (rs === null) { out.put(ABSENT); return; }
+  out.put(PRESENT);
+  out.put(rs.legacy === null ? NONE : legacyContent.id(rs.legacy));
+  out.put(tableRef(rs.table));
+  out.put(rs.cow ? 1 : 0);
+}
+
+function putTask(out: KeyBuf, w: World, t: Task): void {
+  out.put(taskContent.id(t));
+  out.put(pidRef(w, t.ppid));
+  putSet(out, t.rs);
+  const fds = t.fds;
+  out.put(fds.length);
+  for (let fd = 0; fd < fds.length; fd++) {
+    const e = fds[fd];
+    if (e === undefined) out.put(NONE);
+    else if (e.kind === 'ring') out.put(-3 - rings.of(e.ring));
+    else out.put(leafContent.id(e));
+  }
+}
+
+function putQueues(out: KeyBuf, q: QueueState | undefined): void {
+  if (q === undefined) { out.put(ABSENT); return; }
+  out.put(PRESENT);
+  out.put(q.drainDisabled ? 1 : 0);
+  out.put(q.sq.length);
+  for (const s of q.sq as readonly Sqe[]) out.put(leafContent.id(s));
+  out.put(q.cq.length);
+  for (const c of q.cq as readonly Cqe[]) {
+    out.big(c.userData);
+    out.put(c.res);
+    out.put(c.flags);
+  }
+}
+
+function putRing(out: KeyBuf, w: World, r: Ring): void {
+  out.put(ringContent.id(r));
+  out.put(pidRef(w, r.submitter));
+  out.put(pidRef(w, r.creator));
+  putSet(out, r.rs);
+  out.put(tableRef(r.filterCache));
+  putQueues(out, w.queues?.get(r.id));
+}
+
+function putTable(out: KeyBuf, t: FilterTable): void {
+  out.put(t.refs);
+  const c = nonEmpty(t.slots);
+  out.put(c.length >> 1);
+  for (let i = 0; i < c.length; i += 2) {
+    out.put(c[i] as number);
+    out.put(slotRef(c[i + 1] as Slot));
+  }
+}
+
+/** Tasks from canonical number i on (the list grows as ppids are reached). */
+function putTasksFrom(out: KeyBuf, w: World, i: number): number {
+  for (; i < pids.order.length; i++) {
+    const t = w.tasks.get(pids.order[i]);
+    if (t === undefined) out.put(ABSENT);
+    else { out.put(PRESENT); putTask(out, w, t); }
+  }
+  return i;
+}
+
+function putRingsFrom(out: KeyBuf, w: World, i: number): number {
+  for (; i < rings.order.length; i++) {
+    const r = w.rings.get(rings.order[i]);
+    if (r === undefined) out.put(ABSENT);
+    else { out.put(PRESENT); putRing(out, w, r); }
+  }
+  return i;
+}
+
+function putTablesFrom(out: KeyBuf, w: World, i: number): number {
+  for (; i < tables.order.length; i++) {
+    const t = w.filters.tables.get(tables.order[i]);
+    if (t === undefined) out.put(ABSENT);
+    else { out.put(PRESENT); putTable(out, t); }
+  }
+  return i;
+}
+
+/** How many of the ids reached so far exist in a map (if all of its entries, nothing is unreached). */
+function reachedIn(r: Renumber, has: (id: number) => boolean): number {
+  let n = 0;
+  for (const id of r.order) if (has(id)) n++;
+  return n;
+}
+
+/**
+ * Write the canonical key of `w` into `out`. `roots` are the pids the caller names
+ * (in a fixed order of the caller's names); they get canonical pids 0, 1, ... in
+ * that order.
+ */
+export function encodeWorld(w: World, roots: readonly number[], out: KeyBuf): void {
+  pids.reset(); rings.reset(); tables.reset(); nodes.reset();
+  nodeObjs.length = 0;
+  out.put(roots.length);
+  for (const pid of roots) pids.of(pid);
+
+  // Tasks: the roots, then any task a ppid names, then the rest in raw order.
+  out.put(w.tasks.size);
+  let ti = putTasksFrom(out, w, 0);
+  const tAt = out.reserve();
+  let unreached = 0;
+  if (reachedIn(pids, (id) => w.tasks.has(id)) !== w.tasks.size) {
+    for (const id of w.tasks.keys()) if (pids.get(id) < 0) { pids.of(id); unreached++; ti = putTasksFrom(out, w, ti); }
+  }
+  out.patch(tAt, unreached);
+
+  // Rings: in order of first reach from the tasks' fd tables, then unreached ones.
+  out.put(w.rings.size);
+  let ri = putRingsFrom(out, w, 0);
+  const rAt = out.reserve();
+  unreached = 0;
+  if (reachedIn(rings, (id) => w.rings.has(id)) !== w.rings.size) {
+    for (const id of w.rings.keys()) if (rings.get(id) < 0) { rings.of(id); unreached++; ri = putRingsFrom(out, w, ri); }
+  }
+  out.patch(rAt, unreached);
+
+  // Leaked table references name tables too.
+  out.put(w.leaked.size);
+  if (w.leaked.size) for (const [id, n] of w.leaked) { out.put(tables.of(id)); out.put(n); }
+
+  // Tables: reached from sets, ring caches and leaks, then unreached ones.
+  const store = w.filters;
+  out.put(store.tables.size);
+  let tbi = putTablesFrom(out, w, 0);
+  const tbAt = out.reserve();
+  unreached = 0;
+  if (reachedIn(tables, (id) => store.tables.has(id)) !== store.tables.size) {
+    for (const id of store.tables.keys()) if (tables.get(id) < 0) { tables.of(id); unreached++; tbi = putTablesFrom(out, w, tbi); }
+  }
+  out.patch(tbAt, unreached);
+
+  // Nodes: in order of first reach through slots and `next`, with their refcounts.
+  let withRefs = 0;
+  for (let i = 0; i < nodes.order.length; i++) {
+    const n = nodeObjs[i];
+    out.put(nodeContent.id(n));
+    out.put(slotRef(n.next));
+    const r = store.nodeRefs.get(n.id);
+    if (r !== undefined) withRefs++;
+    out.put(r ?? NONE);
+  }
+  out.put(nodes.order.length);
+  // Refcounts of nodes nothing reaches (only the invariants look at them), in raw order.
+  const nAt = out.reserve();
+  unreached = 0;
+  if (withRefs !== store.nodeRefs.size) {
+    for (const [id, n] of store.nodeRefs) if (nodes.get(id) < 0) { out.put(n); unreached++; }
+  }
+  out.patch(nAt, unreached);
+  nodeObjs.length = 0;
+
+  out.put(leafContent.id(w.fs));
+}

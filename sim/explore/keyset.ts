@@ -1,0 +1,102 @@
+// The set of state keys an exploration has seen. Keys are int sequences
+// (model/world/key.ts KeyBuf); they are stored varint-packed in one byte arena and
+// found through an open-addressing table of hashes, with an exact byte compare on
+// every hash match. Nothing per key lives on the JS heap, so a million states cost
+// tens of megabytes and no garbage collection.
+
+import { KeyBuf } from '../../model/world/key.ts';
+
+export class KeySet {
+  private arena = new Uint8Array(1 << 20);
+  private used = 0;
+  /** Per entry: start in the arena, byte length, hash. */
+  private start = new Int32Array(1 << 14);
+  private len = new Int32Array(1 << 14);
+  private hash = new Uint32Array(1 << 14);
+  /** Open addressing: entry index + 1, 0 = free. */
+  private table = new Int32Array(1 << 15);
+  private scratch = new Uint8Array(1024);
+  size = 0;
+
+  /** Add the key in buf; true when it was not there yet. */
+  add(buf: KeyBuf): boolean {
+    const n = this.pack(buf);
+    const bytes = this.scratch;
+    let h = 0x811c9dc5 ^ n;
+    for (let i = 0; i < n; i++) h = Math.imul(h ^ bytes[i], 0x01000193);
+    h ^= h >>> 15;
+    h = Math.imul(h, 0x2c1b3c6d) >>> 0;
+    const mask = this.table.length - 1;
+    let slot = h & mask;
+    for (;;) {
+      const e = this.table[slot];
+      if (e === 0) break;
+      if (this.hash[e - 1] === h && this.len[e - 1] === n && this.same(e - 1, n)) return false;
+      slot = (slot + 1) & mask;
+    }
+    this.insert(slot, h, n);
+    return true;
+  }
+
+  /** The key in buf as a string (for tests and small tools; the set itself never makes one). */
+  static text(buf: KeyBuf): string {
+    return Array.from(buf.a.subarray(0, buf.n)).join(',');
+  }
+
+  private same(e: number, n: number): boolean {
+    const a = this.arena, s = this.start[e], b = this.scratch;
+    for (let i = 0; i < n; i++) if (a[s + i] !== b[i]) return false;
+    return true;
+  }
+
+  private insert(slot: number, h: number, n: number): void {
+    const e = this.size;
+    if (e === this.start.length) {
+      this.start = grow(this.start);
+      this.len = grow(this.len);
+      this.hash = grow(this.hash);
+    }
+    while (this.used + n > this.arena.length) this.arena = grow(this.arena);
+    this.arena.set(this.scratch.subarray(0, n), this.used);
+    this.start[e] = this.used;
+    this.len[e] = n;
+    this.hash[e] = h;
+    this.used += n;
+    this.table[slot] = e + 1;
+    this.size++;
+    if (this.size * 2 > this.table.length) this.rehash();
+  }
+
+  private rehash(): void {
+    const table = new Int32Array(this.table.length * 2);
+    const mask = table.length - 1;
+    for (let e = 0; e < this.size; e++) {
+      let slot = this.hash[e] & mask;
+      while (table[slot] !== 0) slot = (slot + 1) & mask;
+      table[slot] = e + 1;
+    }
+    this.table = table;
+  }
+
+  /** Zigzag varints of buf's ints into scratch; returns the byte count. */
+  private pack(buf: KeyBuf): number {
+    if (this.scratch.length < buf.n * 5) this.scratch = new Uint8Array(buf.n * 10);
+    const b = this.scratch, a = buf.a;
+    let j = 0;
+    for (let i = 0; i < buf.n; i++) {
+      let v = ((a[i] << 1) ^ (a[i] >> 31)) >>> 0;
+      while (v >= 0x80) {
+        b[j++] = (v & 0x7f) | 0x80;
+        v >>>= 7;
+      }
+      b[j++] = v;
+    }
+    return j;
+  }
+}
+
+function grow<T extends Int32Array | Uint32Array | Uint8Array>(a: T): T {
+  const b = new (a.constructor as new (n: number) => T)(a.length * 2);
+  b.set(a);
+  return b;
+}
