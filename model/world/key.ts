@@ -10,9 +10,10 @@
 // leaked reference, a node only a refcount remembers) are appended in raw id order,
 // so nothing is dropped.
 //
+// Records with ids (tasks, rings, tables, nodes) are written field by field.
 // Immutable parts without ids (legacy policies, programs, SQEs, the file system,
-// the id-free fields of tasks, rings and nodes) are interned once per object by
-// their content, so a part shared by many worlds is read once.
+// ring registrations) are interned once per object by their content, so a part
+// shared by many worlds is read once.
 
 import type { FilterNode, FilterTable, Slot } from '../filter/table.ts';
 import type { RestrictionSet } from '../restriction/set.ts';
@@ -130,16 +131,34 @@ class Interner {
   }
 }
 
-/** The fields of each record that hold ids; every other field is content. */
-export const ID_FIELDS = {
-  task: ['pid', 'ppid', 'fds', 'rs'],
-  ring: ['id', 'submitter', 'creator', 'rs', 'filterCache'],
-  node: ['id', 'next', 'program'],
+/**
+ * Every field of the records a key reads, as this file writes them. A field not
+ * listed here would be left out of the key; test/explore/key.test.ts compares
+ * these lists with the records the kernel model builds.
+ */
+export const KEY_FIELDS = {
+  world: ['tasks', 'rings', 'filters', 'fs', 'nextPid', 'nextRing', 'leaked', 'queues'],
+  task: ['pid', 'ppid', 'uid', 'cap', 'nnp', 'fds', 'rs'],
+  ring: ['id', 'flags', 'sqEntries', 'cqEntries', 'disabled', 'submitter', 'rs', 'opRestricted', 'regRestricted', 'regInherited', 'filterCache', 'fileRefs', 'creator', 'reg'],
+  set: ['legacy', 'table', 'cow'],
+  store: ['tables', 'nodeRefs', 'nextTable', 'nextNode'],
+  table: ['id', 'refs', 'slots'],
+  node: ['id', 'opcode', 'insns', 'label', 'next'],
+  queue: ['sq', 'cq', 'drainDisabled'],
+  cqe: ['userData', 'res', 'flags'],
 } as const;
 
-const taskContent = new Interner('T', new Set(ID_FIELDS.task));
-const ringContent = new Interner('R', new Set(ID_FIELDS.ring));
-const nodeContent = new Interner('N', new Set(ID_FIELDS.node));
+/** Instruction lists by content (each node keeps its own frozen copy). */
+const insnsIds = new WeakMap<object, number>();
+function insnsId(insns: readonly { code: number; jt: number; jf: number; k: number }[]): number {
+  let id = insnsIds.get(insns);
+  if (id === undefined) {
+    let s = 'I';
+    for (const i of insns) s += `${i.code},${i.jt},${i.jf},${i.k};`;
+    insnsIds.set(insns, (id = internText(s)));
+  }
+  return id;
+}
 const legacyContent = new Interner('L');
 const leafContent = new Interner('V');
 
@@ -234,7 +253,9 @@ function putSet(out: KeyBuf, rs: RestrictionSet | null): void {
 }
 
 function putTask(out: KeyBuf, w: World, t: Task): void {
-  out.put(taskContent.id(t));
+  out.put(t.uid);
+  out.put(t.cap ? 1 : 0);
+  out.put(t.nnp ? 1 : 0);
   out.put(pidRef(w, t.ppid));
   putSet(out, t.rs);
   const fds = t.fds;
@@ -262,7 +283,12 @@ function putQueues(out: KeyBuf, q: QueueState | undefined): void {
 }
 
 function putRing(out: KeyBuf, w: World, r: Ring): void {
-  out.put(ringContent.id(r));
+  out.put(r.flags);
+  out.put(r.sqEntries);
+  out.put(r.cqEntries);
+  out.put((r.disabled ? 1 : 0) | (r.opRestricted ? 2 : 0) | (r.regRestricted ? 4 : 0) | (r.regInherited ? 8 : 0));
+  out.put(r.fileRefs);
+  out.put(leafContent.id(r.reg));
   out.put(pidRef(w, r.submitter));
   out.put(pidRef(w, r.creator));
   putSet(out, r.rs);
@@ -365,7 +391,10 @@ export function encodeWorld(w: World, roots: readonly number[], out: KeyBuf): vo
   let withRefs = 0;
   for (let i = 0; i < nodes.order.length; i++) {
     const n = nodeObjs[i];
-    out.put(nodeContent.id(n));
+    // A node's content: opcode, program and label (its compiled `program` follows from insns).
+    out.put(n.opcode);
+    out.put(insnsId(n.insns));
+    out.put(internText(n.label));
     out.put(slotRef(n.next));
     const r = store.nodeRefs.get(n.id);
     if (r !== undefined) withRefs++;
