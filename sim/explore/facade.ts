@@ -118,10 +118,12 @@ export function encodeFacadeState(s: FacadeState, out: KeyBuf, roots: number[]):
   encodeWorld(w, roots, out);
   if (s.udOps.size === 0 || w.queues === null) { out.put(0); return; }
   const uds: bigint[] = [];
-  w.queues.forEach((q) => {
+  for (const id of ringIds(w.rings)) {
+    const q = w.queues.get(id);
+    if (q === undefined) continue;
     for (const e of q.sq) if (s.udOps.has(e.ud)) uds.push(e.ud);
     for (const c of q.cq) if (s.udOps.has(c.userData)) uds.push(c.userData);
-  });
+  }
   uds.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   out.put(uds.length);
   for (let i = 0; i < uds.length; i++) {
@@ -211,11 +213,20 @@ export function sameWorld(a: World, b: World): boolean {
   if (!sameControl(a, b) || a.nextPid !== b.nextPid || a.nextRing !== b.nextRing) return false;
   if (a.queues === b.queues) return true;
   if (a.queues === null || b.queues === null || a.queues.size !== b.queues.size) return false;
-  for (const [id, q] of a.queues) {
-    const p = b.queues.get(id);
-    if (p === undefined || !sameQueue(q, p)) return false;
+  // Same rings (sameControl), so the same queue ids.
+  for (const id of ringIds(a.rings)) {
+    const q = a.queues.get(id), p = b.queues.get(id);
+    if (q === undefined || p === undefined ? q !== p : !sameQueue(q, p)) return false;
   }
   return true;
+}
+
+/** The ring ids of a ring map, remembered per map (iterating one builds arrays). */
+const ringIdLists = new WeakMap<World['rings'], number[]>();
+function ringIds(rings: World['rings']): number[] {
+  let l = ringIdLists.get(rings);
+  if (!l) ringIdLists.set(rings, (l = [...rings.keys()]));
+  return l;
 }
 
 function sameUdOps(a: ReadonlyMap<bigint, number>, b: ReadonlyMap<bigint, number>): boolean {
