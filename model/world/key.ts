@@ -210,14 +210,29 @@ const nodes = new Renumber();
 /** Node objects by canonical number (nodes are only reachable through slots). */
 const nodeObjs: FilterNode[] = [];
 
-/** The non-empty slots of a slot array: [op, slot, op, slot, ...], memoised by identity. */
-const compactSlots = new WeakMap<readonly Slot[], readonly (number | Slot)[]>();
-function nonEmpty(slots: readonly Slot[]): readonly (number | Slot)[] {
-  let c = compactSlots.get(slots);
+/**
+ * A slot array in short: the slots holding a chain as [op, head, op, head, ...],
+ * and the DENY-only slots as a bit mask (DENY_REST fills every empty slot, so a
+ * mask keeps keys short). Memoised by identity: slot arrays are never changed.
+ */
+interface SlotSummary {
+  readonly chains: readonly (number | FilterNode)[];
+  readonly deny: readonly number[];
+  readonly length: number;
+}
+const summaries = new WeakMap<readonly Slot[], SlotSummary>();
+function summary(slots: readonly Slot[]): SlotSummary {
+  let c = summaries.get(slots);
   if (!c) {
-    const out: (number | Slot)[] = [];
-    for (let i = 0; i < slots.length; i++) if (slots[i] !== null && slots[i] !== undefined) out.push(i, slots[i]);
-    compactSlots.set(slots, (c = out));
+    const chains: (number | FilterNode)[] = [];
+    const deny = new Array<number>((slots.length + 31) >>> 5).fill(0);
+    for (let i = 0; i < slots.length; i++) {
+      const x = slots[i];
+      if (x === null || x === undefined) continue;
+      if ('deny' in x) deny[i >>> 5] |= 1 << (i & 31);
+      else chains.push(i, x);
+    }
+    summaries.set(slots, (c = { chains, deny, length: slots.length }));
   }
   return c;
 }
@@ -298,11 +313,14 @@ function putRing(out: KeyBuf, w: World, r: Ring): void {
 
 function putTable(out: KeyBuf, t: FilterTable): void {
   out.put(t.refs);
-  const c = nonEmpty(t.slots);
-  out.put(c.length >> 1);
-  for (let i = 0; i < c.length; i += 2) {
-    out.put(c[i] as number);
-    out.put(slotRef(c[i + 1] as Slot));
+  const c = summary(t.slots);
+  out.put(c.length);
+  for (const m of c.deny) out.put(m);
+  const ch = c.chains;
+  out.put(ch.length >> 1);
+  for (let i = 0; i < ch.length; i += 2) {
+    out.put(ch[i] as number);
+    out.put(slotRef(ch[i + 1] as FilterNode));
   }
 }
 
