@@ -15,7 +15,7 @@
 // ring registrations) are interned once per object by their content, so a part
 // shared by many worlds is read once.
 
-import type { FilterNode, FilterTable, Slot } from '../filter/table.ts';
+import { DENY, type FilterNode, type FilterTable, type Slot } from '../filter/table.ts';
 import type { RestrictionSet } from '../restriction/set.ts';
 import type { Ring } from '../ring/ring.ts';
 import type { Cqe, Sqe } from '../ring/sqe.ts';
@@ -229,8 +229,8 @@ function summary(slots: readonly Slot[]): SlotSummary {
     for (let i = 0; i < slots.length; i++) {
       const x = slots[i];
       if (x === null || x === undefined) continue;
-      if ('deny' in x) deny[i >>> 5] |= 1 << (i & 31);
-      else chains.push(i, x);
+      if (x === DENY) deny[i >>> 5] |= 1 << (i & 31);
+      else chains.push(i, x as FilterNode);
     }
     summaries.set(slots, (c = { chains, deny, length: slots.length }));
   }
@@ -253,9 +253,10 @@ function tableRef(id: number | null): number {
 
 function slotRef(s: Slot): number {
   if (s === null) return NONE;
-  if ('deny' in s) return GONE;
-  const n = nodes.of(s.id);
-  nodeObjs[n] = s;
+  if (s === DENY) return GONE;
+  const node = s as FilterNode;
+  const n = nodes.of(node.id);
+  nodeObjs[n] = node;
   return n;
 }
 

@@ -247,41 +247,42 @@ function applyStep(k: Syscalls, s: Names, step: Step): { s: Names; obs: Obs } {
   const b = step.body;
   const t = s.tasks.get(step.task);
   if (!t || !t.alive) return { s, obs: { c: b.c, unstated: `no live task ${step.task}` } };
-  const fdOf = (ring: string) => t.fds.get(ring);
+  // (No closures here: this runs for every step, and the tsx transform names each one.)
+  const fds = t.fds;
   const unbound = { s, obs: { c: b.c, unstated: 'unbound ring' } as Obs };
   switch (b.c) {
     case 'ring': {
       const fd = k.setup(t.pid, b.entries, b.flags);
       if (fd < 0) return { s, obs: { c: 'ring', ret: fd } };
-      const fds = new Map(t.fds);
-      fds.set(b.ring, fd);
-      return { s: { ...s, tasks: setTask(s, step.task, { ...t, fds }) }, obs: { c: 'ring', ret: 0 } };
+      const more = new Map(t.fds);
+      more.set(b.ring, fd);
+      return { s: { ...s, tasks: setTask(s, step.task, { ...t, fds: more }) }, obs: { c: 'ring', ret: 0 } };
     }
     case 'close': {
-      const fd = fdOf(b.ring);
+      const fd = fds.get(b.ring);
       if (fd === undefined) return unbound;
       const ret = k.close(t.pid, fd);
-      const fds = new Map(t.fds);
-      fds.delete(b.ring);
-      return { s: { ...s, tasks: setTask(s, step.task, { ...t, fds }) }, obs: { c: 'close', ret } };
+      const left = new Map(t.fds);
+      left.delete(b.ring);
+      return { s: { ...s, tasks: setTask(s, step.task, { ...t, fds: left }) }, obs: { c: 'close', ret } };
     }
     case 'restrict': {
-      const fd = b.target.kind === 'task' ? -1 : fdOf(b.target.ring);
+      const fd = b.target.kind === 'task' ? -1 : fds.get(b.target.ring);
       if (fd === undefined) return unbound;
       return { s, obs: { c: 'restrict', ret: k.registerRestrictions(t.pid, fd, b.entries) } };
     }
     case 'enable': {
-      const fd = fdOf(b.ring);
+      const fd = fds.get(b.ring);
       if (fd === undefined) return unbound;
       return { s, obs: { c: 'enable', ret: k.enableRings(t.pid, fd) } };
     }
     case 'register': {
-      const fd = fdOf(b.ring);
+      const fd = fds.get(b.ring);
       if (fd === undefined) return unbound;
       return { s, obs: { c: 'register', ret: k.register(t.pid, fd, b.op) } };
     }
     case 'bpf': {
-      const fd = b.target.kind === 'task' ? -1 : fdOf(b.target.ring);
+      const fd = b.target.kind === 'task' ? -1 : fds.get(b.target.ring);
       if (fd === undefined) return unbound;
       const r = k.registerBpf(t.pid, fd, { opcode: b.op, flags: b.flags, pdu: b.pdu, insns: b.insns, raw: b.raw });
       const obs: Obs = { c: 'bpf', ret: r.ret };
@@ -289,21 +290,26 @@ function applyStep(k: Syscalls, s: Names, step: Step): { s: Names; obs: Obs } {
       return { s, obs };
     }
     case 'sqe': {
-      const fd = fdOf(b.ring);
+      const fd = fds.get(b.ring);
       if (fd === undefined) return unbound;
       const q = k.queueSqe(t.pid, fd, b.sqe);
-      const udOps = new Map(s.udOps);
-      udOps.set(b.sqe.ud, b.sqe.opcode);
+      // The map is a value: copy it only when this user_data's opcode changes.
+      let udOps = s.udOps;
+      if (udOps.get(b.sqe.ud) !== b.sqe.opcode) {
+        const m = new Map(udOps);
+        m.set(b.sqe.ud, b.sqe.opcode);
+        udOps = m;
+      }
       return { s: { ...s, udOps }, obs: { c: 'sqe', queued: q, op: opcodeName(b.sqe.opcode), ud: b.sqe.ud.toString() } };
     }
     case 'submit': {
-      const fd = fdOf(b.ring);
+      const fd = fds.get(b.ring);
       if (fd === undefined) return unbound;
       const r = k.enter(t.pid, fd);
       return { s, obs: { c: 'submit', ret: r.ret, left: r.left } };
     }
     case 'cqes': {
-      const fd = fdOf(b.ring);
+      const fd = fds.get(b.ring);
       if (fd === undefined) return unbound;
       const r = k.reapCqes(t.pid, fd);
       if (typeof r === 'number') return { s, obs: { c: 'cqes', ret: r } };
