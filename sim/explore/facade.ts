@@ -180,8 +180,8 @@ export function facadeSubject(parts: FacadeParts, profile: KernelProfile): Subje
     check(s, prev) {
       if (!parts.checkInvariants) return [];
       // The invariants read the tasks, rings, filter store and leaked references; a
-      // state whose every one of those is its parent's own value (only queues or
-      // names moved) can break none of them, since the parent passed.
+      // state whose every part but the queues is its parent's own value (only
+      // queues or names moved) can break none of them, since the parent passed.
       if (prev && sameControl(s.world as World, prev.world as World)) return [];
       const v = parts.checkInvariants(s.world, profile, prev?.world ?? null) as ({ kind?: string; message?: string; knownKernelBug?: string } | string)[];
       // A violation the profile's real kernel also has (a known kernel bug) is not the model's.
@@ -191,9 +191,14 @@ export function facadeSubject(parts: FacadeParts, profile: KernelProfile): Subje
   };
 }
 
-/** The same control-plane parts, by identity (worlds share every part a call did not change). */
+/**
+ * The same parts, by identity, for every field of the world but its queues
+ * (worlds share every part a call did not change). Written over the world's own
+ * fields so that a field the model adds later is compared too.
+ */
 function sameControl(a: World, b: World): boolean {
-  return a.tasks === b.tasks && a.rings === b.rings && a.filters === b.filters && a.leaked === b.leaked && a.fs === b.fs;
+  for (const f in a) if (f !== 'queues' && (a as unknown as Record<string, unknown>)[f] !== (b as unknown as Record<string, unknown>)[f]) return false;
+  return true;
 }
 
 function sameQueue(a: QueueState, b: QueueState): boolean {
@@ -210,7 +215,7 @@ function sameQueue(a: QueueState, b: QueueState): boolean {
 /** Equal worlds: the same parts, and queues with the same entries. */
 export function sameWorld(a: World, b: World): boolean {
   if (a === b) return true;
-  if (!sameControl(a, b) || a.nextPid !== b.nextPid || a.nextRing !== b.nextRing) return false;
+  if (!sameControl(a, b)) return false;
   if (a.queues === b.queues) return true;
   if (a.queues === null || b.queues === null || a.queues.size !== b.queues.size) return false;
   // Same rings (sameControl), so the same queue ids.

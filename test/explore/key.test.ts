@@ -194,6 +194,24 @@ function mutations(w: World): [string, World][] {
   return out;
 }
 
+describe('kernel subject: unchanged states', () => {
+  it('gives back the state itself when a move changes nothing, and a new one otherwise', () => {
+    const subject = kernel('7.3');
+    const u = new Universe(DEFAULT_UNIVERSE, getProfile('7.3')!);
+    const nnp = run(subject, ['ring r0', 'nnp'], u);
+    expect(applySteps(subject, nnp, byLabel(u, subject, nnp, 'nnp').steps).s).toBe(nnp);
+    const io = run(subject, ['ring r0', 'io r0 NOP'], u);
+    const again = applySteps(subject, io, byLabel(u, subject, io, 'io r0 NOP').steps);
+    expect(again.s).toBe(io);
+    expect(again.obs.map(obsKey)).toEqual(['sqe queued=1', 'submit ret=1 left=0', 'cqes cqes=0:0:0']);
+    // A request left in the SQ of a disabled ring is a change.
+    const off = run(subject, ['ring r0 flags=R_DISABLED'], u);
+    const pending = applySteps(subject, off, byLabel(u, subject, off, 'io r0 NOP').steps).s;
+    expect(pending).not.toBe(off);
+    expect(keyText(subject, pending)).not.toBe(keyText(subject, off));
+  });
+});
+
 describe('kernel state key: nothing the kernel reads is left out', () => {
   it('changes when any one value of a task, ring, set, table, node, queue, the fs or the leaks changes', () => {
     const subject = kernel('7.3');
