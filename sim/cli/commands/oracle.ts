@@ -189,6 +189,7 @@ export const command: Command = {
       if (loaded.failures.length) return EXIT.USAGE;
       let changed = 0;
       let unstable = 0;
+      let unfinished = 0;
       for (const p of ps) {
         const items = loaded.files.flatMap((file) => file.traces.filter((t) => traceRunsOn(t, p)).map((trace) => ({ file, trace })));
         if (!items.length) continue;
@@ -204,7 +205,11 @@ export const command: Command = {
             if (items[k].file !== file) continue;
             const x = r1.value.results[k];
             const y = r2.value.results[k];
-            if (x.status !== 'ok') io.out(`${p}: ${items[k].trace.name}: the kernel run did not finish: ${x.status}`);
+            if (x.status !== 'ok' || y.status !== 'ok') {
+              unfinished++;
+              io.out(`${p}: ${items[k].trace.name}: the kernel run did not finish (${x.status}, then ${y.status}); not recorded`);
+              continue;
+            }
             if (formatRecords(x.records) !== formatRecords(y.records)) {
               unstable++;
               io.out(`${p}: ${items[k].trace.name}: NOT DETERMINISTIC: two kernel runs gave different records; not recorded`);
@@ -221,8 +226,8 @@ export const command: Command = {
           }
         }
       }
-      io.out(`${changed} recording${changed === 1 ? '' : 's'} changed${unstable ? `, ${unstable} non-deterministic trace${unstable === 1 ? '' : 's'}` : ''}`);
-      return unstable ? EXIT.FAILED : EXIT.OK;
+      io.out(`${changed} recording${changed === 1 ? '' : 's'} changed${unstable ? `, ${unstable} non-deterministic trace${unstable === 1 ? '' : 's'}` : ''}${unfinished ? `, ${unfinished} unfinished` : ''}`);
+      return unstable || unfinished ? EXIT.FAILED : EXIT.OK;
     }
 
     if (!positionals.length) return reportError(io, rfError('usage', 'no trace file given'), undefined, USAGE);
