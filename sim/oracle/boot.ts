@@ -84,11 +84,14 @@ export function parseGuestOutput(text: string): GuestLine[] {
 /**
  * Boot and return every record line; an error when the guest did not finish. A boot
  * that dies before the guest's hello (the kernel itself failed to come up) is retried
- * twice: that is the machine, not the traces.
+ * twice, under TCG: that is the machine, not the traces.
  */
 export async function bootGuest(o: BootOptions): Promise<Result<BootResult>> {
-  let r = await bootOnce(o);
-  for (let k = 1; k <= 2 && !r.ok && r.beforeHello; k++) r = await bootOnce(o);
+  const accel = o.accel ?? detectAccel();
+  let r = await bootOnce({ ...o, accel });
+  // KVM that cannot run the guest (a nested or paravirtual one) falls back to TCG.
+  if (!r.ok && r.beforeHello && accel === 'kvm') r = await bootOnce({ ...o, accel: 'tcg' });
+  for (let k = 1; k <= 2 && !r.ok && r.beforeHello; k++) r = await bootOnce({ ...o, accel: 'tcg' });
   return r;
 }
 
