@@ -2,20 +2,14 @@
 // "Records") in the form both the reference model and the simulated kernel are
 // compared in. fd-making results are already normalised to "fd".
 
-import type { CommandBody } from '../trace/ast.ts';
+import type { CommandBody, TraceRecord } from '../trace/ast.ts';
 
-export interface Obs {
-  c: CommandBody['c'];
-  ret?: number;
-  pdu?: number;
-  queued?: number;
-  op?: string;
-  ud?: string;
-  left?: number;
+export type Obs = Omit<TraceRecord, 'trace' | 'i' | 'task' | 'cqes'> & {
+  /** As in the record, with fd-making results normalised to "fd". */
   cqes?: [string, number | 'fd', number][];
   /** The reference does not state this command's outcome; comparisons skip it. */
   unstated?: string;
-}
+};
 
 /** One step of a call sequence: a task makes one trace command. */
 export interface Step {
