@@ -34,20 +34,90 @@ class AsmError {
   constructor(readonly kind: 'syntax' | 'name' | 'range' | 'invalid', readonly message: string, readonly tok: { col: number; len: number } | null, readonly expected?: string) {}
 }
 
-const LABEL = /^[A-Za-z_][A-Za-z0-9_]*$/;
-
 const ID = 1, NUM = 2, PUNCT = 3;
 
-function isIdentStart(c: number): boolean {
-  return (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
+/** Name hashes stay small integers, which Map keys on without boxing. */
+const HASH_MASK = 0x3fffffff;
+
+/** The lexer's hash of a name, for building tables from strings. */
+function hashOf(name: string, caseless = false): number {
+  let h = 0;
+  for (let j = 0; j < name.length; j++) {
+    const c = caseless ? name.charCodeAt(j) | 0x20 : name.charCodeAt(j);
+    h = j === 0 ? c : (Math.imul(h, 31) + c) | 0;
+  }
+  return h & HASH_MASK;
 }
-function isDigit(c: number): boolean {
-  return c >= 48 && c <= 57;
+
+/**
+ * An open-addressing index from name hashes to dense entry ids 0..count-1; a slot holds
+ * id + 1 (0 is empty). Names sharing a hash sit in later slots, so a search probes on
+ * until an empty slot, checking each candidate's name itself.
+ */
+class HashIndex {
+  slots = new Int32Array(64);
+  mask = 63;
+  /** Each entry's hash. */
+  hashes: number[] = [];
+
+  add(h: number): number {
+    const id = this.hashes.length;
+    this.hashes.push(h);
+    if (this.hashes.length * 2 > this.slots.length) this.rehash(this.slots.length * 2);
+    else this.place(id);
+    return id;
+  }
+  private place(id: number): void {
+    let s = this.hashes[id] & this.mask;
+    while (this.slots[s] !== 0) s = (s + 1) & this.mask;
+    this.slots[s] = id + 1;
+  }
+  private rehash(size: number): void {
+    this.slots = new Int32Array(size);
+    this.mask = size - 1;
+    for (let id = 0; id < this.hashes.length; id++) this.place(id);
+  }
 }
-/** `:,#%[]()+*&|-` */
-function isPunct(c: number): boolean {
-  return c === 58 || c === 44 || c === 35 || c === 37 || c === 91 || c === 93 || c === 40 || c === 41 ||
-    c === 43 || c === 42 || c === 38 || c === 124 || c === 45;
+
+/**
+ * Names to values, searched by a token's hash and checked against the source text:
+ * a lookup cuts no string. Case-sensitive.
+ */
+class Names<V> {
+  private index = new HashIndex();
+  private names: string[] = [];
+  private values: V[] = [];
+  get size(): number { return this.names.length; }
+  set(name: string, value: V): void {
+    this.index.add(hashOf(name));
+    this.names.push(name);
+    this.values.push(value);
+  }
+  /** The entry id for the name token at l's cursor + o, or -1. */
+  find(l: Line, o = 0): number {
+    const h = l.hashes[l.i + o];
+    const ix = this.index;
+    for (let s = h & ix.mask, e = ix.slots[s]; e !== 0; s = (s + 1) & ix.mask, e = ix.slots[s]) {
+      if (ix.hashes[e - 1] === h && l.is(this.names[e - 1], o)) return e - 1;
+    }
+    return -1;
+  }
+  value(id: number): V { return this.values[id]; }
+}
+
+// Character classes for the lexer, one table lookup per character.
+const C_ALPHA = 1, C_DIGIT = 2, C_DOT = 4, C_PUNCT = 8, C_BLANK = 16;
+const CHAR = new Uint8Array(128);
+for (let c = 0; c < 128; c++) {
+  if ((c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95) CHAR[c] = C_ALPHA;
+  else if (c >= 48 && c <= 57) CHAR[c] = C_DIGIT;
+  else if (c === 46) CHAR[c] = C_DOT;
+  else if (':,#%[]()+*&|-'.includes(String.fromCharCode(c))) CHAR[c] = C_PUNCT;
+  else if (c === 32 || c === 9 || c === 13) CHAR[c] = C_BLANK;
+}
+/** The class of a character code (0 for anything else, including NaN past the end). */
+function charClass(c: number): number {
+  return c < 128 ? CHAR[c] : 0;
 }
 
 /**
@@ -65,17 +135,21 @@ class Line {
   kinds = new Uint8Array(32);
   starts = new Int32Array(32);
   ends = new Int32Array(32);
+  /** For names (ID tokens): a hash of their text, so tables are searched without cutting a string. */
+  hashes = new Int32Array(32);
 
-  push(kind: number, s: number, e: number): void {
+  push(kind: number, s: number, e: number, h = 0): void {
     if (this.n === this.kinds.length) {
       const grow = <T extends Uint8Array | Int32Array>(a: T, make: (n: number) => T): T => { const b = make(a.length * 2); b.set(a); return b; };
       this.kinds = grow(this.kinds, (n) => new Uint8Array(n));
       this.starts = grow(this.starts, (n) => new Int32Array(n));
       this.ends = grow(this.ends, (n) => new Int32Array(n));
+      this.hashes = grow(this.hashes, (n) => new Int32Array(n));
     }
     this.kinds[this.n] = kind;
     this.starts[this.n] = s;
     this.ends[this.n] = e;
+    this.hashes[this.n] = h;
     this.n++;
   }
 
@@ -95,15 +169,19 @@ class Line {
     }
     while (p < end) {
       const c = src.charCodeAt(p);
-      if (c === 32 || c === 9 || c === 13) { p++; continue; }
+      const cls = charClass(c);
+      if (cls === C_BLANK) { p++; continue; }
       const s = p;
-      if (isIdentStart(c)) {
-        p++;
-        for (let d = src.charCodeAt(p); p < end && (isIdentStart(d) || isDigit(d) || d === 46); d = src.charCodeAt(++p));
-        this.push(ID, s, p);
-      } else if (isDigit(c)) {
-        p++;
-        for (let d = src.charCodeAt(p); p < end && (isIdentStart(d) || isDigit(d)); d = src.charCodeAt(++p));
+      if (cls === C_ALPHA) {
+        let h = c;
+        for (p++; p < end; p++) {
+          const d = src.charCodeAt(p);
+          if ((charClass(d) & (C_ALPHA | C_DIGIT | C_DOT)) === 0) break;
+          h = (Math.imul(h, 31) + d) | 0;
+        }
+        this.push(ID, s, p, h & HASH_MASK);
+      } else if (cls === C_DIGIT) {
+        for (p++; p < end && (charClass(src.charCodeAt(p)) & (C_ALPHA | C_DIGIT)) !== 0; p++);
         this.push(NUM, s, p);
       } else if (c === 47 && src.charCodeAt(p + 1) === 42) { // /*
         const close = src.indexOf('*/', p + 2);
@@ -113,7 +191,7 @@ class Line {
         break;
       } else if (c === 35 && (this.n === 0 || p + 1 >= end || src.charCodeAt(p + 1) === 32 || src.charCodeAt(p + 1) === 9 || src.charCodeAt(p + 1) === 13)) {
         break; // # comment
-      } else if (isPunct(c)) {
+      } else if (cls === C_PUNCT) {
         this.push(PUNCT, s, ++p);
       } else {
         return new AsmError('syntax', `unexpected character '${src[p]}'`, { col: p - start + 1, len: 1 }, 'an instruction, a label or a comment');
@@ -122,6 +200,32 @@ class Line {
     return false;
   }
 
+  /** Whether the token at the cursor + o spells exactly `w` (case-sensitive). */
+  is(w: string, o = 0): boolean {
+    const s = this.starts[this.i + o];
+    if (this.ends[this.i + o] - s !== w.length) return false;
+    for (let j = 0; j < w.length; j++) if (this.src.charCodeAt(s + j) !== w.charCodeAt(j)) return false;
+    return true;
+  }
+  /** A name token that is also a label name (no '.': the lexer admits dots for context fields). */
+  isLabelName(o = 0): boolean {
+    if (this.kind(o) !== ID) return false;
+    const e = this.ends[this.i + o];
+    for (let p = this.starts[this.i + o]; p < e; p++) if (this.src.charCodeAt(p) === 46) return false;
+    return true;
+  }
+  /** The token hash with letters folded to lower case, for the caseless mnemonics. */
+  caselessHash(o = 0): number {
+    const s = this.starts[this.i + o], e = this.ends[this.i + o];
+    let h = 0;
+    for (let p = s; p < e; p++) h = p === s ? this.src.charCodeAt(p) | 0x20 : (Math.imul(h, 31) + (this.src.charCodeAt(p) | 0x20)) | 0;
+    return h & HASH_MASK;
+  }
+  /** Where the token at absolute index t is, for an error found after the cursor moved on. */
+  locOf(t: number): { col: number; len: number } {
+    return { col: this.starts[t] - this.start + 1, len: this.ends[t] - this.starts[t] };
+  }
+  textOf(t: number): string { return this.src.slice(this.starts[t], this.ends[t]); }
   /** 0 when there is no token there. */
   kind(o = 0): number { return this.i + o < this.n ? this.kinds[this.i + o] : 0; }
   text(o = 0): string { return this.src.slice(this.starts[this.i + o], this.ends[this.i + o]); }
@@ -182,28 +286,31 @@ class Line {
 }
 
 /** lookupSymbol, memoised: programs repeat the same few names many times. */
-const symbolCache = new Map<string, number | null>();
-function symbol(name: string): number | undefined {
-  const hit = symbolCache.get(name);
-  if (hit !== undefined) return hit ?? undefined;
+const symbolCache = new Names<number | null>();
+/** The symbolic constant the name token at l's cursor spells, if it is one. */
+function symbolAt(l: Line): number | undefined {
+  const hit = symbolCache.find(l);
+  if (hit >= 0) return symbolCache.value(hit) ?? undefined;
+  const name = l.text();
   const v = lookupSymbol(name, ALL_SYMBOL_KINDS);
   if (symbolCache.size < 10000) symbolCache.set(name, v ?? null);
   return v;
 }
 
-/** Fixup for a jump target named by a label, resolved once every label is known. */
-interface Fixup { pc: number; field: 'jt' | 'jf' | 'k'; name: string; line: number; col: number; len: number }
+/** Which field of a jump a label fills in. */
+const JT = 0, JF = 1, JK = 2;
+type JumpField = typeof JT | typeof JF | typeof JK;
 
-const COND: Record<string, { op: number; field: 'jt' | 'jf'; two: boolean }> = {
-  jeq: { op: BPF.JEQ, field: 'jt', two: true },
-  jgt: { op: BPF.JGT, field: 'jt', two: true },
-  jge: { op: BPF.JGE, field: 'jt', two: true },
-  jset: { op: BPF.JSET, field: 'jt', two: true },
+const COND: Record<string, { op: number; field: JumpField; two: boolean }> = {
+  jeq: { op: BPF.JEQ, field: JT, two: true },
+  jgt: { op: BPF.JGT, field: JT, two: true },
+  jge: { op: BPF.JGE, field: JT, two: true },
+  jset: { op: BPF.JSET, field: JT, two: true },
   // bpf_asm's negated forms: one target, taken when the condition is false
-  jneq: { op: BPF.JEQ, field: 'jf', two: false },
-  jne: { op: BPF.JEQ, field: 'jf', two: false },
-  jlt: { op: BPF.JGE, field: 'jf', two: false },
-  jle: { op: BPF.JGT, field: 'jf', two: false },
+  jneq: { op: BPF.JEQ, field: JF, two: false },
+  jne: { op: BPF.JEQ, field: JF, two: false },
+  jlt: { op: BPF.JGE, field: JF, two: false },
+  jle: { op: BPF.JGT, field: JF, two: false },
 };
 
 const ALU: Record<string, number> = {
@@ -216,17 +323,87 @@ const MNEMONICS = [
   ...Object.keys(ALU), 'neg', 'ret', 'tax', 'txa',
 ];
 
-/** Mnemonic text to its interned lower-case spelling, so the dispatch compares pointers. */
-const MNEMONIC_CANON = new Map<string, string>(MNEMONICS.map((m) => [m, m]));
+/** Mnemonics by caseless hash (ids index MNEMONICS), so the dispatch finds the interned spelling without cutting a string. */
+const MNEMONIC_INDEX = new HashIndex();
+for (const m of MNEMONICS) MNEMONIC_INDEX.add(hashOf(m, true));
+/** The mnemonic the token at l's cursor spells, in any case. */
+function mnemonicAt(l: Line): string | undefined {
+  const h = l.caselessHash();
+  const ix = MNEMONIC_INDEX;
+  for (let s = h & ix.mask, e = ix.slots[s]; e !== 0; s = (s + 1) & ix.mask, e = ix.slots[s]) {
+    if (ix.hashes[e - 1] === h && l.isWord(MNEMONICS[e - 1])) return MNEMONICS[e - 1];
+  }
+  return undefined;
+}
+
+/** The ancillary-load keywords by hash (case-sensitive, as bpf_asm's lexer). */
+const ANCILLARY = new Names<number>();
+for (const [w, off] of Object.entries(SKF_AD)) ANCILLARY.set(w, off);
+
+/** Each context layout's fields by name hash, built on first use. */
+const FIELDS = new WeakMap<CtxLayout, Names<CtxField>>();
+function fieldsOf(layout: CtxLayout): Names<CtxField> {
+  let t = FIELDS.get(layout);
+  if (t === undefined) {
+    t = new Names<CtxField>();
+    // first definition wins, as Array.find would
+    for (const f of layout.fields) t.set(f.name, f);
+    FIELDS.set(layout, t);
+  }
+  return t;
+}
 
 class Assembler {
   insns: Insn[] = [];
   lines: number[] = [];
-  labels = new Map<string, number>();
-  /** The line each label was defined on, for the duplicate-label error. */
-  labelLines = new Map<string, number>();
-  fixups: Fixup[] = [];
-  constructor(readonly layout: CtxLayout) {}
+  /**
+   * Labels by id, as parallel arrays: where the name sits in the source, the instruction
+   * it names (-1 while only jumped to) and the line defining it. Ids are found by name hash.
+   */
+  labelIndex = new HashIndex();
+  labStart: number[] = [];
+  labEnd: number[] = [];
+  labPc: number[] = [];
+  labLine: number[] = [];
+  /** Label ids in definition order (the order error messages list them in). */
+  defined: number[] = [];
+  /** Jumps waiting for their label, as parallel arrays, resolved once every label is known. */
+  fixPc: number[] = [];
+  fixField: JumpField[] = [];
+  fixLabel: number[] = [];
+  fixLine: number[] = [];
+  fixCol: number[] = [];
+  fixLen: number[] = [];
+  readonly fields: Names<CtxField>;
+  constructor(readonly src: string, readonly layout: CtxLayout) {
+    this.fields = fieldsOf(layout);
+  }
+
+  /** The id of the label named by the token at l's cursor, made on first mention. */
+  labelId(l: Line): number {
+    const h = l.hashes[l.i];
+    const s = l.starts[l.i], n = l.ends[l.i] - s;
+    const src = this.src;
+    const ix = this.labelIndex;
+    for (let slot = h & ix.mask, e = ix.slots[slot]; e !== 0; slot = (slot + 1) & ix.mask, e = ix.slots[slot]) {
+      const id = e - 1;
+      const ls = this.labStart[id];
+      if (ix.hashes[id] !== h || this.labEnd[id] - ls !== n) continue;
+      let p = 0;
+      while (p < n && src.charCodeAt(ls + p) === src.charCodeAt(s + p)) p++;
+      if (p === n) return id;
+    }
+    const id = ix.add(h);
+    this.labStart.push(s);
+    this.labEnd.push(s + n);
+    this.labPc.push(-1);
+    this.labLine.push(0);
+    return id;
+  }
+
+  labelName(id: number): string {
+    return this.src.slice(this.labStart[id], this.labEnd[id]);
+  }
 
   /** `['-'] (number | NAME) ('|' ['-'] (number | NAME))*`, as a u32. */
   value(l: Line, what: string): number {
@@ -236,7 +413,7 @@ class Assembler {
     for (;;) {
       const kind = l.kind();
       if (kind !== NUM && kind !== ID) break;
-      const v = kind === NUM ? l.smallNumber() : symbol(l.text());
+      const v = kind === NUM ? l.smallNumber() : symbolAt(l);
       if (v === undefined || v > 0xffffffff) break;
       l.i++;
       fast = (fast | v) >>> 0;
@@ -260,13 +437,14 @@ class Assembler {
       if (kind !== NUM && kind !== ID) throw l.unexpected(what);
       const text = l.text();
       const where = { col: l.col(), len: l.len() };
+      const sym = kind === ID ? symbolAt(l) : undefined;
       l.i++;
       let v: bigint | undefined;
       if (kind === NUM) {
         v = parseUnsigned(text);
         if (v === undefined) throw new AsmError('syntax', `'${text}' is not a number`, where, 'a decimal, 0x hex, 0b binary or 0 octal number');
       } else {
-        const s = symbol(text);
+        const s = sym;
         if (s === undefined) {
           throw new AsmError('name', `unknown name '${text}'`, where, `${what}: a number or a symbolic constant such as AF_INET, SOCK_STREAM, O_CREAT, RESOLVE_BENEATH, SOCKET, EACCES`);
         }
@@ -308,10 +486,6 @@ class Assembler {
     return false;
   }
 
-  field(name: string): CtxField | undefined {
-    return this.layout.fields.find((f) => f.name === name);
-  }
-
   describeWord(offset: number, member?: string): string {
     const parts = fieldsInWord(this.layout, offset)
       .filter((f) => !member || !f.member || f.member === member)
@@ -336,9 +510,9 @@ class Assembler {
       return { mode: BPF.IND, k };
     }
     if (l.kind() === ID) {
-      const name = l.text();
       const t = { col: l.col(), len: l.len() };
-      const f = this.field(name);
+      const fid = this.fields.find(l);
+      const f = fid >= 0 ? this.fields.value(fid) : undefined;
       if (f) {
         l.i++;
         let extra = 0;
@@ -359,6 +533,7 @@ class Assembler {
         l.expectPunct(']', "']'");
         return { mode: BPF.ABS, k };
       }
+      const name = l.text();
       if (name.includes('.') || /^[a-z]/.test(name)) {
         throw new AsmError('name', `unknown context field '${name}'`, t,
           `a field of the ${this.layout.size}-byte ${this.layout.name} context: ${this.layout.fields.map((x) => x.name).join(', ')}, or an offset`);
@@ -374,9 +549,8 @@ class Assembler {
     const o = l.isPunct('#') ? 1 : 0;
     if (l.kind(o) !== ID) return null;
     if (l.isWord('len', o)) { l.i += o + 1; return { len: true }; }
-    if (l.len(o) > 10) return null;
-    const w = l.text(o);
-    if (Object.hasOwn(SKF_AD, w)) { l.i += o + 1; return { anc: SKF_AD[w] }; }
+    const a = ANCILLARY.find(l, o);
+    if (a >= 0) { l.i += o + 1; return { anc: ANCILLARY.value(a) }; }
     return null;
   }
 
@@ -398,12 +572,16 @@ class Assembler {
     return k;
   }
 
-  target(l: Line, pc: number, field: 'jt' | 'jf' | 'k', line: number): void {
-    const name = l.has() ? l.text() : '';
-    if (l.kind() !== ID || !LABEL.test(name)) {
-      throw new AsmError('syntax', l.has() ? `'${name}' is not a label` : 'the line ends too early', l.at(), 'a label to jump to');
+  target(l: Line, pc: number, field: JumpField, line: number): void {
+    if (!l.isLabelName()) {
+      throw new AsmError('syntax', l.has() ? `'${l.text()}' is not a label` : 'the line ends too early', l.at(), 'a label to jump to');
     }
-    this.fixups.push({ pc, field, name, line, col: l.col(), len: l.len() });
+    this.fixPc.push(pc);
+    this.fixField.push(field);
+    this.fixLabel.push(this.labelId(l));
+    this.fixLine.push(line);
+    this.fixCol.push(l.col());
+    this.fixLen.push(l.len());
     l.i++;
   }
 
@@ -432,13 +610,16 @@ class Assembler {
   }
 
   instruction(l: Line, line: number): void {
-    const mtext = l.text();
-    const m = { col: l.col(), len: l.len(), text: mtext };
+    // the mnemonic token, cut into a string only for an error message
+    const mt = l.i;
     if (l.kind() !== ID) {
-      throw new AsmError('syntax', `unexpected '${mtext}'`, m, "a mnemonic such as 'ld', 'jeq' or 'ret', a label, or a code:jt:jf:k quad");
+      throw new AsmError('syntax', `unexpected '${l.text()}'`, l.locOf(mt), "a mnemonic such as 'ld', 'jeq' or 'ret', a label, or a code:jt:jf:k quad");
+    }
+    const op = mnemonicAt(l);
+    if (op === undefined) {
+      throw new AsmError('syntax', `unknown instruction '${l.text()}'`, l.locOf(mt), `one of ${MNEMONICS.join(' ')}`);
     }
     l.i++;
-    const op = MNEMONIC_CANON.get(mtext) ?? MNEMONIC_CANON.get(mtext.toLowerCase()) ?? mtext.toLowerCase();
     const pc = this.insns.length;
     switch (op) {
       case 'ld': case 'ldh': case 'ldb': {
@@ -446,7 +627,7 @@ class Assembler {
         const bytes = op === 'ld' ? 4 : op === 'ldh' ? 2 : 1;
         const kw = this.keyword(l);
         if (kw && 'len' in kw) {
-          if (op !== 'ld') throw new AsmError('syntax', `${op} cannot load len`, m, "'ld len'");
+          if (op !== 'ld') throw new AsmError('syntax', `${op} cannot load len`, l.locOf(mt), "'ld len'");
           this.emit(BPF.LD | BPF.W | BPF.LEN, 0, 0, 0, line);
         } else if (kw) {
           this.emit(BPF.LD | size | BPF.ABS, 0, 0, SKF_AD_OFF + kw.anc, line);
@@ -459,7 +640,7 @@ class Assembler {
           const a = this.address(l, bytes);
           this.emit(BPF.LD | size | a.mode, 0, 0, a.k, line);
         } else {
-          throw new AsmError('syntax', l.has() ? `unexpected '${l.text()}'` : `'${m.text}' needs an operand`, l.at(),
+          throw new AsmError('syntax', l.has() ? `unexpected '${l.text()}'` : `'${l.textOf(mt)}' needs an operand`, l.at(),
             op === 'ld' ? "'#k', '[k]', '[field]', '[x + k]', 'M[k]' or 'len'" : "'[k]' or '[x + k]'");
         }
         break;
@@ -473,7 +654,7 @@ class Assembler {
       case 'ldx': {
         const kw = this.keyword(l);
         if (kw && 'len' in kw) this.emit(BPF.LDX | BPF.W | BPF.LEN, 0, 0, 0, line);
-        else if (kw) throw new AsmError('syntax', 'ldx cannot load an ancillary value', m);
+        else if (kw) throw new AsmError('syntax', 'ldx cannot load an ancillary value', l.locOf(mt));
         else if (l.isPunct('#')) this.emit(BPF.LDX | BPF.IMM, 0, 0, this.imm(l, false), line);
         else if (l.isWord('m') && l.isPunct('[', 1)) this.emit(BPF.LDX | BPF.MEM, 0, 0, this.mem(l), line);
         else if (l.kind() === NUM) this.emit(BPF.LDX | BPF.B | BPF.MSH, 0, 0, this.msh(l), line);
@@ -488,7 +669,7 @@ class Assembler {
         break;
       case 'jmp': case 'ja':
         this.emit(BPF.JMP | BPF.JA, 0, 0, 0, line);
-        this.target(l, pc, 'k', line);
+        this.target(l, pc, JK, line);
         break;
       case 'neg':
         this.emit(BPF.ALU | BPF.NEG, 0, 0, 0, line);
@@ -517,9 +698,6 @@ class Assembler {
           break;
         }
         const c = COND[op];
-        if (!c) {
-          throw new AsmError('syntax', `unknown instruction '${m.text}'`, m, `one of ${MNEMONICS.join(' ')}`);
-        }
         let code: number;
         let k = 0;
         if (this.isX(l)) code = BPF.JMP | c.op | BPF.X;
@@ -529,7 +707,7 @@ class Assembler {
         this.target(l, pc, c.field, line);
         if (c.two && l.isPunct(',')) {
           l.i++;
-          this.target(l, pc, 'jf', line);
+          this.target(l, pc, JF, line);
         }
       }
     }
@@ -537,40 +715,56 @@ class Assembler {
   }
 
   resolve(loc: (line: number, col: number, len: number) => SourceLoc): Result<void> {
-    for (const f of this.fixups) {
-      const target = this.labels.get(f.name);
-      const where = loc(f.line, f.col, f.len);
-      if (target === undefined) {
-        const known = [...this.labels.keys()];
-        return err(rfError('name', `no label '${f.name}'`, where, known.length ? `one of the labels ${known.join(', ')}` : 'a label defined as \'name:\' before an instruction'));
+    const n = this.fixPc.length;
+    for (let j = 0; j < n; j++) {
+      const id = this.fixLabel[j];
+      const target = this.labPc[id];
+      const pc = this.fixPc[j];
+      const field = this.fixField[j];
+      if (target < 0 || target >= this.insns.length || target - pc - 1 < 0 || (field !== JK && target - pc - 1 > 255)) {
+        const where = loc(this.fixLine[j], this.fixCol[j], this.fixLen[j]);
+        const name = this.labelName(id);
+        if (target < 0) {
+          const known = this.defined.map((d) => this.labelName(d));
+          return err(rfError('name', `no label '${name}'`, where, known.length ? `one of the labels ${known.join(', ')}` : 'a label defined as \'name:\' before an instruction'));
+        }
+        if (target >= this.insns.length) {
+          return err(rfError('invalid', `label '${name}' is after the last instruction`, where, 'a label on an instruction'));
+        }
+        const delta = target - pc - 1;
+        if (delta < 0) {
+          return err(rfError('invalid', `jump from instruction ${pc} back to ${target} ('${name}'): classic BPF jumps only forward`, where));
+        }
+        return err(rfError('range', `'${name}' is ${delta + 1} instructions ahead; a conditional jump reaches at most 256 (jt and jf are u8)`, where, "a nearer label, or a 'ja' to bridge the distance"));
       }
-      if (target >= this.insns.length) {
-        return err(rfError('invalid', `label '${f.name}' is after the last instruction`, where, 'a label on an instruction'));
-      }
-      const delta = target - f.pc - 1;
-      if (delta < 0) {
-        return err(rfError('invalid', `jump from instruction ${f.pc} back to ${target} ('${f.name}'): classic BPF jumps only forward`, where));
-      }
-      if (f.field !== 'k' && delta > 255) {
-        return err(rfError('range', `'${f.name}' is ${delta + 1} instructions ahead; a conditional jump reaches at most 256 (jt and jf are u8)`, where, "a nearer label, or a 'ja' to bridge the distance"));
-      }
+      const delta = target - pc - 1;
       // a plain property store per field: a computed key would be a slow generic store
-      const insn = this.insns[f.pc];
-      if (f.field === 'jt') insn.jt = delta;
-      else if (f.field === 'jf') insn.jf = delta;
+      const insn = this.insns[pc];
+      if (field === JT) insn.jt = delta;
+      else if (field === JF) insn.jf = delta;
       else insn.k = delta;
     }
     return ok(undefined);
+  }
+
+  /** Label name to instruction index, in definition order. */
+  labelMap(): Map<string, number> {
+    return new Map(this.defined.map((id) => [this.labelName(id), this.labPc[id]]));
   }
 }
 
 /** Assemble and also return the source line of each instruction and the labels. */
 export function assembleDetailed(text: string, opts: AssembleOptions = {}): Result<Assembled> {
+  const r = run(text, opts);
+  return r.ok ? ok({ insns: r.value.insns, lines: r.value.lines, labels: r.value.labelMap() }) : r;
+}
+
+function run(text: string, opts: AssembleOptions): Result<Assembler> {
   const file = opts.file ?? '<input>';
   const line0 = opts.line0 ?? 1;
   const col0 = opts.col0 ?? 0;
   const loc = (line: number, col: number, len: number): SourceLoc => ({ file, line, col: col + col0, len });
-  const asm = new Assembler(opts.layout ?? CTX_V7);
+  const asm = new Assembler(text, opts.layout ?? CTX_V7);
   const l = new Line();
   let inBlock = false;
   let lineNo = line0;
@@ -583,14 +777,13 @@ export function assembleDetailed(text: string, opts: AssembleOptions = {}): Resu
       inBlock = r;
       // labels: `name:` (a label may stand alone on its line)
       while (l.kind() === ID && l.isPunct(':', 1)) {
-        const name = l.text();
-        const where = { col: l.col(), len: l.len() };
+        if (!l.isLabelName()) throw new AsmError('syntax', `'${l.text()}' is not a label name`, l.at(), 'letters, digits and _ (not starting with a digit)');
+        const id = asm.labelId(l);
+        if (asm.labPc[id] >= 0) throw new AsmError('name', `label '${l.text()}' is already defined on line ${asm.labLine[id]}`, l.at());
+        asm.labPc[id] = asm.insns.length;
+        asm.labLine[id] = lineNo;
+        asm.defined.push(id);
         l.i += 2;
-        if (!LABEL.test(name)) throw new AsmError('syntax', `'${name}' is not a label name`, where, 'letters, digits and _ (not starting with a digit)');
-        const prev = asm.labelLines.get(name);
-        if (prev !== undefined) throw new AsmError('name', `label '${name}' is already defined on line ${prev}`, where);
-        asm.labels.set(name, asm.insns.length);
-        asm.labelLines.set(name, lineNo);
       }
       if (l.has()) {
         if (l.kind() === NUM && l.isPunct(':', 1)) asm.quad(l, lineNo);
@@ -605,9 +798,9 @@ export function assembleDetailed(text: string, opts: AssembleOptions = {}): Resu
   if (asm.insns.length === 0) {
     return err(rfError('syntax', 'the program has no instructions', { file, line: line0, col: 1 + col0 }, "at least one instruction, such as 'ret #1'"));
   }
-  const r = asm.resolve((line, col, len) => loc(line, col, len));
+  const r = asm.resolve(loc);
   if (!r.ok) return r;
-  return ok({ insns: asm.insns, lines: asm.lines, labels: asm.labels });
+  return ok(asm);
 }
 
 /**
@@ -615,6 +808,6 @@ export function assembleDetailed(text: string, opts: AssembleOptions = {}): Resu
  * located in `file` at `line0`-based lines.
  */
 export function assemble(text: string, opts: AssembleOptions = {}): Result<Insn[]> {
-  const r = assembleDetailed(text, opts);
+  const r = run(text, opts);
   return r.ok ? ok(r.value.insns) : r;
 }
