@@ -107,7 +107,8 @@ class Names<V> {
 
 // Character classes for the lexer, one table lookup per character.
 const C_ALPHA = 1, C_DIGIT = 2, C_DOT = 4, C_PUNCT = 8, C_BLANK = 16;
-const CHAR = new Uint8Array(128);
+/** Indexed by any UTF-16 code unit, so a lookup needs no range check. */
+const CHAR = new Uint8Array(0x10000);
 for (let c = 0; c < 128; c++) {
   if ((c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95) CHAR[c] = C_ALPHA;
   else if (c >= 48 && c <= 57) CHAR[c] = C_DIGIT;
@@ -115,9 +116,9 @@ for (let c = 0; c < 128; c++) {
   else if (':,#%[]()+*&|-'.includes(String.fromCharCode(c))) CHAR[c] = C_PUNCT;
   else if (c === 32 || c === 9 || c === 13) CHAR[c] = C_BLANK;
 }
-/** The class of a character code (0 for anything else, including NaN past the end). */
+/** The class of a character code read before `end` (0 for anything else). */
 function charClass(c: number): number {
-  return c < 128 ? CHAR[c] : 0;
+  return CHAR[c];
 }
 
 /**
@@ -322,18 +323,28 @@ const MNEMONICS = [
   'ld', 'ldi', 'ldh', 'ldb', 'ldx', 'ldxi', 'ldxb', 'st', 'stx', 'jmp', 'ja', ...Object.keys(COND),
   ...Object.keys(ALU), 'neg', 'ret', 'tax', 'txa',
 ];
+// Mnemonic ids (indexes into MNEMONICS), so the dispatch switches on small integers.
+const M_LD = 0, M_LDI = 1, M_LDH = 2, M_LDB = 3, M_LDX = 4, M_LDXI = 5, M_LDXB = 6, M_ST = 7, M_STX = 8, M_JMP = 9, M_JA = 10;
+const M_COND = 11;
+const COND_BY_ID = Object.values(COND);
+const M_ALU = M_COND + COND_BY_ID.length;
+const ALU_BY_ID = Object.values(ALU);
+const M_NEG = M_ALU + ALU_BY_ID.length, M_RET = M_NEG + 1, M_TAX = M_NEG + 2, M_TXA = M_NEG + 3;
+if (MNEMONICS[M_JA] !== 'ja' || MNEMONICS[M_COND] !== 'jeq' || MNEMONICS[M_ALU] !== 'add' || MNEMONICS[M_TXA] !== 'txa') {
+  throw new Error('assembler: mnemonic ids out of step with MNEMONICS');
+}
 
 /** Mnemonics by caseless hash (ids index MNEMONICS), so the dispatch finds the interned spelling without cutting a string. */
 const MNEMONIC_INDEX = new HashIndex();
 for (const m of MNEMONICS) MNEMONIC_INDEX.add(hashOf(m, true));
-/** The mnemonic the token at l's cursor spells, in any case. */
-function mnemonicAt(l: Line): string | undefined {
+/** The id of the mnemonic the token at l's cursor spells, in any case, or -1. */
+function mnemonicAt(l: Line): number {
   const h = l.caselessHash();
   const ix = MNEMONIC_INDEX;
   for (let s = h & ix.mask, e = ix.slots[s]; e !== 0; s = (s + 1) & ix.mask, e = ix.slots[s]) {
-    if (ix.hashes[e - 1] === h && l.isWord(MNEMONICS[e - 1])) return MNEMONICS[e - 1];
+    if (ix.hashes[e - 1] === h && l.isWord(MNEMONICS[e - 1])) return e - 1;
   }
-  return undefined;
+  return -1;
 }
 
 /** The ancillary-load keywords by hash (case-sensitive, as bpf_asm's lexer). */
@@ -615,25 +626,26 @@ class Assembler {
     if (l.kind() !== ID) {
       throw new AsmError('syntax', `unexpected '${l.text()}'`, l.locOf(mt), "a mnemonic such as 'ld', 'jeq' or 'ret', a label, or a code:jt:jf:k quad");
     }
-    const op = mnemonicAt(l);
-    if (op === undefined) {
+    const id = mnemonicAt(l);
+    if (id < 0) {
       throw new AsmError('syntax', `unknown instruction '${l.text()}'`, l.locOf(mt), `one of ${MNEMONICS.join(' ')}`);
     }
     l.i++;
     const pc = this.insns.length;
-    switch (op) {
-      case 'ld': case 'ldh': case 'ldb': {
-        const size = op === 'ld' ? BPF.W : op === 'ldh' ? BPF.H : BPF.B;
-        const bytes = op === 'ld' ? 4 : op === 'ldh' ? 2 : 1;
+    switch (id) {
+      case M_LD: case M_LDH: case M_LDB: {
+        const op = MNEMONICS[id];
+        const size = id === M_LD ? BPF.W : id === M_LDH ? BPF.H : BPF.B;
+        const bytes = id === M_LD ? 4 : id === M_LDH ? 2 : 1;
         const kw = this.keyword(l);
         if (kw && 'len' in kw) {
-          if (op !== 'ld') throw new AsmError('syntax', `${op} cannot load len`, l.locOf(mt), "'ld len'");
+          if (id !== M_LD) throw new AsmError('syntax', `${op} cannot load len`, l.locOf(mt), "'ld len'");
           this.emit(BPF.LD | BPF.W | BPF.LEN, 0, 0, 0, line);
         } else if (kw) {
           this.emit(BPF.LD | size | BPF.ABS, 0, 0, SKF_AD_OFF + kw.anc, line);
-        } else if (op === 'ld' && l.isPunct('#')) {
+        } else if (id === M_LD && l.isPunct('#')) {
           this.emit(BPF.LD | BPF.IMM, 0, 0, this.imm(l, false), line);
-        } else if (op === 'ld' && l.isWord('m') && l.isPunct('[', 1)) {
+        } else if (id === M_LD && l.isWord('m') && l.isPunct('[', 1)) {
           this.emit(BPF.LD | BPF.MEM, 0, 0, this.mem(l), line);
         } else if (l.isPunct('[')) {
           l.i++;
@@ -641,17 +653,17 @@ class Assembler {
           this.emit(BPF.LD | size | a.mode, 0, 0, a.k, line);
         } else {
           throw new AsmError('syntax', l.has() ? `unexpected '${l.text()}'` : `'${l.textOf(mt)}' needs an operand`, l.at(),
-            op === 'ld' ? "'#k', '[k]', '[field]', '[x + k]', 'M[k]' or 'len'" : "'[k]' or '[x + k]'");
+            id === M_LD ? "'#k', '[k]', '[field]', '[x + k]', 'M[k]' or 'len'" : "'[k]' or '[x + k]'");
         }
         break;
       }
-      case 'ldi':
+      case M_LDI:
         this.emit(BPF.LD | BPF.IMM, 0, 0, this.imm(l, true), line);
         break;
-      case 'ldxi':
+      case M_LDXI:
         this.emit(BPF.LDX | BPF.IMM, 0, 0, this.imm(l, true), line);
         break;
-      case 'ldx': {
+      case M_LDX: {
         const kw = this.keyword(l);
         if (kw && 'len' in kw) this.emit(BPF.LDX | BPF.W | BPF.LEN, 0, 0, 0, line);
         else if (kw) throw new AsmError('syntax', 'ldx cannot load an ancillary value', l.locOf(mt));
@@ -661,26 +673,26 @@ class Assembler {
         else throw new AsmError('syntax', l.has() ? `unexpected '${l.text()}'` : "'ldx' needs an operand", l.at(), "'#k', 'M[k]', 'len' or '4 * ([k] & 0xf)'");
         break;
       }
-      case 'ldxb':
+      case M_LDXB:
         this.emit(BPF.LDX | BPF.B | BPF.MSH, 0, 0, this.msh(l), line);
         break;
-      case 'st': case 'stx':
-        this.emit(op === 'st' ? BPF.ST : BPF.STX, 0, 0, this.mem(l), line);
+      case M_ST: case M_STX:
+        this.emit(id === M_ST ? BPF.ST : BPF.STX, 0, 0, this.mem(l), line);
         break;
-      case 'jmp': case 'ja':
+      case M_JMP: case M_JA:
         this.emit(BPF.JMP | BPF.JA, 0, 0, 0, line);
         this.target(l, pc, JK, line);
         break;
-      case 'neg':
+      case M_NEG:
         this.emit(BPF.ALU | BPF.NEG, 0, 0, 0, line);
         break;
-      case 'tax':
+      case M_TAX:
         this.emit(BPF.MISC | BPF.TAX, 0, 0, 0, line);
         break;
-      case 'txa':
+      case M_TXA:
         this.emit(BPF.MISC | BPF.TXA, 0, 0, 0, line);
         break;
-      case 'ret': {
+      case M_RET: {
         if (l.isWord('a') || (l.isPunct('%') && l.isWord('a', 1))) {
           l.i += l.isPunct('%') ? 2 : 1;
           this.emit(BPF.RET | BPF.A, 0, 0, 0, line);
@@ -692,12 +704,13 @@ class Assembler {
         break;
       }
       default: {
-        if (Object.hasOwn(ALU, op)) {
-          if (this.isX(l)) this.emit(BPF.ALU | ALU[op] | BPF.X, 0, 0, 0, line);
-          else this.emit(BPF.ALU | ALU[op] | BPF.K, 0, 0, this.imm(l, false), line);
+        if (id >= M_ALU) {
+          const alu = ALU_BY_ID[id - M_ALU];
+          if (this.isX(l)) this.emit(BPF.ALU | alu | BPF.X, 0, 0, 0, line);
+          else this.emit(BPF.ALU | alu | BPF.K, 0, 0, this.imm(l, false), line);
           break;
         }
-        const c = COND[op];
+        const c = COND_BY_ID[id - M_COND];
         let code: number;
         let k = 0;
         if (this.isX(l)) code = BPF.JMP | c.op | BPF.X;
@@ -768,10 +781,11 @@ function run(text: string, opts: AssembleOptions): Result<Assembler> {
   const l = new Line();
   let inBlock = false;
   let lineNo = line0;
-  for (let start = 0; start <= text.length; lineNo++) {
-    let end = text.indexOf('\n', start);
-    if (end < 0) end = text.length;
-    try {
+  // one try around the whole loop: the catch needs only lineNo
+  try {
+    for (let start = 0; start <= text.length; lineNo++) {
+      let end = text.indexOf('\n', start);
+      if (end < 0) end = text.length;
       const r = l.lex(text, start, end, inBlock);
       if (r instanceof AsmError) throw r;
       inBlock = r;
@@ -789,11 +803,11 @@ function run(text: string, opts: AssembleOptions): Result<Assembler> {
         if (l.kind() === NUM && l.isPunct(':', 1)) asm.quad(l, lineNo);
         else asm.instruction(l, lineNo);
       }
-    } catch (e) {
-      if (!(e instanceof AsmError)) throw e;
-      return err(rfError(e.kind, e.message, e.tok ? loc(lineNo, e.tok.col, e.tok.len) : undefined, e.expected));
+      start = end + 1;
     }
-    start = end + 1;
+  } catch (e) {
+    if (!(e instanceof AsmError)) throw e;
+    return err(rfError(e.kind, e.message, e.tok ? loc(lineNo, e.tok.col, e.tok.len) : undefined, e.expected));
   }
   if (asm.insns.length === 0) {
     return err(rfError('syntax', 'the program has no instructions', { file, line: line0, col: 1 + col0 }, "at least one instruction, such as 'ret #1'"));
