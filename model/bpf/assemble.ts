@@ -36,8 +36,10 @@ class AsmError {
 
 const ID = 1, NUM = 2, PUNCT = 3;
 
-/** Name hashes stay small integers, which Map keys on without boxing. */
+/** Name hashes stay small integers (30 bits and a flag), which never box. */
 const HASH_MASK = 0x3fffffff;
+/** Set in a name's hash when the name holds a '.', which no label may. */
+const HASH_DOTTED = 0x40000000;
 
 /** The lexer's hash of a name, for building tables from strings. */
 function hashOf(name: string, caseless = false): number {
@@ -46,7 +48,7 @@ function hashOf(name: string, caseless = false): number {
     const c = caseless ? name.charCodeAt(j) | 0x20 : name.charCodeAt(j);
     h = j === 0 ? c : (Math.imul(h, 31) + c) | 0;
   }
-  return h & HASH_MASK;
+  return (h & HASH_MASK) | (name.includes('.') ? HASH_DOTTED : 0);
 }
 
 /**
@@ -175,12 +177,15 @@ class Line {
       const s = p;
       if (cls === C_ALPHA) {
         let h = c;
+        let dotted = 0;
         for (p++; p < end; p++) {
           const d = src.charCodeAt(p);
-          if ((charClass(d) & (C_ALPHA | C_DIGIT | C_DOT)) === 0) break;
+          const dc = charClass(d);
+          if ((dc & (C_ALPHA | C_DIGIT | C_DOT)) === 0) break;
+          dotted |= dc;
           h = (Math.imul(h, 31) + d) | 0;
         }
-        this.push(ID, s, p, h & HASH_MASK);
+        this.push(ID, s, p, (h & HASH_MASK) | ((dotted & C_DOT) !== 0 ? HASH_DOTTED : 0));
       } else if (cls === C_DIGIT) {
         for (p++; p < end && (charClass(src.charCodeAt(p)) & (C_ALPHA | C_DIGIT)) !== 0; p++);
         this.push(NUM, s, p);
@@ -210,10 +215,7 @@ class Line {
   }
   /** A name token that is also a label name (no '.': the lexer admits dots for context fields). */
   isLabelName(o = 0): boolean {
-    if (this.kind(o) !== ID) return false;
-    const e = this.ends[this.i + o];
-    for (let p = this.starts[this.i + o]; p < e; p++) if (this.src.charCodeAt(p) === 46) return false;
-    return true;
+    return this.kind(o) === ID && (this.hashes[this.i + o] & HASH_DOTTED) === 0;
   }
   /** The token hash with letters folded to lower case, for the caseless mnemonics. */
   caselessHash(o = 0): number {
