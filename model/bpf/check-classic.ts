@@ -38,6 +38,14 @@ const COND_JUMPS: ReadonlySet<number> = new Set(
   [BPF.JEQ, BPF.JGE, BPF.JGT, BPF.JSET].flatMap((op) => [BPF.JMP | op | BPF.K, BPF.JMP | op | BPF.X]),
 );
 
+/** The same sets as tables indexed by code (codes are u16): one load instead of a hash probe per instruction. */
+const CLASSIC_TABLE = new Uint8Array(0x10000);
+for (const c of CLASSIC_CODES) CLASSIC_TABLE[c] = 1;
+const COND_TABLE = new Uint8Array(0x10000);
+for (const c of COND_JUMPS) COND_TABLE[c] = 1;
+/** Whether `code` is in a table; anything but a u16 is in none, as with the sets. */
+const inTable = (t: Uint8Array, code: number): boolean => (code & 0xffff) === code && t[code] === 1;
+
 const hex = (c: number) => '0x' + c.toString(16).padStart(2, '0');
 
 /** bpf_check_classic, rule by rule in the kernel's order; null when the program passes. */
@@ -46,7 +54,7 @@ export function checkClassic(insns: readonly Insn[]): Rejection | null {
   for (let pc = 0; pc < flen; pc++) {
     const { code, jt, jf } = insns[pc];
     const k = insns[pc].k >>> 0;
-    if (!CLASSIC_CODES.has(code)) {
+    if (!inTable(CLASSIC_TABLE, code)) {
       return { rule: 'code-unknown', index: pc, message: `instruction ${pc}: code ${hex(code)} is not a classic BPF instruction the kernel accepts` };
     }
     switch (code) {
@@ -76,7 +84,7 @@ export function checkClassic(insns: readonly Insn[]): Rejection | null {
         }
         break;
       default:
-        if (COND_JUMPS.has(code) && (pc + jt + 1 >= flen || pc + jf + 1 >= flen)) {
+        if (inTable(COND_TABLE, code) && (pc + jt + 1 >= flen || pc + jf + 1 >= flen)) {
           const bad = pc + jt + 1 >= flen ? `jt +${jt} lands at ${pc + 1 + jt}` : `jf +${jf} lands at ${pc + 1 + jf}`;
           return { rule: 'jump-range', index: pc, message: `instruction ${pc}: ${bad}, past the last instruction ${flen - 1}` };
         }
@@ -118,7 +126,7 @@ export function checkLoadAndStores(insns: readonly Insn[]): Rejection | null {
         valid = 0xffff;
         break;
       default:
-        if (COND_JUMPS.has(code)) {
+        if (inTable(COND_TABLE, code)) {
           masks[pc + 1 + jt] &= valid;
           masks[pc + 1 + jf] &= valid;
           valid = 0xffff;

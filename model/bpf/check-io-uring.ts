@@ -19,6 +19,10 @@ export const IO_URING_CODES: ReadonlySet<number> = new Set([
   ...[BPF.JEQ, BPF.JGE, BPF.JGT, BPF.JSET].flatMap((op) => [BPF.JMP | op | BPF.K, BPF.JMP | op | BPF.X]),
 ]);
 
+/** IO_URING_CODES as a table indexed by code (codes are u16), for one load per instruction. */
+const IO_URING_TABLE = new Uint8Array(0x10000);
+for (const c of IO_URING_CODES) IO_URING_TABLE[c] = 1;
+
 const WHY_NOT: Record<number, string> = {
   [BPF.ALU | BPF.MOD | BPF.K]: 'modulo (mod) is not in io_uring\'s allow list',
   [BPF.ALU | BPF.MOD | BPF.X]: 'modulo (mod) is not in io_uring\'s allow list',
@@ -55,7 +59,7 @@ export function checkIoUring(insns: readonly Insn[], ctxSize: number): IoUringCh
         out.push({ code: BPF.LDX | BPF.IMM, jt: i.jt, jf: i.jf, k: ctxSize });
         continue;
       default:
-        if (!IO_URING_CODES.has(i.code)) {
+        if ((i.code & 0xffff) !== i.code || IO_URING_TABLE[i.code] !== 1) {
           const why = WHY_NOT[i.code] ?? `code 0x${i.code.toString(16).padStart(2, '0')} is not in io_uring's allow list`;
           return { ok: false, rejection: { rule: 'io-uring-code', index: pc, message: `instruction ${pc}: ${why}` } };
         }
