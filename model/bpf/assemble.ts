@@ -3,7 +3,7 @@
 // immediates, and named context fields in loads (`ld [socket.family]`).
 // Every error points at the offending token.
 
-import { err, ok, rfError, type Result, type SourceLoc } from '../errors.ts';
+import { err, ok, rfError, type Result, type RfError, type SourceLoc } from '../errors.ts';
 import { CTX_V7, fieldsInWord, type CtxField, type CtxLayout } from '../abi/ctx.ts';
 import { lookupSymbol, ALL_SYMBOL_KINDS } from '../abi/symbols.ts';
 import type { Insn } from './insn.ts';
@@ -780,6 +780,24 @@ function run(text: string, opts: AssembleOptions): Result<Assembler> {
   const col0 = opts.col0 ?? 0;
   const loc = (line: number, col: number, len: number): SourceLoc => ({ file, line, col: col + col0, len });
   const asm = new Assembler(text, opts.layout ?? CTX_V7);
+  const failed = parseLines(asm, text, line0, loc);
+  if (failed !== null) return err(failed);
+  if (asm.insns.length === 0) {
+    return err(rfError('syntax', 'the program has no instructions', { file, line: line0, col: 1 + col0 }, "at least one instruction, such as 'ret #1'"));
+  }
+  const r = asm.resolve(loc);
+  if (!r.ok) return r;
+  return ok(asm);
+}
+
+/**
+ * Every line into asm; the located error of the first bad line, or null. The loop has a
+ * function of its own because V8 compiles a long loop on stack (OSR) during its first
+ * call and keeps reusing that code on later calls: any code after the loop in the same
+ * function had no type feedback yet and deoptimised on every call (230 times in 300
+ * calls, doubling the time per call).
+ */
+function parseLines(asm: Assembler, text: string, line0: number, loc: (line: number, col: number, len: number) => SourceLoc): RfError | null {
   const l = new Line();
   let inBlock = false;
   let lineNo = line0;
@@ -809,14 +827,9 @@ function run(text: string, opts: AssembleOptions): Result<Assembler> {
     }
   } catch (e) {
     if (!(e instanceof AsmError)) throw e;
-    return err(rfError(e.kind, e.message, e.tok ? loc(lineNo, e.tok.col, e.tok.len) : undefined, e.expected));
+    return rfError(e.kind, e.message, e.tok ? loc(lineNo, e.tok.col, e.tok.len) : undefined, e.expected);
   }
-  if (asm.insns.length === 0) {
-    return err(rfError('syntax', 'the program has no instructions', { file, line: line0, col: 1 + col0 }, "at least one instruction, such as 'ret #1'"));
-  }
-  const r = asm.resolve(loc);
-  if (!r.ok) return r;
-  return ok(asm);
+  return null;
 }
 
 /**
