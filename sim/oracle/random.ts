@@ -90,6 +90,13 @@ export function randomTraceText(name: string, r: Rand): string {
   const cmds: string[] = [];
   const tasks: TaskGen[] = [{ name: 'init', rings: [] }];
   let nRing = 0, nTask = 0, nUd = 1, nFile = 0;
+  // SQEs ever queued per ring: an upper bound on what can be pending in its SQ. Once that
+  // could exceed the SQ (8 entries), SQEs left pending (a disabled ring's, a batch stopped
+  // by a denial) can push a new batch past the SQ's end, and the part that fits may end
+  // inside a link chain, which then completes from io-wq in no fixed order. So links are
+  // only made while the ring's SQ cannot overflow.
+  const queuedEver = new Map<string, number>();
+  const SQ_ENTRIES = 8;
   const at = (t: TaskGen) => (t.name === 'init' ? '' : `@${t.name} `);
   const prog = (): string => {
     if (chance(r, 0.25)) return pick(r, ['allow', 'deny']);
@@ -150,11 +157,15 @@ export function randomTraceText(name: string, r: Rand): string {
         const op = chance(r, 0.7) ? 'OPENAT' : 'OPENAT2';
         const res = op === 'OPENAT2' && chance(r, 0.5) ? ` resolve=${pick(r, ['RESOLVE_IN_ROOT', 'RESOLVE_NO_SYMLINKS', 'RESOLVE_BENEATH'])}` : '';
         cmds.push(`${at(t)}sqe ${ring} op=${op} ud=${nUd++} path=${path} oflags=${ofl}${res}`);
+        queuedEver.set(ring, (queuedEver.get(ring) ?? 0) + 1);
       } else {
         const n = alone ? 1 : int(r, 1, 4);
+        const before = queuedEver.get(ring) ?? 0;
+        const mayLink = before + n <= SQ_ENTRIES;
+        queuedEver.set(ring, before + n);
         for (let k = 0; k < n; k++) {
           const flags: string[] = [];
-          if (k < n - 1 && chance(r, 0.35)) flags.push(pick(r, ['IO_LINK', 'IO_LINK', 'IO_HARDLINK']));
+          if (k < n - 1 && chance(r, 0.35) && mayLink) flags.push(pick(r, ['IO_LINK', 'IO_LINK', 'IO_HARDLINK']));
           if (chance(r, 0.1)) flags.push('CQE_SKIP_SUCCESS');
           if (alone) flags.push('ASYNC');
           const fl = flags.length ? ` flags=${flags.join('|')}` : '';
