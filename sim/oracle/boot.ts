@@ -53,6 +53,12 @@ export interface BootOptions {
   timeoutMs: number;
   accel?: Accel;
   memMb?: number;
+  /**
+   * The guest's BPF JIT (net.core.bpf_jit_enable). Debian enables it; off, the kernel runs
+   * the same converted eBPF in its interpreter, and each filter registration is about 1 ms
+   * cheaper under TCG. Results are the same either way.
+   */
+  bpfJit?: boolean;
 }
 
 /** One parsed `@@ ` line from the guest. */
@@ -109,7 +115,7 @@ function bootOnce(o: BootOptions): Promise<Result<BootResult> & { beforeHello?: 
     '-nodefaults', '-no-user-config', '-display', 'none', '-no-reboot',
     '-kernel', o.vmlinux, '-initrd', initrd,
     // no_timer_check: under a loaded TCG host the IO-APIC timer check can fail and panic.
-    '-append', 'console=ttyS0 panic=-1 quiet no_timer_check',
+    '-append', 'console=ttyS0 panic=-1 quiet no_timer_check' + (o.bpfJit === false ? ' sysctl.net.core.bpf_jit_enable=0' : ''),
     '-serial', `file:${serial}`,
     '-device', 'virtio-serial-pci', '-chardev', 'stdio,id=res', '-device', 'virtconsole,chardev=res',
   ];

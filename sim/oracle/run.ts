@@ -49,6 +49,8 @@ export interface RunOptions {
   log?: (line: string) => void;
   cmdMs?: number;
   traceMs?: number;
+  /** The guest kernel's BPF JIT (default on, as Debian ships it); see BootOptions.bpfJit. */
+  bpfJit?: boolean;
 }
 
 /** Run `traces` (each in a fresh world) on the profile's kernel; results are in input order. */
@@ -70,7 +72,7 @@ export async function runOnKernel(traces: Trace[], profile: string, o: RunOption
   const boots = await Promise.all(
     chunks.map((idx) => {
       const wire = wireHeader({ cmdMs: o.cmdMs, traceMs: o.traceMs }) + idx.map((k) => lowerTrace(traces[k], prof, `t${k}`)).join('');
-      return bootGuest({ vmlinux: kernel.value.vmlinux, guest: guestBytes, wire, timeoutMs: 90_000 + 250 * idx.length });
+      return bootGuest({ vmlinux: kernel.value.vmlinux, guest: guestBytes, wire, timeoutMs: 90_000 + 250 * idx.length, bpfJit: o.bpfJit });
     }),
   );
   const results: KernelTraceResult[] = traces.map(() => ({ records: [], status: 'missing', us: 0 }));
