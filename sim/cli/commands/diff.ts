@@ -5,14 +5,13 @@
 import { rfError } from '../../../model/errors.ts';
 import { PROFILE_NAMES, getProfile } from '../../../model/profile/profiles.ts';
 import { EXIT, parseCommandArgs, reportError, type Command } from '../command.ts';
-import { expandPaths, loadTraceFiles } from '../../trace/load.ts';
 import { replayTrace } from '../../trace/replay.ts';
 import { replayOptions } from '../../trace/kernel-link.ts';
 import { diffRecords, formatNormal } from '../../trace/compare.ts';
 import { parseProfileList } from '../../trace/profiles.ts';
 import { sourceContext, where } from '../../report/context.ts';
 import { describeOutcome } from '../../report/outcome.ts';
-import { reportLoadFailures } from './replay.ts';
+import { loadTraceArgs } from '../traces.ts';
 
 const USAGE = `usage: ringfence diff --kernels A,B [--no-invariants] FILE|DIR...
 
@@ -37,10 +36,8 @@ export const command: Command = {
     if (positionals.length === 0) return reportError(io, rfError('usage', 'no trace file given'), undefined, USAGE);
     const [pa, pb] = list.value.map((n) => getProfile(n)!);
 
-    const paths = expandPaths(positionals);
-    if (paths.length === 0) return reportError(io, rfError('usage', `no *.trace files under ${positionals.join(', ')}`), undefined, USAGE);
-    const loaded = loadTraceFiles(io, paths);
-    reportLoadFailures(io, loaded.failures);
+    const loaded = loadTraceArgs(io, positionals, USAGE);
+    if (typeof loaded === 'number') return loaded;
     const opts = await replayOptions({ invariants: !values['no-invariants'] });
     if (!opts.ok) return reportError(io, opts.error);
 

@@ -18,7 +18,8 @@ import { BUILTIN_PROGRAMS } from '../../trace/program.ts';
 import type { Insn } from '../../../model/bpf/insn.ts';
 import { renderDot, renderMermaid, renderText } from '../../report/world-view.ts';
 import { describeOutcome, notesOf, verdictOf } from '../../report/outcome.ts';
-import { reportLoadFailures, exitFor } from './replay.ts';
+import { exitFor } from './replay.ts';
+import { reportLoadFailures } from '../traces.ts';
 
 const USAGE = `usage: ringfence explain FILE [--kernel P] [--trace NAME] [--dot | --mermaid] [--no-invariants]
 

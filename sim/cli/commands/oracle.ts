@@ -14,7 +14,7 @@ import { findTraceFiles, loadTraceFiles } from '../../trace/load.ts';
 import { formatRecords } from '../../trace/records.ts';
 import { replayTrace } from '../../trace/replay.ts';
 import { replayOptions } from '../../trace/kernel-link.ts';
-import { reportLoadFailures } from './replay.ts';
+import { reportLoadFailures } from '../traces.ts';
 import { fetchKernel, listAvailableKernels, loadPins } from '../../oracle/kernels/fetch.ts';
 import { oracleProfiles, runOnKernel, traceRunsOn, type RunOptions } from '../../oracle/run.ts';
 import { compareTrace, comparisonPassed, describeComparison } from '../../oracle/compare.ts';

@@ -2,12 +2,11 @@
 // fail per trace and profile, with the first failing expectation in context; with
 // --records, prints the JSONL records instead (what is compared with a real kernel).
 
-import { formatError, rfError } from '../../../model/errors.ts';
+import { rfError } from '../../../model/errors.ts';
 import { DEFAULT_PROFILE, PROFILE_NAMES, getProfile, type ProfileName } from '../../../model/profile/profiles.ts';
 import { EXIT, parseCommandArgs, reportError, type Command } from '../command.ts';
-import type { Io } from '../io.ts';
 import type { Trace } from '../../trace/ast.ts';
-import { expandPaths, loadTraceFiles, type LoadFailure } from '../../trace/load.ts';
+import { loadTraceArgs } from '../traces.ts';
 import { replayTrace, type ReplayResult } from '../../trace/replay.ts';
 import { replayOptions } from '../../trace/kernel-link.ts';
 import { formatRecords } from '../../trace/records.ts';
@@ -25,13 +24,6 @@ directory stands for every *.trace file under it.
   --trace NAME      only the traces with this name
   --no-invariants   skip the invariant checks after each step (faster)
 exit: 0 all passed, 1 an expectation failed, 2 bad usage or input, 3 invariant violated`;
-
-export function reportLoadFailures(io: Io, failures: LoadFailure[]): void {
-  for (const f of failures) {
-    for (const e of f.errors) io.err(formatError(e, f.source));
-    if (f.source !== undefined) io.err(`${f.file}: ${f.errors.length} error${f.errors.length === 1 ? '' : 's'}; nothing was replayed from this file`);
-  }
-}
 
 /** The exit code for a set of replays: the worst outcome wins. */
 export function exitFor(results: ReplayResult[]): number {
@@ -59,10 +51,8 @@ export const command: Command = {
     if (kname !== undefined && !getProfile(kname)) {
       return reportError(io, rfError('usage', `unknown kernel profile '${kname}'`, undefined, `one of ${PROFILE_NAMES.join(', ')}`), undefined, USAGE);
     }
-    const paths = expandPaths(positionals);
-    if (paths.length === 0) return reportError(io, rfError('usage', `no *.trace files under ${positionals.join(', ')}`), undefined, USAGE);
-    const loaded = loadTraceFiles(io, paths);
-    reportLoadFailures(io, loaded.failures);
+    const loaded = loadTraceArgs(io, positionals, USAGE);
+    if (typeof loaded === 'number') return loaded;
     const opts = await replayOptions({ invariants: !values['no-invariants'] });
     if (!opts.ok) return reportError(io, opts.error);
 
