@@ -1,7 +1,6 @@
 // The one place where trace replay meets the simulated kernel and its invariant
 // checks, so every command and test wires them the same way.
 
-import type { Result } from '../../model/errors.ts';
 import type { KernelProfile } from '../../model/profile/profiles.ts';
 import { createKernel } from '../syscall/kernel.ts';
 import type { InvariantCheck, ReplayOptions } from './replay.ts';
@@ -28,19 +27,8 @@ export function violationsSince(): InvariantCheck {
 }
 
 /** Replay options with the simulated kernel and, when asked, its invariant checks. */
-export function kernelReplayOptions(opts: { invariants: boolean }): ReplayOptions {
+export function replayOptions(opts: { invariants: boolean }): ReplayOptions {
   const out: ReplayOptions = { createKernel: (p: KernelProfile) => createKernel(p, { invariants: opts.invariants }) };
   if (opts.invariants) out.invariants = violationsSince();
   return out;
-}
-
-/**
- * Replay options for the commands. The value is the options themselves and also
- * reads as an ok Result (`.ok`, `.value`), so both `replayTrace(t, p,
- * replayOptions(o))` and `const r = await replayOptions(o); if (r.ok) ...r.value`
- * work: both forms are in use.
- */
-export function replayOptions(opts: { invariants: boolean }): ReplayOptions & Result<ReplayOptions> {
-  const o = kernelReplayOptions(opts);
-  return Object.assign(o, { ok: true as const, value: o });
 }

@@ -46,11 +46,10 @@ describe('cBPF traces against recorded kernels', () => {
     if (!parsed.ok) throw new Error(parsed.error[0].message);
     const kernel = parseRecords(name, readFileSync(join(DIR, 'recorded', name), 'utf8'));
     if (!kernel.ok) throw new Error(kernel.error.message);
-    const opts = await replayOptions({ invariants: false });
-    if (!opts.ok) throw new Error(opts.error.message);
+    const opts = replayOptions({ invariants: false });
     const meant = parsed.value.traces.filter((t) => t.kernels === null || (t.kernels as string[]).includes(profileName));
     expect(new Set(kernel.value.map((r) => r.trace))).toEqual(new Set(meant.map((t) => t.name)));
-    const sim = meant.flatMap((t) => replayTrace(t, profile!, opts.value).records);
+    const sim = meant.flatMap((t) => replayTrace(t, profile!, opts).records);
     const diffs = diffRecords(sim, kernel.value).map(
       (d) => `${d.trace} #${d.i} (${d.fields.join(', ')})\n  simulator: ${d.a ? formatNormal(d.a) : '-'}\n  kernel:    ${d.b ? formatNormal(d.b) : '-'}`,
     );

@@ -51,14 +51,13 @@ describe('recorded kernel outputs', () => {
     if (!parsed.ok) throw new Error(`${r.trace}: ${parsed.error[0].message}`);
     const kernel = parseRecords(r.jsonl, readFileSync(r.jsonl, 'utf8'));
     if (!kernel.ok) throw new Error(kernel.error.message);
-    const opts = await replayOptions({ invariants: false });
-    if (!opts.ok) throw new Error(opts.error.message);
+    const opts = replayOptions({ invariants: false });
     const recordedTraces = new Set(kernel.value.map((x) => x.trace));
     const meant = parsed.value.traces.filter((t) => t.kernels === null || (t.kernels as string[]).includes(r.profile));
     expect(meant.map((t) => t.name).filter((n) => !recordedTraces.has(n)), `traces of ${r.trace} not recorded on ${r.profile}: run npm run oracle`).toEqual([]);
     const sim = parsed.value.traces
       .filter((t) => recordedTraces.has(t.name))
-      .flatMap((t) => replayTrace(t, profile!, opts.value).records);
+      .flatMap((t) => replayTrace(t, profile!, opts).records);
     const diffs = diffRecords(sim, kernel.value).map(
       (d) => `${d.trace} #${d.i} (${d.fields.join(', ')})\n  simulator: ${d.a ? formatNormal(d.a) : '-'}\n  kernel:    ${d.b ? formatNormal(d.b) : '-'}`,
     );

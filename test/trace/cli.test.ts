@@ -9,12 +9,9 @@ import { fakeKernel } from './fake-kernel.ts';
 
 vi.mock('../../sim/trace/kernel-link.ts', () => ({
   // A stand-in invariant: `setuid` "breaks" one, so the reporting path can be seen.
-  replayOptions: async () => ({
-    ok: true,
-    value: {
-      createKernel: (p: Parameters<typeof fakeKernel>[0]) => fakeKernel(p),
-      invariants: (_k: unknown, _prev: unknown, cmd: { c: string }) => (cmd.c === 'setuid' ? [{ message: 'table T1: refcount 2, 1 holder', state: 'task 1: table T1' }] : []),
-    },
+  replayOptions: () => ({
+    createKernel: (p: Parameters<typeof fakeKernel>[0]) => fakeKernel(p),
+    invariants: (_k: unknown, _prev: unknown, cmd: { c: string }) => (cmd.c === 'setuid' ? [{ message: 'table T1: refcount 2, 1 holder', state: 'task 1: table T1' }] : []),
   }),
 }));
 

@@ -10,7 +10,7 @@ import { getProfile } from '../../model/profile/profiles.ts';
 import { parseTraceFile } from '../../sim/trace/parse.ts';
 import { findTraceFiles } from '../../sim/trace/load.ts';
 import { replayTrace } from '../../sim/trace/replay.ts';
-import { kernelReplayOptions } from '../../sim/trace/kernel-link.ts';
+import { replayOptions } from '../../sim/trace/kernel-link.ts';
 import { profilesFor } from '../../sim/trace/profiles.ts';
 import { describeOutcome, verdictOf } from '../../sim/report/outcome.ts';
 
@@ -27,7 +27,7 @@ describe('bundled scenarios', () => {
     const source = readFileSync(path, 'utf8');
     const parsed = parseTraceFile(relative(process.cwd(), path), source);
     if (!parsed.ok) throw new Error(parsed.error.map((e) => `${e.loc?.line}:${e.loc?.col} ${e.message}`).join('\n'));
-    const opts = kernelReplayOptions({ invariants: true });
+    const opts = replayOptions({ invariants: true });
     const failures: string[] = [];
     let runs = 0;
     for (const t of parsed.value.traces) {

@@ -38,15 +38,14 @@ export const command: Command = {
 
     const loaded = loadTraceArgs(io, positionals, USAGE);
     if (typeof loaded === 'number') return loaded;
-    const opts = await replayOptions({ invariants: !values['no-invariants'] });
-    if (!opts.ok) return reportError(io, opts.error);
+    const opts = replayOptions({ invariants: !values['no-invariants'] });
 
     let traces = 0, differing = 0, commands = 0, broken = false, violated = false;
     for (const f of loaded.files) {
       for (const t of f.traces) {
         traces++;
-        const ra = replayTrace(t, pa, opts.value);
-        const rb = replayTrace(t, pb, opts.value);
+        const ra = replayTrace(t, pa, opts);
+        const rb = replayTrace(t, pb, opts);
         for (const r of [ra, rb]) {
           if (r.violation) violated = true;
           if (r.error || r.violation) { broken = true; io.err(describeOutcome(r, f.source)); }

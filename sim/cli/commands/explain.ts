@@ -66,8 +66,7 @@ export const command: Command = {
       return reportError(io, rfError('usage', only ? `no trace ${only} in ${file.file}` : `${file.file} holds no trace`, undefined,
         file.traces.length ? `one of ${file.traces.map((t) => t.name).join(', ')}` : undefined));
     }
-    const opts = await replayOptions({ invariants: !values['no-invariants'] });
-    if (!opts.ok) return reportError(io, opts.error);
+    const opts = replayOptions({ invariants: !values['no-invariants'] });
 
     const mode = values.dot ? 'dot' : values.mermaid ? 'mermaid' : 'text';
     const results = [];
@@ -83,7 +82,7 @@ export const command: Command = {
         ...t.commands.flatMap((c) => (c.c === 'bpf' ? [[c.program, c.insns] as [string, Insn[]]] : [])),
       ]);
       const r = replayTrace(t, profile, {
-        ...opts.value,
+        ...opts,
         onStep(cmd, rec, k, names) {
           const view = describeWorld(k.world as World, names, namer);
           const result = describeActual(cmd.c, rec);

@@ -54,8 +54,7 @@ export const command: Command = {
     const dir = (values.dir as string | undefined) ?? SCENARIOS;
     const files = findTraceFiles(dir);
     if (files.length === 0) return reportError(io, rfError('io', `no *.trace files under ${dir}`));
-    const opts = await replayOptions({ invariants: !values['no-invariants'] });
-    if (!opts.ok) return reportError(io, opts.error);
+    const opts = replayOptions({ invariants: !values['no-invariants'] });
 
     const colour = io.isTty && !process.env.NO_COLOR;
     const t0 = performance.now();
@@ -74,7 +73,7 @@ export const command: Command = {
         const row = [f.traces.length > 1 || t.name !== short ? `${label}:${t.name}` : label];
         for (const p of columns) {
           if (!meantFor(t, p)) { row.push('–'); continue; }
-          const r = replayTrace(t, getProfile(p)!, opts.value);
+          const r = replayTrace(t, getProfile(p)!, opts);
           results.push(r);
           const v = verdictOf(r);
           runs.set(p, runs.get(p)! + 1);

@@ -67,8 +67,7 @@ interface Item {
 }
 
 async function compareItems(io: Io, items: Item[], profiles: string[], ro: RunOptions): Promise<{ passed: number; failed: number } | number> {
-  const opts = await replayOptions({ invariants: false });
-  if (!opts.ok) return reportError(io, opts.error);
+  const opts = replayOptions({ invariants: false });
   let passed = 0;
   let failed = 0;
   for (const p of profiles) {
@@ -79,7 +78,7 @@ async function compareItems(io: Io, items: Item[], profiles: string[], ro: RunOp
     io.err(`${p}: ${run.value.release}, ${mine.length} traces, boots ${run.value.bootMs.map((m) => (m / 1000).toFixed(1)).join(' + ')} s (${run.value.accel})`);
     mine.forEach((it, k) => {
       const r = run.value.results[k];
-      const sim = replayTrace(it.trace, getProfile(p)!, opts.value).records;
+      const sim = replayTrace(it.trace, getProfile(p)!, opts).records;
       const c = compareTrace(it.trace, p, sim, r.records, r.status);
       if (comparisonPassed(c)) passed++;
       else {
@@ -134,8 +133,7 @@ export const command: Command = {
       if (!Number.isInteger(seed)) return reportError(io, rfError('usage', `--seed wants an integer, not '${v.seed}'`), undefined, USAGE);
       const ps = profilesArg(kname, ['7.3']);
       if (!ps) return badKernel();
-      const opts = await replayOptions({ invariants: false });
-      if (!opts.ok) return reportError(io, opts.error);
+      const opts = replayOptions({ invariants: false });
       let passed = 0;
       let failed = 0;
       let unstable = 0;
@@ -147,7 +145,7 @@ export const command: Command = {
         const suspects: number[] = [];
         file.traces.forEach((t, k) => {
           const r = run.value.results[k];
-          const sim = replayTrace(t, getProfile(p)!, opts.value).records;
+          const sim = replayTrace(t, getProfile(p)!, opts).records;
           if (comparisonPassed(compareTrace(t, p, sim, r.records, r.status))) passed++;
           else suspects.push(k);
         });
@@ -165,13 +163,13 @@ export const command: Command = {
               return;
             }
             failed++;
-            const sim = replayTrace(t, getProfile(p)!, opts.value).records;
+            const sim = replayTrace(t, getProfile(p)!, opts).records;
             io.out(describeComparison(compareTrace(t, p, sim, r.records, r.status), file.source));
             mismatches.push(t);
           });
         }
         for (const t of mismatches.slice(0, 5)) {
-          const s = await shrinkMismatch(file, t, p, opts.value, ro);
+          const s = await shrinkMismatch(file, t, p, opts, ro);
           if (!s.ok) return reportError(io, s.error);
           const path = join((v.out as string | undefined) ?? '.', `oracle-mismatch-${p}-${seed}-${t.name}.trace`);
           writeFileSync(path, s.value.text);

@@ -53,8 +53,7 @@ export const command: Command = {
     }
     const loaded = loadTraceArgs(io, positionals, USAGE);
     if (typeof loaded === 'number') return loaded;
-    const opts = await replayOptions({ invariants: !values['no-invariants'] });
-    if (!opts.ok) return reportError(io, opts.error);
+    const opts = replayOptions({ invariants: !values['no-invariants'] });
 
     const only = values.trace as string | undefined;
     const pick = (ts: Trace[]) => (only === undefined ? ts : ts.filter((t) => t.name === only));
@@ -63,7 +62,7 @@ export const command: Command = {
       const profile = getProfile(kname ?? DEFAULT_PROFILE)!;
       for (const f of loaded.files) {
         for (const t of pick(f.traces)) {
-          const r = replayTrace(t, profile, opts.value);
+          const r = replayTrace(t, profile, opts);
           io.out(formatRecords(r.records).replace(/\n$/, ''));
           if (r.error || r.violation) { io.err(describeOutcome(r, f.source)); results.push(r); }
           const note = notesOf(r);
@@ -84,7 +83,7 @@ export const command: Command = {
             io.out(`skip  ${t.name} [${p}]  (kernels=${t.kernels!.join(',')})`);
             continue;
           }
-          const r = replayTrace(t, getProfile(p)!, opts.value);
+          const r = replayTrace(t, getProfile(p)!, opts);
           results.push(r);
           const v = verdictOf(r);
           const note = notesOf(r);
