@@ -14,8 +14,9 @@ import { DENY, isNode, type FilterNode, type Slot } from '../../model/filter/tab
 import type { Ring } from '../../model/ring/ring.ts';
 import type { Task } from '../../model/task/task.ts';
 import type { World } from '../../model/world/world.ts';
+import type { FilterStore } from '../../model/filter/table.ts';
 import { describeWorld, formatWorld } from '../../model/world/describe.ts';
-import { grown, probeName, probeSet, type HolderPolicy } from './probe.ts';
+import { grownPolicy, probeName, samePolicy, type HolderPolicy } from './probe.ts';
 
 export type InvariantKind = 'table-refs' | 'node-refs' | 'deny-last' | 'leftover' | 'restrict-only' | 'fork-policy';
 
@@ -53,42 +54,8 @@ export function checkInvariants(world: World, profile: KernelProfile, prev?: Wor
     if (t.refs !== h) add('table-refs', `table ${t.id} has refcount ${t.refs} but ${h} holder(s)`);
   }
 
-  // Node refcounts: owning edges = slot heads + next pointers of live nodes.
-  const edges = new Map<number, number>();
-  const live = new Map<number, FilterNode>();
-  const visit = (n: FilterNode) => {
-    if (live.has(n.id)) return;
-    live.set(n.id, n);
-    if (isNode(n.next)) {
-      edges.set(n.next.id, (edges.get(n.next.id) ?? 0) + 1);
-      visit(n.next);
-    }
-  };
-  for (const t of world.filters.tables.values()) {
-    t.slots.forEach((s, op) => {
-      if (isNode(s)) {
-        edges.set(s.id, (edges.get(s.id) ?? 0) + 1);
-        visit(s);
-      }
-      // DENY last: walking a chain, DENY may only be the final element.
-      let x: Slot = s;
-      let steps = 0;
-      while (isNode(x)) {
-        x = x.next;
-        if (++steps > 1 << 16) {
-          add('deny-last', `table ${t.id} slot ${op}: the chain does not end`);
-          break;
-        }
-      }
-      if (x !== null && x !== DENY) add('deny-last', `table ${t.id} slot ${op}: a chain ends in something other than DENY or nothing`);
-    });
-  }
-  for (const [id, n] of live) {
-    const r = world.filters.nodeRefs.get(id);
-    if (r === undefined) add('node-refs', `node ${id} (opcode ${n.opcode}) is reachable but has no refcount`);
-    else if (r !== (edges.get(id) ?? 0)) add('node-refs', `node ${id} has refcount ${r} but ${edges.get(id) ?? 0} owning edge(s)`);
-  }
-  for (const [id] of world.filters.nodeRefs) if (!live.has(id)) add('node-refs', `node ${id} has a refcount but nothing reaches it`);
+  // Node refcounts and DENY last depend on the filter store alone: checked once per store value.
+  for (const v of storeViolations(world.filters)) out.push(v);
 
   // Nothing left.
   if (world.tasks.size === 0 && world.rings.size === 0) {
@@ -106,9 +73,7 @@ export function checkInvariants(world: World, profile: KernelProfile, prev?: Wor
       else if (t.ppid !== null) {
         const parent = prev.tasks.get(t.ppid);
         if (parent) {
-          const a = probeSet(profile, taskPolicy(prev, parent));
-          const b = probeSet(profile, taskPolicy(world, t));
-          if (a.some((x, i) => x !== b[i])) add('fork-policy', `task ${t.pid}'s policy differs from its parent ${t.ppid}'s at fork`);
+          if (!samePolicy(profile, taskPolicy(prev, parent), taskPolicy(world, t))) add('fork-policy', `task ${t.pid}'s policy differs from its parent ${t.ppid}'s at fork`);
         }
       }
     }
@@ -131,8 +96,60 @@ function compare(
   add: (k: InvariantKind, m: string, bug?: string) => void,
   bug?: string,
 ): void {
-  const g = grown(probeSet(profile, before), probeSet(profile, now));
+  const g = grownPolicy(profile, before, now);
   if (g.length) add('restrict-only', `${who} now allows what it did not: ${g.slice(0, 5).map(probeName).join(', ')}${g.length > 5 ? ', ...' : ''}`, bug);
+}
+
+type Found = Omit<InvariantViolation, 'state'>;
+const byStore = new WeakMap<FilterStore, readonly Found[]>();
+
+/**
+ * Node refcounts (owning edges = slot heads + `next` pointers of live nodes) and
+ * DENY last, for one filter store. Stores are immutable values shared by every
+ * world a call left them alone in, so each is walked once.
+ */
+function storeViolations(store: FilterStore): readonly Found[] {
+  let found = byStore.get(store);
+  if (found) return found;
+  const out: Found[] = [];
+  const edges = new Map<number, number>();
+  const live = new Map<number, FilterNode>();
+  const visit = (n: FilterNode) => {
+    if (live.has(n.id)) return;
+    live.set(n.id, n);
+    if (isNode(n.next)) {
+      edges.set(n.next.id, (edges.get(n.next.id) ?? 0) + 1);
+      visit(n.next);
+    }
+  };
+  for (const t of store.tables.values()) {
+    t.slots.forEach((s, op) => {
+      if (isNode(s)) {
+        edges.set(s.id, (edges.get(s.id) ?? 0) + 1);
+        visit(s);
+      }
+      // DENY last: walking a chain, DENY may only be the final element.
+      let x: Slot = s;
+      let steps = 0;
+      while (isNode(x)) {
+        x = x.next;
+        if (++steps > 1 << 16) {
+          out.push({ kind: 'deny-last', message: `table ${t.id} slot ${op}: the chain does not end` });
+          break;
+        }
+      }
+      if (x !== null && x !== DENY) out.push({ kind: 'deny-last', message: `table ${t.id} slot ${op}: a chain ends in something other than DENY or nothing` });
+    });
+  }
+  for (const [id, n] of live) {
+    const r = store.nodeRefs.get(id);
+    if (r === undefined) out.push({ kind: 'node-refs', message: `node ${id} (opcode ${n.opcode}) is reachable but has no refcount` });
+    else if (r !== (edges.get(id) ?? 0)) out.push({ kind: 'node-refs', message: `node ${id} has refcount ${r} but ${edges.get(id) ?? 0} owning edge(s)` });
+  }
+  for (const [id] of store.nodeRefs) if (!live.has(id)) out.push({ kind: 'node-refs', message: `node ${id} has a refcount but nothing reaches it` });
+  found = out;
+  byStore.set(store, found);
+  return found;
 }
 
 function slotsOf(w: World, id: number | null): readonly Slot[] | null {

@@ -67,43 +67,64 @@ export interface HolderPolicy {
   slots: readonly Slot[] | null;
 }
 
-const cache = new WeakMap<object, WeakMap<object, Uint8Array>>();
+// Memoised on the policy's parts, which are immutable values shared between many
+// worlds: the SQE part on (slots, SQE legacy policy), the register part on its
+// legacy policy. The explorer checks restrict-only after every new state, so a
+// policy part is evaluated once per value, not once per state.
+const sqeParts = new WeakMap<KernelProfile, WeakMap<object, WeakMap<object, Uint8Array>>>();
+const regParts = new WeakMap<object, Uint8Array>();
 const NONE = {};
 
-/** The allowed bits for a policy (1 = allowed), memoised on the policy's parts. */
+function sqePart(profile: KernelProfile, slots: readonly Slot[] | null, legacy: LegacyPolicy | null): Uint8Array {
+  const k1 = slots ?? NONE;
+  const k2 = legacy ?? NONE;
+  let byProfile = sqeParts.get(profile);
+  if (!byProfile) sqeParts.set(profile, (byProfile = new WeakMap()));
+  let inner = byProfile.get(k1);
+  if (!inner) byProfile.set(k1, (inner = new WeakMap()));
+  let part = inner.get(k2);
+  if (part) return part;
+  part = new Uint8Array(PROBES.length);
+  const ctx = new Uint32Array(profile.ctx.size / 4);
+  for (let i = 0; i < PROBES.length; i++) {
+    const pr = PROBES[i];
+    const s = pr.sqe;
+    if (legacy && !sqeAllowed(legacy, s.opcode, s.flags)) continue;
+    part[i] = allowedByFilters(profile, slots, pr, ctx) ? 1 : 0;
+  }
+  inner.set(k2, part);
+  return part;
+}
+
+function allowedByFilters(profile: KernelProfile, slots: readonly Slot[] | null, pr: Probe, ctx: Uint32Array): boolean {
+  if (!slots) return true;
+  let slot: Slot = slots[pr.sqe.opcode];
+  if (slot === null) return true;
+  populateCtx(ctx, profile, pr.sqe, pr.sqe.flags, pr.open);
+  while (slot !== null) {
+    if (slot === DENY) return false;
+    const n = slot as FilterNode;
+    if (n.program.run(ctx) === 0) return false;
+    slot = n.next;
+  }
+  return true;
+}
+
+function regPart(legacy: LegacyPolicy | null): Uint8Array {
+  const k = legacy ?? NONE;
+  let part = regParts.get(k);
+  if (part) return part;
+  part = new Uint8Array(IORING_REGISTER_LAST);
+  for (let op = 0; op < IORING_REGISTER_LAST; op++) part[op] = !legacy || registerAllowed(legacy, op) ? 1 : 0;
+  regParts.set(k, part);
+  return part;
+}
+
+/** The allowed bits for a policy (1 = allowed): SQE probes, then register ops. */
 export function probeSet(profile: KernelProfile, p: HolderPolicy): Uint8Array {
-  const k1 = p.slots ?? NONE;
-  const k2 = p.sqeLegacy ?? NONE;
-  let inner = cache.get(k1);
-  if (!inner) cache.set(k1, (inner = new WeakMap()));
-  let sqePart = inner.get(k2);
-  if (!sqePart) {
-    sqePart = new Uint8Array(PROBES.length);
-    const ctx = new Uint32Array(profile.ctx.size / 4);
-    PROBES.forEach((pr, i) => {
-      const s = pr.sqe;
-      if (p.sqeLegacy && !sqeAllowed(p.sqeLegacy, s.opcode, s.flags)) return;
-      if (p.slots) {
-        let slot: Slot = p.slots[s.opcode];
-        if (slot !== null) {
-          populateCtx(ctx, profile, s, s.flags, pr.open);
-          while (slot !== null) {
-            if (slot === DENY) return;
-            const n = slot as FilterNode;
-            if (n.program.run(ctx) === 0) return;
-            slot = n.next;
-          }
-        }
-      }
-      sqePart![i] = 1;
-    });
-    inner.set(k2, sqePart);
-  }
   const out = new Uint8Array(PROBE_COUNT);
-  out.set(sqePart);
-  for (let op = 0; op < IORING_REGISTER_LAST; op++) {
-    out[PROBES.length + op] = !p.regLegacy || registerAllowed(p.regLegacy, op) ? 1 : 0;
-  }
+  out.set(sqePart(profile, p.slots, p.sqeLegacy));
+  out.set(regPart(p.regLegacy), PROBES.length);
   return out;
 }
 
@@ -112,6 +133,36 @@ export function grown(before: Uint8Array, now: Uint8Array): number[] {
   const out: number[] = [];
   for (let i = 0; i < now.length; i++) if (now[i] && !before[i]) out.push(i);
   return out;
+}
+
+/**
+ * Probe indices `now` allows and `before` did not (probeSet's numbering). A part
+ * whose inputs are the same values on both sides cannot have grown and is skipped.
+ */
+export function grownPolicy(profile: KernelProfile, before: HolderPolicy, now: HolderPolicy): number[] {
+  const out: number[] = [];
+  if (before.slots !== now.slots || before.sqeLegacy !== now.sqeLegacy) {
+    const a = sqePart(profile, before.slots, before.sqeLegacy), b = sqePart(profile, now.slots, now.sqeLegacy);
+    if (a !== b) for (let i = 0; i < b.length; i++) if (b[i] && !a[i]) out.push(i);
+  }
+  if (before.regLegacy !== now.regLegacy) {
+    const a = regPart(before.regLegacy), b = regPart(now.regLegacy);
+    if (a !== b) for (let i = 0; i < b.length; i++) if (b[i] && !a[i]) out.push(PROBES.length + i);
+  }
+  return out;
+}
+
+/** Whether two policies allow exactly the same probes. */
+export function samePolicy(profile: KernelProfile, a: HolderPolicy, b: HolderPolicy): boolean {
+  const sa = sqePart(profile, a.slots, a.sqeLegacy), sb = sqePart(profile, b.slots, b.sqeLegacy);
+  const ra = regPart(a.regLegacy), rb = regPart(b.regLegacy);
+  return sameBits(sa, sb) && sameBits(ra, rb);
+}
+
+function sameBits(a: Uint8Array, b: Uint8Array): boolean {
+  if (a === b) return true;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 export function probeName(i: number): string {

@@ -150,6 +150,20 @@ describe('properties over random call sequences (invariants of sim/check)', () =
     const task = good.tasks.get(INIT)!;
     const loosened = { ...good, tasks: good.tasks.set(INIT, { ...task, rs: null }) };
     expect(checkInvariants(loosened, k.profile, good).map((v) => v.kind)).toEqual(expect.arrayContaining(['restrict-only']));
+    // A policy that only changed to an equal one is not reported.
+    expect(checkInvariants(good, k.profile, good)).toEqual([]);
+  });
+
+  it('the invariant checker catches a node refcount off by one and a refcount nothing owns', () => {
+    const k = kernel('7.3', false);
+    bpf(k, INIT, -1, OP.NOP, ALLOW);
+    const good = k.world;
+    expect(checkInvariants(good, k.profile, good)).toEqual([]);
+    const [nodeId, refs] = good.filters.nodeRefs.toArray()[0];
+    const offByOne = { ...good, filters: { ...good.filters, nodeRefs: good.filters.nodeRefs.set(nodeId, refs + 1) } };
+    expect(checkInvariants(offByOne, k.profile, good).map((v) => v.kind)).toEqual(['node-refs']);
+    const orphan = { ...good, filters: { ...good.filters, nodeRefs: good.filters.nodeRefs.set(nodeId + 100, 1) } };
+    expect(checkInvariants(orphan, k.profile, good).map((v) => v.message)).toEqual([`node ${nodeId + 100} has a refcount but nothing reaches it`]);
   });
 });
 
