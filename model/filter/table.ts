@@ -12,6 +12,7 @@
 import type { Insn } from '../bpf/insn.ts';
 import { IORING_OP_LAST } from '../abi/opcodes.ts';
 import { IntMap } from '../pmap/intmap.ts';
+import { copyOf } from '../pmap/copy.ts';
 import type { FilterProgram } from './program.ts';
 
 /** The static dummy_filter the kernel puts in slots DENY_REST fills. */
@@ -29,6 +30,29 @@ export interface FilterNode {
   /** A name for people (the trace's program name), or ''. */
   readonly label: string;
   readonly next: Slot;
+}
+
+/**
+ * A node record. The program is behaviour, not state: it lives in a private field
+ * behind a getter, so enumeration (hashing, describe, equality) sees only the
+ * state fields.
+ */
+class Node implements FilterNode {
+  readonly #program: FilterProgram;
+  constructor(
+    readonly id: number,
+    readonly opcode: number,
+    readonly insns: readonly Insn[],
+    readonly label: string,
+    readonly next: Slot,
+    program: FilterProgram,
+  ) {
+    this.#program = program;
+  }
+
+  get program(): FilterProgram {
+    return this.#program;
+  }
 }
 
 /** EMPTY (null), DENY, or the head node of a chain. */
@@ -139,11 +163,10 @@ export function pushFilter(
 ): { store: FilterStore; node: FilterNode } {
   const t = table(store, id);
   const nodeId = store.nextNode;
-  const node = { id: nodeId, opcode, insns: Object.freeze(insns.slice()), label, next: t.slots[opcode] } as FilterNode;
-  // The program is behaviour, not state: keep it out of enumeration (hashing, describe).
-  Object.defineProperty(node, 'program', { value: program, enumerable: false });
-  Object.freeze(node);
-  const slots = t.slots.slice();
+  // The instructions as registered: a frozen array is already a value of its own.
+  const own = Object.isFrozen(insns) ? insns : Object.freeze(copyOf(insns));
+  const node: FilterNode = Object.freeze(new Node(nodeId, opcode, own, label, t.slots[opcode], program));
+  const slots = copyOf(t.slots);
   slots[opcode] = node;
   if (denyRest) for (let i = 0; i < slots.length; i++) if (i !== opcode && slots[i] === null) slots[i] = DENY;
   const nt = makeTable(id, t.refs, Object.freeze(slots));

@@ -106,25 +106,33 @@ export class IntMap<V> {
     return v === undefined ? this : this.set(key, f(v));
   }
 
+  // The entries in key order, built on the first iteration and kept: a map is a
+  // value, and the explorer iterates the same task, ring and table maps of
+  // thousands of worlds that share them.
+  private keyList: number[] | undefined;
+  private valueList: V[] | undefined;
+
+  private list(): void {
+    const ks: number[] = [];
+    const vs: V[] = [];
+    if (this.root !== undefined) collect(this.root, this.shift, 0, ks, vs as unknown[]);
+    this.keyList = ks;
+    this.valueList = vs;
+  }
+
   /** Call f for every entry in ascending key order. */
   forEach(f: (value: V, key: number) => void): void {
-    if (this.root === undefined) return;
-    const walk = (node: Node, s: number, base: number): void => {
-      for (let i = 0; i < WIDTH; i++) {
-        const x = node[i];
-        if (x === undefined) continue;
-        const k = base + i * 2 ** s;
-        if (s === 0) f(x as V, k);
-        else walk(x as Node, s - BITS, k);
-      }
-    };
-    walk(this.root, this.shift, 0);
+    if (this.keyList === undefined) this.list();
+    const ks = this.keyList!, vs = this.valueList!;
+    for (let i = 0; i < ks.length; i++) f(vs[i], ks[i]);
   }
 
   /** Entries in ascending key order (a snapshot array). */
   toArray(): [number, V][] {
-    const out: [number, V][] = [];
-    this.forEach((v, k) => out.push([k, v]));
+    if (this.keyList === undefined) this.list();
+    const ks = this.keyList!, vs = this.valueList!;
+    const out: [number, V][] = new Array(ks.length);
+    for (let i = 0; i < ks.length; i++) out[i] = [ks[i], vs[i]];
     return out;
   }
 
@@ -133,15 +141,27 @@ export class IntMap<V> {
   }
 
   values(): IterableIterator<V> {
-    return this.toArray().map((e) => e[1])[Symbol.iterator]();
+    if (this.valueList === undefined) this.list();
+    return this.valueList![Symbol.iterator]();
   }
 
   keys(): IterableIterator<number> {
-    return this.toArray().map((e) => e[0])[Symbol.iterator]();
+    if (this.keyList === undefined) this.list();
+    return this.keyList![Symbol.iterator]();
   }
 
   [Symbol.iterator](): IterableIterator<[number, V]> {
     return this.entries();
+  }
+}
+
+function collect(node: Node, s: number, base: number, ks: number[], vs: unknown[]): void {
+  for (let i = 0; i < WIDTH; i++) {
+    const x = node[i];
+    if (x === undefined) continue;
+    const k = base + i * 2 ** s;
+    if (s === 0) { ks.push(k); vs.push(x); }
+    else collect(x as Node, s - BITS, k, ks, vs);
   }
 }
 

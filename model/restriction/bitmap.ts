@@ -1,6 +1,8 @@
 // Fixed-size bit sets as frozen arrays of u32 words: the register_op[38] and
 // sqe_op[65] bitmaps of struct io_restriction. Values, never mutated once built.
 
+import { copyOf } from '../pmap/copy.ts';
+
 export type Bitmap = readonly number[];
 
 export function emptyBitmap(bits: number): Bitmap {
@@ -12,7 +14,7 @@ export function testBit(b: Bitmap, bit: number): boolean {
 }
 
 export function withBit(b: Bitmap, bit: number): Bitmap {
-  const out = b.slice();
+  const out = copyOf(b);
   out[bit >>> 5] = (out[bit >>> 5] | (1 << (bit & 31))) >>> 0;
   return Object.freeze(out);
 }

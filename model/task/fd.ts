@@ -1,6 +1,8 @@
 // A task's file descriptor table as a value: a dense array indexed by fd, shared
 // between parent and child after fork until either side changes it.
 
+import { copyOf } from '../pmap/copy.ts';
+
 export type FdEntry =
   | { readonly kind: 'ring'; readonly ring: number }
   | { readonly kind: 'socket'; readonly family: number; readonly type: number; readonly protocol: number }
@@ -19,7 +21,7 @@ export function lowestFreeFd(fds: FdTable): number {
 }
 
 export function withFd(fds: FdTable, fd: number, e: FdEntry | undefined): FdTable {
-  const out = fds.slice();
+  const out = copyOf(fds);
   out[fd] = e;
   while (out.length > 0 && out[out.length - 1] === undefined) out.pop();
   return Object.freeze(out);

@@ -123,23 +123,13 @@ function storeViolations(store: FilterStore): readonly Found[] {
     }
   };
   for (const t of store.tables.values()) {
-    t.slots.forEach((s, op) => {
-      if (isNode(s)) {
-        edges.set(s.id, (edges.get(s.id) ?? 0) + 1);
-        visit(s);
-      }
-      // DENY last: walking a chain, DENY may only be the final element.
-      let x: Slot = s;
-      let steps = 0;
-      while (isNode(x)) {
-        x = x.next;
-        if (++steps > 1 << 16) {
-          out.push({ kind: 'deny-last', message: `table ${t.id} slot ${op}: the chain does not end` });
-          break;
-        }
-      }
-      if (x !== null && x !== DENY) out.push({ kind: 'deny-last', message: `table ${t.id} slot ${op}: a chain ends in something other than DENY or nothing` });
-    });
+    const sh = slotsShape(t.slots);
+    for (let i = 0; i < sh.heads.length; i++) {
+      const h = sh.heads[i];
+      edges.set(h.id, (edges.get(h.id) ?? 0) + 1);
+      visit(h);
+    }
+    for (const op of sh.endless) out.push({ kind: 'deny-last', message: `table ${t.id} slot ${op}: the chain does not end` });
   }
   for (const [id, n] of live) {
     const r = store.nodeRefs.get(id);
@@ -150,6 +140,32 @@ function storeViolations(store: FilterStore): readonly Found[] {
   found = out;
   byStore.set(store, found);
   return found;
+}
+
+/**
+ * A slot array's chain heads (one entry per slot holding a node) and the slots
+ * whose chain does not end; memoised per array (slot arrays never change, and a
+ * copy-on-write table starts with its source's array). A chain can only end at
+ * nothing or at DENY, so DENY-last reduces to every chain ending.
+ */
+const shapes = new WeakMap<readonly Slot[], { heads: FilterNode[]; endless: number[] }>();
+function slotsShape(slots: readonly Slot[]): { heads: FilterNode[]; endless: number[] } {
+  let sh = shapes.get(slots);
+  if (sh) return sh;
+  sh = { heads: [], endless: [] };
+  for (let op = 0; op < slots.length; op++) {
+    const s = slots[op];
+    if (!isNode(s)) continue;
+    sh.heads.push(s);
+    let x: Slot = s;
+    let steps = 0;
+    while (isNode(x)) {
+      x = x.next;
+      if (++steps > 1 << 16) { sh.endless.push(op); break; }
+    }
+  }
+  shapes.set(slots, sh);
+  return sh;
 }
 
 function slotsOf(w: World, id: number | null): readonly Slot[] | null {

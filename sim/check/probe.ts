@@ -67,13 +67,58 @@ export interface HolderPolicy {
   slots: readonly Slot[] | null;
 }
 
+/** Probes of each opcode: PROBES[opStart[op] .. opStart[op + 1]). */
+const opStart = (() => {
+  const at = new Int32Array(IORING_OP_LAST + 1);
+  let i = 0;
+  for (let op = 0; op <= IORING_OP_LAST; op++) {
+    while (i < PROBES.length && PROBES[i].sqe.opcode < op) i++;
+    at[op] = i;
+  }
+  return at;
+})();
+
 // Memoised on the policy's parts, which are immutable values shared between many
-// worlds: the SQE part on (slots, SQE legacy policy), the register part on its
-// legacy policy. The explorer checks restrict-only after every new state, so a
-// policy part is evaluated once per value, not once per state.
+// worlds: a chain's verdicts on its opcode's probes on the chain's head (nodes
+// never change, so a head names its whole chain), the SQE part on (slots, SQE
+// legacy policy), the register part on its legacy policy. The explorer checks
+// restrict-only after every new state, so a part is evaluated once per value, not
+// once per state.
+const chainParts = new WeakMap<KernelProfile, WeakMap<FilterNode, Uint8Array>>();
 const sqeParts = new WeakMap<KernelProfile, WeakMap<object, WeakMap<object, Uint8Array>>>();
 const regParts = new WeakMap<object, Uint8Array>();
 const NONE = {};
+
+/** 1 for each probe of the opcode that the chain starting at `head` lets through. */
+function chainPart(profile: KernelProfile, op: number, head: Slot): Uint8Array | null {
+  if (head === null) return null;
+  const n = opStart[op + 1] - opStart[op];
+  if (head === DENY) return new Uint8Array(n);
+  let byProfile = chainParts.get(profile);
+  if (!byProfile) chainParts.set(profile, (byProfile = new WeakMap()));
+  let part = byProfile.get(head as FilterNode);
+  if (part) return part;
+  part = new Uint8Array(n);
+  const ctx = new Uint32Array(profile.ctx.size / 4);
+  for (let i = 0; i < n; i++) {
+    const pr = PROBES[opStart[op] + i];
+    populateCtx(ctx, profile, pr.sqe, pr.sqe.flags, pr.open);
+    part[i] = chainAllows(head, ctx) ? 1 : 0;
+  }
+  byProfile.set(head as FilterNode, part);
+  return part;
+}
+
+function chainAllows(head: Slot, ctx: Uint32Array): boolean {
+  let slot = head;
+  while (slot !== null) {
+    if (slot === DENY) return false;
+    const n = slot as FilterNode;
+    if (n.program.run(ctx) === 0) return false;
+    slot = n.next;
+  }
+  return true;
+}
 
 function sqePart(profile: KernelProfile, slots: readonly Slot[] | null, legacy: LegacyPolicy | null): Uint8Array {
   const k1 = slots ?? NONE;
@@ -85,29 +130,15 @@ function sqePart(profile: KernelProfile, slots: readonly Slot[] | null, legacy: 
   let part = inner.get(k2);
   if (part) return part;
   part = new Uint8Array(PROBES.length);
-  const ctx = new Uint32Array(profile.ctx.size / 4);
-  for (let i = 0; i < PROBES.length; i++) {
-    const pr = PROBES[i];
-    const s = pr.sqe;
-    if (legacy && !sqeAllowed(legacy, s.opcode, s.flags)) continue;
-    part[i] = allowedByFilters(profile, slots, pr, ctx) ? 1 : 0;
+  for (let op = 0; op < IORING_OP_LAST; op++) {
+    const chain = slots ? chainPart(profile, op, slots[op]) : null;
+    for (let i = opStart[op], j = 0; i < opStart[op + 1]; i++, j++) {
+      const s = PROBES[i].sqe;
+      part[i] = (legacy === null || sqeAllowed(legacy, s.opcode, s.flags)) && (chain === null || chain[j] === 1) ? 1 : 0;
+    }
   }
   inner.set(k2, part);
   return part;
-}
-
-function allowedByFilters(profile: KernelProfile, slots: readonly Slot[] | null, pr: Probe, ctx: Uint32Array): boolean {
-  if (!slots) return true;
-  let slot: Slot = slots[pr.sqe.opcode];
-  if (slot === null) return true;
-  populateCtx(ctx, profile, pr.sqe, pr.sqe.flags, pr.open);
-  while (slot !== null) {
-    if (slot === DENY) return false;
-    const n = slot as FilterNode;
-    if (n.program.run(ctx) === 0) return false;
-    slot = n.next;
-  }
-  return true;
 }
 
 function regPart(legacy: LegacyPolicy | null): Uint8Array {
@@ -141,7 +172,22 @@ export function grown(before: Uint8Array, now: Uint8Array): number[] {
  */
 export function grownPolicy(profile: KernelProfile, before: HolderPolicy, now: HolderPolicy): number[] {
   const out: number[] = [];
-  if (before.slots !== now.slots || before.sqeLegacy !== now.sqeLegacy) {
+  if (before.sqeLegacy === now.sqeLegacy) {
+    // Same legacy policy: only opcodes whose chain head changed can have grown.
+    if (before.slots !== now.slots) {
+      const legacy = now.sqeLegacy;
+      for (let op = 0; op < IORING_OP_LAST; op++) {
+        const hb = before.slots ? before.slots[op] : null, hn = now.slots ? now.slots[op] : null;
+        if (hb === hn) continue;
+        const a = chainPart(profile, op, hb), b = chainPart(profile, op, hn);
+        for (let i = opStart[op], j = 0; i < opStart[op + 1]; i++, j++) {
+          const s = PROBES[i].sqe;
+          if (legacy !== null && !sqeAllowed(legacy, s.opcode, s.flags)) continue;
+          if ((b === null || b[j] === 1) && !(a === null || a[j] === 1)) out.push(i);
+        }
+      }
+    }
+  } else {
     const a = sqePart(profile, before.slots, before.sqeLegacy), b = sqePart(profile, now.slots, now.sqeLegacy);
     if (a !== b) for (let i = 0; i < b.length; i++) if (b[i] && !a[i]) out.push(i);
   }

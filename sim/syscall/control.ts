@@ -47,7 +47,8 @@ export function putRing(w: World, r: Ring): World {
 }
 
 // Control-plane record changes go through immer: a recipe on a draft gives the next
-// (frozen) record. fork and the filter store build records directly (hot paths).
+// (frozen) record. fork, filter registration and the filter store build records
+// directly (hot paths of exploration).
 
 function editRing(w: World, r: Ring, recipe: (d: Draft<Ring>) => void): World {
   return putRing(w, produce(r, recipe));
@@ -351,7 +352,8 @@ export function registerBpf(w: World, env: Env, pid: Pid, fd: number, req: BpfCa
     if (p.taskRegistrationPrivileged && !mayRegisterTaskRestrictions(t)) return fail(w, ERRNO.EACCES);
     if (nr !== 1) return fail(w, ERRNO.EINVAL);
     const o = registerBpfFilter(w.filters, t.rs ?? EMPTY_SET, req, p, env.load);
-    const world = o.ret === 0 ? editTask(withFilters(w, o.store), t, (d) => { d.rs = castDraft(o.set); }) : w;
+    // Built directly, not through immer: the explorer registers filters a million times.
+    const world = o.ret === 0 ? putTask(withFilters(w, o.store), makeTask(t.pid, t.ppid, t.uid, t.cap, t.nnp, t.fds, o.set)) : w;
     return o.pdu === undefined ? { world, ret: o.ret } : { world, ret: o.ret, pdu: o.pdu };
   }
   const r = ringOf(w, t, fd);
@@ -360,7 +362,7 @@ export function registerBpf(w: World, env: Env, pid: Pid, fd: number, req: BpfCa
   if (pre) return { world: w, ret: pre };
   if (nr !== 1) return fail(w, ERRNO.EINVAL);
   const o = registerBpfFilter(w.filters, r.rs, req, p, env.load);
-  const world = o.ret === 0 ? editRing(withFilters(w, o.store), r, (d) => { d.rs = castDraft(o.set); d.filterCache = o.set.table; }) : w;
+  const world = o.ret === 0 ? putRing(withFilters(w, o.store), { ...r, rs: o.set, filterCache: o.set.table }) : w;
   return o.pdu === undefined ? { world, ret: o.ret } : { world, ret: o.ret, pdu: o.pdu };
 }
 

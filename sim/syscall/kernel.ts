@@ -14,6 +14,7 @@
 import { ERRNO } from '../../model/abi/errno.ts';
 import { SETUP_FLAGS } from '../../model/abi/flags.ts';
 import { IntMap } from '../../model/pmap/intmap.ts';
+import { copyOf } from '../../model/pmap/copy.ts';
 import type { KernelProfile } from '../../model/profile/profiles.ts';
 import type { ProgramLoader } from '../../model/filter/program.ts';
 import { validate } from '../../model/bpf/index.ts';
@@ -80,7 +81,7 @@ class SimKernel implements Kernel {
     if (this.snap) return this.snap;
     let queues = IntMap.empty<QueueState>();
     for (const [id, q] of this.rt) {
-      queues = queues.set(id, Object.freeze({ sq: Object.freeze(q.sq.slice()), cq: Object.freeze(q.cq.slice()), drainDisabled: q.drainDisabled }));
+      queues = queues.set(id, Object.freeze({ sq: Object.freeze(copyOf(q.sq)), cq: Object.freeze(copyOf(q.cq)), drainDisabled: q.drainDisabled }));
     }
     const w = this.w;
     this.snap = Object.freeze(makeWorld(w.tasks, w.rings, w.filters, w.fs, w.nextPid, w.nextRing, w.leaked, queues));
@@ -94,7 +95,7 @@ class SimKernel implements Kernel {
     this.lk = null;
     for (const id of world.rings.keys()) {
       const q = world.queues?.get(id);
-      this.rt.set(id, { sq: q ? q.sq.slice() : [], cq: q ? q.cq.slice() : [], drainDisabled: q?.drainDisabled ?? false });
+      this.rt.set(id, { sq: q ? copyOf(q.sq) : [], cq: q ? copyOf(q.cq) : [], drainDisabled: q?.drainDisabled ?? false });
     }
   }
 
