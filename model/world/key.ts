@@ -225,7 +225,8 @@ function summary(slots: readonly Slot[]): SlotSummary {
   let c = summaries.get(slots);
   if (!c) {
     const chains: (number | FilterNode)[] = [];
-    const deny = new Array<number>((slots.length + 31) >>> 5).fill(0);
+    const deny: number[] = [];
+    for (let w = 0; w < (slots.length + 31) >>> 5; w++) deny.push(0);
     for (let i = 0; i < slots.length; i++) {
       const x = slots[i];
       if (x === null || x === undefined) continue;

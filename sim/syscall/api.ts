@@ -23,7 +23,7 @@ export interface BpfRegistration {
   flags: number;
   /** pdu_size as passed; null means the kernel's payload size for the opcode. */
   pdu: number | null;
-  insns: Insn[];
+  insns: readonly Insn[];
   raw: BpfRaw;
   /** The program's name in the trace, kept on the filter node for narration (optional). */
   label?: string;

@@ -62,6 +62,13 @@ class SimKernel implements Kernel {
   private rt = new Map<number, RingRuntime>();
   /** Snapshot of `w` with queues, valid while nothing changed. */
   private snap: World | null = null;
+  /**
+   * The queues of the last snapshot or restored world, and whether a runtime queue
+   * (or the set of rings) changed since: control-plane calls leave the queues
+   * alone, so their snapshot reuses the last one instead of copying every queue.
+   */
+  private baseQueues: IntMap<QueueState> | null = null;
+  private queuesDirty = true;
   private readonly env: C.Env;
   private readonly sc: SubmitContext;
   readonly violations: InvariantViolation[] = [];
@@ -79,9 +86,14 @@ class SimKernel implements Kernel {
 
   get world(): World {
     if (this.snap) return this.snap;
-    let queues = IntMap.empty<QueueState>();
-    for (const [id, q] of this.rt) {
-      queues = queues.set(id, Object.freeze({ sq: Object.freeze(copyOf(q.sq)), cq: Object.freeze(copyOf(q.cq)), drainDisabled: q.drainDisabled }));
+    let queues = this.baseQueues;
+    if (queues === null || this.queuesDirty) {
+      queues = IntMap.empty<QueueState>();
+      for (const [id, q] of this.rt) {
+        queues = queues.set(id, Object.freeze({ sq: Object.freeze(copyOf(q.sq)), cq: Object.freeze(copyOf(q.cq)), drainDisabled: q.drainDisabled }));
+      }
+      this.baseQueues = queues;
+      this.queuesDirty = false;
     }
     const w = this.w;
     this.snap = Object.freeze(makeWorld(w.tasks, w.rings, w.filters, w.fs, w.nextPid, w.nextRing, w.leaked, queues));
@@ -91,6 +103,8 @@ class SimKernel implements Kernel {
   restore(world: World): void {
     this.w = world;
     this.snap = world.queues ? world : null;
+    this.baseQueues = world.queues;
+    this.queuesDirty = world.queues === null;
     this.rt = new Map();
     this.lk = null;
     for (const id of world.rings.keys()) {
@@ -106,6 +120,7 @@ class SimKernel implements Kernel {
       this.w = next;
       // Rings come and go only through control calls that replace the ring map.
       if (next.rings !== prev.rings) {
+        this.queuesDirty = true;
         next.rings.forEach((_r, id) => {
           if (!this.rt.has(id)) this.rt.set(id, { sq: [], cq: [], drainDisabled: false });
         });
@@ -199,6 +214,7 @@ class SimKernel implements Kernel {
       else {
         x.rt.sq.push(sqe as Sqe);
         ret = x.rt.sq.length;
+        this.queuesDirty = true;
       }
       this.snap = null;
     }
@@ -210,6 +226,7 @@ class SimKernel implements Kernel {
     const prev = this.w;
     const out = this.doEnter(pid, fd);
     this.snap = null;
+    this.queuesDirty = true;
     this.step(prev);
     return out;
   }
@@ -241,7 +258,10 @@ class SimKernel implements Kernel {
     if (typeof x === 'number') out = x;
     else {
       out = x.rt.cq;
-      x.rt.cq = [];
+      if (out.length) {
+        x.rt.cq = [];
+        this.queuesDirty = true;
+      }
       this.snap = null;
     }
     this.step(this.w);

@@ -67,7 +67,7 @@ export type CommandBody =
   | { c: 'restrict'; target: Target; entries: RestrictionEntry[] }
   | { c: 'enable'; ring: string }
   | { c: 'register'; ring: string; op: number }
-  | { c: 'bpf'; target: Target; op: number; flags: number; pdu: number | null; program: string; insns: Insn[]; raw: BpfRaw }
+  | { c: 'bpf'; target: Target; op: number; flags: number; pdu: number | null; program: string; insns: readonly Insn[]; raw: BpfRaw }
   | { c: 'sqe'; ring: string; sqe: SqeSpec }
   | { c: 'submit'; ring: string }
   | { c: 'cqes'; ring: string }
