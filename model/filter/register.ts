@@ -49,39 +49,36 @@ export function registerBpfFilter(
   profile: KernelProfile,
   load: ProgramLoader,
 ): BpfOutcome {
-  const fail = (errno: number, pdu?: number): BpfOutcome =>
-    pdu === undefined ? { ret: -errno, store, set } : { ret: -errno, pdu, store, set };
-
   // A. io_bpf_filter_import, in the kernel's order.
-  if ((req.cmdType ?? IO_URING_BPF_CMD_FILTER) !== IO_URING_BPF_CMD_FILTER) return fail(ERRNO.EINVAL);
-  if ((req.cmdFlags ?? 0) !== 0 || (req.resv ?? 0) !== 0) return fail(ERRNO.EINVAL);
+  if ((req.cmdType ?? IO_URING_BPF_CMD_FILTER) !== IO_URING_BPF_CMD_FILTER) return refused(store, set, ERRNO.EINVAL);
+  if ((req.cmdFlags ?? 0) !== 0 || (req.resv ?? 0) !== 0) return refused(store, set, ERRNO.EINVAL);
   const opcode = req.opcode >>> 0;
-  if (opcode >= IORING_OP_LAST) return fail(ERRNO.EINVAL);
-  if ((req.flags >>> 0) & ~profile.filterFlagsMask) return fail(ERRNO.EINVAL);
+  if (opcode >= IORING_OP_LAST) return refused(store, set, ERRNO.EINVAL);
+  if ((req.flags >>> 0) & ~profile.filterFlagsMask) return refused(store, set, ERRNO.EINVAL);
   const kernelPdu = pduSizeFor(profile, opcode);
   const userPdu = (req.pdu ?? kernelPdu) & 0xff;
   if (profile.pduNegotiation) {
-    if ((req.filterResv ?? 0) !== 0) return fail(ERRNO.EINVAL);
+    if ((req.filterResv ?? 0) !== 0) return refused(store, set, ERRNO.EINVAL);
   } else if (userPdu !== 0 || (req.filterResv ?? 0) !== 0) {
     // Before 7.0-final offset 12 was a u32 resv that had to be zero.
-    return fail(ERRNO.EINVAL);
+    return refused(store, set, ERRNO.EINVAL);
   }
-  if ((req.resv2 ?? 0n) !== 0n) return fail(ERRNO.EINVAL);
+  if ((req.resv2 ?? 0n) !== 0n) return refused(store, set, ERRNO.EINVAL);
   const len = req.len ?? req.insns.length;
-  if (len === 0 || len > BPF_MAXINSNS) return fail(ERRNO.EINVAL);
+  if (len === 0 || len > BPF_MAXINSNS) return refused(store, set, ERRNO.EINVAL);
   let pdu: number | undefined;
   if (profile.pduNegotiation) {
     // Negotiate, then always write the kernel's size back (§2.4 A.9-10).
     pdu = kernelPdu;
     const strict = (req.flags & FILTER_FLAGS.SZ_STRICT) !== 0;
-    if (userPdu !== kernelPdu && (strict || userPdu > kernelPdu)) return fail(ERRNO.EMSGSIZE, pdu);
+    if (userPdu !== kernelPdu && (strict || userPdu > kernelPdu)) return refused(store, set, ERRNO.EMSGSIZE, pdu);
   }
 
   // B. bpf_prog_create_from_user: NULL pointer, then the program itself.
-  if (req.ptrNull) return fail(ERRNO.EINVAL, pdu);
+  if (req.ptrNull) return refused(store, set, ERRNO.EINVAL, pdu);
   const insns = programWords(req.insns, len);
   const loaded = load(insns, profile);
-  if (!loaded.ok) return fail(loaded.errno, pdu);
+  if (!loaded.ok) return refused(store, set, loaded.errno, pdu);
 
   // C. Table selection: fresh, copy-on-write, or in place.
   let s = store;
@@ -107,6 +104,11 @@ export function registerBpfFilter(
   const out: BpfOutcome = { ret: 0, store: s, set: { legacy: set.legacy, table: tableId, cow: false } };
   if (pdu !== undefined) out.pdu = pdu;
   return out;
+}
+
+/** The outcome of a refused registration: store and set unchanged (a function, not a closure: this is hot). */
+function refused(store: FilterStore, set: RestrictionSet, errno: number, pdu?: number): BpfOutcome {
+  return pdu === undefined ? { ret: -errno, store, set } : { ret: -errno, pdu, store, set };
 }
 
 /**

@@ -8,6 +8,11 @@ const BITS = 5;
 const WIDTH = 1 << BITS;
 const MASK = WIDTH - 1;
 
+/**
+ * A trie node: up to WIDTH children, but only as long as its highest used index
+ * needs (indexes past the end read as undefined), so a set in a small map (pids
+ * 1..5, a few tables) copies a few slots rather than WIDTH.
+ */
 type Node = unknown[];
 
 /** Keys a trie of root level `shift` can hold: 2^(shift+BITS), by shift / BITS. */
@@ -55,19 +60,15 @@ export class IntMap<V> {
     let shift = this.shift;
     // Grow the trie upward until the key fits.
     while (key >= capacity(shift)) {
-      if (root !== undefined) {
-        const up: Node = new Array(WIDTH);
-        up[0] = root;
-        root = up;
-      }
+      if (root !== undefined) root = [root];
       shift += BITS;
     }
-    const newRoot: Node = root === undefined ? new Array(WIDTH) : root.slice();
+    const newRoot: Node = root === undefined ? [] : root.slice();
     let node = newRoot;
     for (let s = shift; s > 0; s -= BITS) {
       const i = (key >>> s) & MASK;
       const child = node[i] as Node | undefined;
-      const copy: Node = child === undefined ? new Array(WIDTH) : child.slice();
+      const copy: Node = child === undefined ? [] : child.slice();
       node[i] = copy;
       node = copy;
     }
@@ -156,7 +157,7 @@ export class IntMap<V> {
 }
 
 function collect(node: Node, s: number, base: number, ks: number[], vs: unknown[]): void {
-  for (let i = 0; i < WIDTH; i++) {
+  for (let i = 0; i < node.length; i++) {
     const x = node[i];
     if (x === undefined) continue;
     const k = base + i * 2 ** s;

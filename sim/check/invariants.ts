@@ -32,26 +32,30 @@ export interface InvariantViolation {
 }
 
 export function checkInvariants(world: World, profile: KernelProfile, prev?: World | null): InvariantViolation[] {
-  const out: Omit<InvariantViolation, 'state'>[] = [];
-  const add = (kind: InvariantKind, message: string, knownKernelBug?: string) =>
-    out.push(knownKernelBug ? { kind, message, knownKernelBug } : { kind, message });
+  // (No closures in here: the explorer calls this for every new state, and the tsx
+  // transform wraps each closure it creates.)
+  const out: Found[] = [];
 
   // Table refcounts.
   const holders = new Map<number, number>();
-  const hold = (id: number | null, who: string) => {
-    if (id === null) return;
-    if (!world.filters.tables.has(id)) add('table-refs', `${who} points at table ${id}, which does not exist`);
+  for (const t of world.tasks.values()) {
+    const id = t.rs?.table ?? null;
+    if (id === null) continue;
+    if (!world.filters.tables.has(id)) add(out, 'table-refs', `task ${t.pid} points at table ${id}, which does not exist`);
     holders.set(id, (holders.get(id) ?? 0) + 1);
-  };
-  for (const t of world.tasks.values()) hold(t.rs?.table ?? null, `task ${t.pid}`);
+  }
   for (const r of world.rings.values()) {
-    hold(r.rs.table, `ring ${r.id}`);
-    if (r.filterCache !== null && !world.filters.tables.has(r.filterCache)) add('table-refs', `ring ${r.id} submits through table ${r.filterCache}, which does not exist`);
+    const id = r.rs.table;
+    if (id !== null) {
+      if (!world.filters.tables.has(id)) add(out, 'table-refs', `ring ${r.id} points at table ${id}, which does not exist`);
+      holders.set(id, (holders.get(id) ?? 0) + 1);
+    }
+    if (r.filterCache !== null && !world.filters.tables.has(r.filterCache)) add(out, 'table-refs', `ring ${r.id} submits through table ${r.filterCache}, which does not exist`);
   }
   for (const [id, n] of world.leaked) holders.set(id, (holders.get(id) ?? 0) + n);
   for (const t of world.filters.tables.values()) {
     const h = holders.get(t.id) ?? 0;
-    if (t.refs !== h) add('table-refs', `table ${t.id} has refcount ${t.refs} but ${h} holder(s)`);
+    if (t.refs !== h) add(out, 'table-refs', `table ${t.id} has refcount ${t.refs} but ${h} holder(s)`);
   }
 
   // Node refcounts and DENY last depend on the filter store alone: checked once per store value.
@@ -60,8 +64,8 @@ export function checkInvariants(world: World, profile: KernelProfile, prev?: Wor
   // Nothing left.
   if (world.tasks.size === 0 && world.rings.size === 0) {
     const bug = world.leaked.size && !profile.restrictionsParseFailureKeepsBpf ? 'the 7.0-merge RESTRICTIONS parse failure leaks the table reference (§8.18, fixed by aa35dd6bdd03)' : undefined;
-    if (world.filters.tables.size) add('leftover', `${world.filters.tables.size} table(s) left after every task exited and every ring closed`, bug);
-    if (world.filters.nodeRefs.size) add('leftover', `${world.filters.nodeRefs.size} node(s) left after every task exited and every ring closed`, bug);
+    if (world.filters.tables.size) add(out, 'leftover', `${world.filters.tables.size} table(s) left after every task exited and every ring closed`, bug);
+    if (world.filters.nodeRefs.size) add(out, 'leftover', `${world.filters.nodeRefs.size} node(s) left after every task exited and every ring closed`, bug);
   }
 
   // Restrict-only.
@@ -69,17 +73,17 @@ export function checkInvariants(world: World, profile: KernelProfile, prev?: Wor
     const bug = !profile.restrictionsParseFailureKeepsBpf && world.leaked.size ? 'a failed ring RESTRICTIONS parse in 7.0-merge drops the ring\'s table, so its next BPF registration starts empty (§8.18)' : undefined;
     for (const t of world.tasks.values()) {
       const before = prev.tasks.get(t.pid);
-      if (before) compare(`task ${t.pid}`, taskPolicy(prev, before), taskPolicy(world, t), profile, add);
+      if (before) compare(out, 'task', t.pid, taskPolicy(prev, before), taskPolicy(world, t), profile);
       else if (t.ppid !== null) {
         const parent = prev.tasks.get(t.ppid);
         if (parent) {
-          if (!samePolicy(profile, taskPolicy(prev, parent), taskPolicy(world, t))) add('fork-policy', `task ${t.pid}'s policy differs from its parent ${t.ppid}'s at fork`);
+          if (!samePolicy(profile, taskPolicy(prev, parent), taskPolicy(world, t))) add(out, 'fork-policy', `task ${t.pid}'s policy differs from its parent ${t.ppid}'s at fork`);
         }
       }
     }
     for (const r of world.rings.values()) {
       const before = prev.rings.get(r.id);
-      if (before) compare(`ring ${r.id}`, ringPolicy(prev, before, profile), ringPolicy(world, r, profile), profile, add, bug);
+      if (before) compare(out, 'ring', r.id, ringPolicy(prev, before, profile), ringPolicy(world, r, profile), profile, bug);
     }
   }
 
@@ -88,16 +92,21 @@ export function checkInvariants(world: World, profile: KernelProfile, prev?: Wor
   return out.map((v) => ({ ...v, state }));
 }
 
+function add(out: Found[], kind: InvariantKind, message: string, knownKernelBug?: string): void {
+  out.push(knownKernelBug ? { kind, message, knownKernelBug } : { kind, message });
+}
+
 function compare(
-  who: string,
+  out: Found[],
+  holder: 'task' | 'ring',
+  id: number,
   before: HolderPolicy,
   now: HolderPolicy,
   profile: KernelProfile,
-  add: (k: InvariantKind, m: string, bug?: string) => void,
   bug?: string,
 ): void {
   const g = grownPolicy(profile, before, now);
-  if (g.length) add('restrict-only', `${who} now allows what it did not: ${g.slice(0, 5).map(probeName).join(', ')}${g.length > 5 ? ', ...' : ''}`, bug);
+  if (g.length) add(out, 'restrict-only', `${holder} ${id} now allows what it did not: ${g.slice(0, 5).map(probeName).join(', ')}${g.length > 5 ? ', ...' : ''}`, bug);
 }
 
 type Found = Omit<InvariantViolation, 'state'>;

@@ -102,8 +102,8 @@ export function explore<S>(subject: Subject<S>, universe: Universe, opts: Explor
       for (const move of universe.moves(subject.shape(s))) {
         const { s: cur, issues } = applySteps(subject, s, move.steps);
         transitions++;
-        const node: PathNode = { prev: path, move };
         if (issues) {
+          const node: PathNode = { prev: path, move };
           for (const i of issues) record(i.kind, i.message, node);
           if (opts.stopAtFirst) { stoppedBy = 'first-finding'; break outer; }
           if (opts.wantKinds && [...kindCount.keys()].some(opts.wantKinds)) { stoppedBy = 'wanted'; break outer; }
@@ -114,6 +114,7 @@ export function explore<S>(subject: Subject<S>, universe: Universe, opts: Explor
         subject.encode(cur, buf);
         if (!seen.add(buf)) continue;
         found++;
+        const node: PathNode = { prev: path, move };
         const bad = subject.check(cur, s);
         if (bad.length) {
           record('invariant', bad.join('; '), node);
