@@ -1,0 +1,366 @@
+// The fast scanner: one pass straight over the bytes of an ASCII text, no tokens and
+// no substrings, writing instructions, labels and jump fixups into the Assembly's typed
+// arrays. It knows only the common, well-formed shapes of a line; on anything else
+// (an error, a rare form, a block comment) it declines the line: it undoes the line's
+// partial work and stops, and the friendly parser takes that line. So whenever the fast
+// scanner is unsure, results and errors are the friendly parser's.
+//
+// The line loop is one function with its state in locals: V8 inlines little of a big
+// function's callees, and calls and field stores per token cost more than the scanning.
+
+import type { CtxField } from '../../abi/ctx.ts';
+import { BPF } from '../isa.ts';
+import type { Assembly } from './assembly.ts';
+import { HASH_DOTTED, HASH_MASK, type NameTable } from './names.ts';
+import {
+  ALU_BY_ID, ANCILLARY, CHAR, COND_BY_ID, C_ALPHA, C_BLANK, C_DIGIT, C_DOT, JF, JK, MNEMONIC_IDS, MNEMONIC_KEYS,
+  mnemonicSlot, symbolBytes,
+  M_ALU, M_COND, M_JA, M_JMP, M_LD, M_LDB, M_LDH, M_LDI, M_LDX, M_LDXI, M_NEG, M_RET, M_ST, M_STX, M_TAX, M_TXA,
+} from './tables.ts';
+
+const NL = 10, TAB = 9, CR = 13, SP = 32;
+const HASH = 35, COMMA = 44, SLASH = 47, COLON = 58, SEMI = 59, LBRACKET = 91, RBRACKET = 93, BAR = 124;
+const NAME_CHAR = C_ALPHA | C_DIGIT | C_DOT;
+/** A position that means "decline the line". */
+const NO = -1;
+
+/** Past the blanks (space, tab, CR) at p. */
+function skip(b: Uint8Array, p: number): number {
+  while (CHAR[b[p]] === C_BLANK) p++;
+  return p;
+}
+
+/** The end of the name starting at p (a letter or '_'): letters, digits, '_' and '.'. */
+function nameEnd(b: Uint8Array, p: number): number {
+  p++;
+  while ((CHAR[b[p]] & NAME_CHAR) !== 0) p++;
+  return p;
+}
+
+/** The hash of the last name scanName() read (a typed array cell: a number stays unboxed). */
+const NAME_HASH = new Int32Array(1);
+
+/** The end of the name starting at p, as nameEnd(), hashing it on the way (the friendly lexer's hash, with the dotted flag) into NAME_HASH. */
+function scanName(b: Uint8Array, p: number): number {
+  let h = b[p];
+  let dotted = 0;
+  for (p++; ; p++) {
+    const d = b[p];
+    const dc = CHAR[d];
+    if ((dc & NAME_CHAR) === 0) break;
+    dotted |= dc;
+    h = (Math.imul(h, 31) + d) | 0;
+  }
+  NAME_HASH[0] = (h & HASH_MASK) | ((dotted & C_DOT) !== 0 ? HASH_DOTTED : 0);
+  return p;
+}
+
+/** Whether the name at p is the single letter `w` (lower case) in any case: x, a, M. */
+function letter(b: Uint8Array, p: number, w: number): boolean {
+  return (b[p] | 0x20) === w && (CHAR[b[p + 1]] & NAME_CHAR) === 0;
+}
+
+/** Whether the character after a '#' makes the '#' a comment (a blank or the line's end). */
+function hashComment(d: number): boolean {
+  return d === SP || d === NL || d === TAB || d === CR;
+}
+
+/** The mnemonic id of the name b[s, e) in any case, or -1. */
+function mnemonicOf(b: Uint8Array, s: number, e: number): number {
+  if (e - s < 2 || e - s > 4) return -1;
+  let key = 0;
+  for (let p = e - 1; p >= s; p--) key = (key << 8) | (b[p] | 0x20);
+  for (let slot = mnemonicSlot(key); MNEMONIC_KEYS[slot] !== 0; slot = (slot + 1) & 127) {
+    if (MNEMONIC_KEYS[slot] === key) return MNEMONIC_IDS[slot];
+  }
+  return -1;
+}
+
+/** A number token b[s, e): decimal up to 15 digits or 0x hex up to 12, below 2^32; else NO. */
+function numberValue(b: Uint8Array, s: number, e: number): number {
+  let v = 0;
+  let p = s;
+  if (b[p] === 48 && e - p > 1) {
+    // octal, binary and long hex are the friendly parser's
+    if ((b[p + 1] | 0x20) !== 120 || e - p > 14 || e - p === 2) return NO;
+    for (p += 2; p < e; p++) {
+      const c = b[p] | 0x20;
+      const d = c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : -1;
+      if (d < 0) return NO;
+      v = v * 16 + d;
+    }
+  } else {
+    if (e - p > 15) return NO;
+    for (; p < e; p++) {
+      const c = b[p];
+      if (c < 48 || c > 57) return NO;
+      v = v * 10 + (c - 48);
+    }
+  }
+  return v > 0xffffffff ? NO : v;
+}
+
+/** Whether the name b[s, e) is `len` (any case) or an ancillary keyword: those loads are the friendly parser's. */
+function isKeyword(b: Uint8Array, s: number, e: number): boolean {
+  if (e - s === 3 && (b[s] | 0x20) === 108 && (b[s + 1] | 0x20) === 101 && (b[s + 2] | 0x20) === 110) return true;
+  scanName(b, s);
+  return ANCILLARY.findBytes(b, s, e, NAME_HASH[0]) >= 0;
+}
+
+export class FastScanner {
+  /** After scan() declined a line: its number. */
+  lineNo = 0;
+  /** What the last value() read. */
+  private val = 0;
+
+  /** `b` holds the text's bytes (it is ASCII) and a newline after its end, which stops every scan. */
+  constructor(readonly asm: Assembly, readonly b: Uint8Array, readonly src: string, readonly fields: NameTable<CtxField>) {}
+
+  /** `term ('|' term)*` at p, each a number or a symbolic name below 2^32, into val; the position after it. */
+  private value(p: number): number {
+    const b = this.b;
+    let acc = 0;
+    for (;;) {
+      const cls = CHAR[b[p]];
+      let v: number;
+      if (cls === C_DIGIT) {
+        let e = p + 1;
+        while ((CHAR[b[e]] & (C_ALPHA | C_DIGIT)) !== 0) e++;
+        v = numberValue(b, p, e);
+        if (v === NO) return NO;
+        p = e;
+      } else if (cls === C_ALPHA) {
+        const e = scanName(b, p);
+        const s = symbolBytes(b, this.src, p, e, NAME_HASH[0]);
+        if (s === undefined || s > 0xffffffff) return NO;
+        v = s;
+        p = e;
+      } else {
+        return NO;
+      }
+      acc = (acc | v) >>> 0;
+      p = skip(b, p);
+      if (b[p] !== BAR) break;
+      p = skip(b, p + 1);
+    }
+    this.val = acc;
+    return p;
+  }
+
+  /** `#value` at p (a '#' the lexer would not take for a comment). */
+  private imm(p: number): number {
+    const b = this.b;
+    if (b[p] !== HASH || hashComment(b[p + 1])) return NO;
+    return this.value(p + 1);
+  }
+
+  /** `M[value]` at p. */
+  private mem(p: number): number {
+    const b = this.b;
+    if (!letter(b, p, 109)) return NO;
+    p = skip(b, p + 1);
+    if (b[p] !== LBRACKET) return NO;
+    p = this.value(skip(b, p + 1));
+    if (p === NO || b[p] !== RBRACKET) return NO;
+    return skip(b, p + 1);
+  }
+
+  /** A load address after `[`: a number or a whole context field (`bytes` wide), then `]`; k into val. */
+  private address(p: number, bytes: number): number {
+    const b = this.b;
+    if (CHAR[b[p]] === C_ALPHA) {
+      if (letter(b, p, 120)) return NO; // [x + k]
+      const e = scanName(b, p);
+      const fid = this.fields.findBytes(b, p, e, NAME_HASH[0]);
+      if (fid < 0) return NO;
+      const f = this.fields.value(fid);
+      if (bytes === 4 ? f.offset % 4 !== 0 || f.size < 4 : bytes > f.size) return NO;
+      p = skip(b, e);
+      this.val = f.offset;
+    } else {
+      p = this.value(p);
+      if (p === NO) return NO;
+    }
+    if (b[p] !== RBRACKET) return NO;
+    return skip(b, p + 1);
+  }
+
+  /** A label name at p as the jump target of instruction pc's `field`; the position after it. */
+  private target(p: number, pc: number, field: number, start: number, lineNo: number): number {
+    const b = this.b;
+    if (CHAR[b[p]] !== C_ALPHA) return NO;
+    const e = scanName(b, p);
+    const h = NAME_HASH[0];
+    if ((h & HASH_DOTTED) !== 0) return NO;
+    this.asm.fix(pc, field, this.asm.labelIdBytes(b, p, e, h), lineNo, p - start + 1, e - p);
+    return skip(b, e);
+  }
+
+  /**
+   * Lines from offset `start`, numbered from `lineNo`, until the text (`len` long) ends:
+   * returns -1. Or until a line is declined: returns its start, with its number in
+   * this.lineNo and its partial work undone.
+   */
+  scan(start: number, lineNo: number, len: number): number {
+    const b = this.b;
+    const asm = this.asm;
+    for (let p = start; p <= len; lineNo++) {
+      const lineStart = p;
+      const n0 = asm.n, fix0 = asm.fixN, def0 = asm.definedN;
+      line: {
+        p = skip(b, p);
+        const first = p;
+        let id = -1;
+        // labels (`name:`, any number), then the mnemonic
+        while (CHAR[b[p]] === C_ALPHA) {
+          const s = p;
+          const e = scanName(b, p);
+          const h = NAME_HASH[0];
+          p = skip(b, e);
+          if (b[p] !== COLON) {
+            id = mnemonicOf(b, s, e);
+            if (id < 0) break line;
+            break;
+          }
+          if ((h & HASH_DOTTED) !== 0) break line;
+          const label = asm.labelIdBytes(b, s, e, h);
+          if (asm.labPc[label] >= 0) break line;
+          asm.define(label, lineNo);
+          p = skip(b, p + 1);
+        }
+        if (id >= 0) {
+          p = this.operands(id, p, lineStart, lineNo);
+          if (p === NO) break line;
+        }
+        // the line ends here: its newline, or a comment the lexer would skip (`;`, `//`, and
+        // `#` as the line's first token or before a blank); `/*` is the friendly parser's
+        const c = b[p];
+        if (c === SLASH ? b[p + 1] !== SLASH : c === HASH ? p !== first && !hashComment(b[p + 1]) : c !== NL && c !== SEMI) break line;
+        while (b[p] !== NL) p++;
+        p++;
+        continue;
+      }
+      asm.rollback(n0, fix0, def0);
+      this.lineNo = lineNo;
+      return lineStart;
+    }
+    return -1;
+  }
+
+  /** The operands of mnemonic `id` at p, emitting the instruction; where the line should end, or NO. */
+  private operands(id: number, p: number, start: number, lineNo: number): number {
+    const b = this.b;
+    const asm = this.asm;
+    const pc = asm.n;
+    switch (id) {
+      case M_LD: {
+        const c = b[p];
+        if (c === HASH) {
+          if (hashComment(b[p + 1])) return NO;
+          if (CHAR[b[p + 1]] === C_ALPHA && isKeyword(b, p + 1, nameEnd(b, p + 1))) return NO;
+          p = this.value(p + 1);
+          if (p === NO) return NO;
+          asm.emit(BPF.LD | BPF.IMM, 0, 0, this.val, lineNo);
+        } else if (c === LBRACKET) {
+          p = this.address(skip(b, p + 1), 4);
+          if (p === NO) return NO;
+          asm.emit(BPF.LD | BPF.W | BPF.ABS, 0, 0, this.val, lineNo);
+        } else {
+          p = this.mem(p);
+          if (p === NO) return NO;
+          asm.emit(BPF.LD | BPF.MEM, 0, 0, this.val, lineNo);
+        }
+        return p;
+      }
+      case M_LDH: case M_LDB: {
+        if (b[p] !== LBRACKET) return NO;
+        p = this.address(skip(b, p + 1), id === M_LDH ? 2 : 1);
+        if (p === NO) return NO;
+        asm.emit(BPF.LD | (id === M_LDH ? BPF.H : BPF.B) | BPF.ABS, 0, 0, this.val, lineNo);
+        return p;
+      }
+      case M_LDI: case M_LDXI: {
+        // the '#' is optional here
+        if (b[p] === HASH) {
+          if (hashComment(b[p + 1])) return NO;
+          p++;
+        }
+        p = this.value(p);
+        if (p === NO) return NO;
+        asm.emit(id === M_LDI ? BPF.LD | BPF.IMM : BPF.LDX | BPF.IMM, 0, 0, this.val, lineNo);
+        return p;
+      }
+      case M_LDX: {
+        if (b[p] === HASH) {
+          if (hashComment(b[p + 1])) return NO;
+          if (CHAR[b[p + 1]] === C_ALPHA && isKeyword(b, p + 1, nameEnd(b, p + 1))) return NO;
+          p = this.value(p + 1);
+          if (p === NO) return NO;
+          asm.emit(BPF.LDX | BPF.IMM, 0, 0, this.val, lineNo);
+        } else {
+          p = this.mem(p);
+          if (p === NO) return NO;
+          asm.emit(BPF.LDX | BPF.MEM, 0, 0, this.val, lineNo);
+        }
+        return p;
+      }
+      case M_ST: case M_STX:
+        p = this.mem(p);
+        if (p === NO) return NO;
+        asm.emit(id === M_ST ? BPF.ST : BPF.STX, 0, 0, this.val, lineNo);
+        return p;
+      case M_JMP: case M_JA:
+        asm.emit(BPF.JMP | BPF.JA, 0, 0, 0, lineNo);
+        return this.target(p, pc, JK, start, lineNo);
+      case M_NEG:
+        asm.emit(BPF.ALU | BPF.NEG, 0, 0, 0, lineNo);
+        return p;
+      case M_TAX:
+        asm.emit(BPF.MISC | BPF.TAX, 0, 0, 0, lineNo);
+        return p;
+      case M_TXA:
+        asm.emit(BPF.MISC | BPF.TXA, 0, 0, 0, lineNo);
+        return p;
+      case M_RET:
+        if (letter(b, p, 97)) {
+          asm.emit(BPF.RET | BPF.A, 0, 0, 0, lineNo);
+          return skip(b, p + 1);
+        }
+        if (letter(b, p, 120)) {
+          asm.emit(BPF.RET | BPF.X, 0, 0, 0, lineNo);
+          return skip(b, p + 1);
+        }
+        p = this.imm(p);
+        if (p === NO) return NO;
+        asm.emit(BPF.RET | BPF.K, 0, 0, this.val, lineNo);
+        return p;
+      default: {
+        if (id >= M_ALU) {
+          const alu = ALU_BY_ID[id - M_ALU];
+          if (letter(b, p, 120)) {
+            asm.emit(BPF.ALU | alu | BPF.X, 0, 0, 0, lineNo);
+            return skip(b, p + 1);
+          }
+          p = this.imm(p);
+          if (p === NO) return NO;
+          asm.emit(BPF.ALU | alu | BPF.K, 0, 0, this.val, lineNo);
+          return p;
+        }
+        if (id < M_COND) return NO; // ldxb: the friendly parser's
+        const cond = COND_BY_ID[id - M_COND];
+        if (letter(b, p, 120)) {
+          asm.emit(BPF.JMP | cond.op | BPF.X, 0, 0, 0, lineNo);
+          p = skip(b, p + 1);
+        } else {
+          p = this.imm(p);
+          if (p === NO) return NO;
+          asm.emit(BPF.JMP | cond.op | BPF.K, 0, 0, this.val, lineNo);
+        }
+        if (b[p] !== COMMA) return NO;
+        p = this.target(skip(b, p + 1), pc, cond.field, start, lineNo);
+        if (p === NO || !cond.two || b[p] !== COMMA) return p;
+        return this.target(skip(b, p + 1), pc, JF, start, lineNo);
+      }
+    }
+  }
+}
