@@ -38,13 +38,24 @@ const COND_JUMPS: ReadonlySet<number> = new Set(
   [BPF.JEQ, BPF.JGE, BPF.JGT, BPF.JSET].flatMap((op) => [BPF.JMP | op | BPF.K, BPF.JMP | op | BPF.X]),
 );
 
-/** The same sets as tables indexed by code (codes are u16): one load instead of a hash probe per instruction. */
-const CLASSIC_TABLE = new Uint8Array(0x10000);
-for (const c of CLASSIC_CODES) CLASSIC_TABLE[c] = 1;
-const COND_TABLE = new Uint8Array(0x10000);
-for (const c of COND_JUMPS) COND_TABLE[c] = 1;
-/** Whether `code` is in a table; anything but a u16 is in none, as with the sets. */
-const inTable = (t: Uint8Array, code: number): boolean => (code & 0xffff) === code && t[code] === 1;
+/**
+ * What bpf_check_classic checks for each code, as a table indexed by code (codes are u16):
+ * one load per instruction instead of a hash probe and a chain of compares. 0 is a code
+ * outside chk_code_allowed's table.
+ */
+const UNKNOWN = 0, PLAIN = 1, DIV_K = 2, SHIFT_K = 3, MEM = 4, JA = 5, LD_ABS = 6, COND = 7;
+const RULE_OF = new Uint8Array(0x10000);
+for (const c of CLASSIC_CODES) RULE_OF[c] = PLAIN;
+for (const c of COND_JUMPS) RULE_OF[c] = COND;
+RULE_OF[BPF.ALU | BPF.DIV | BPF.K] = DIV_K;
+RULE_OF[BPF.ALU | BPF.MOD | BPF.K] = DIV_K;
+RULE_OF[BPF.ALU | BPF.LSH | BPF.K] = SHIFT_K;
+RULE_OF[BPF.ALU | BPF.RSH | BPF.K] = SHIFT_K;
+for (const c of [BPF.LD | BPF.MEM, BPF.LDX | BPF.MEM, BPF.ST, BPF.STX]) RULE_OF[c] = MEM;
+RULE_OF[BPF.JMP | BPF.JA] = JA;
+for (const c of [BPF.LD | BPF.W | BPF.ABS, BPF.LD | BPF.H | BPF.ABS, BPF.LD | BPF.B | BPF.ABS]) RULE_OF[c] = LD_ABS;
+/** The rule for `code`; anything but a u16 is UNKNOWN, as it is in no set. */
+const ruleOf = (code: number): number => ((code & 0xffff) === code ? RULE_OF[code] : UNKNOWN);
 
 const hex = (c: number) => '0x' + c.toString(16).padStart(2, '0');
 
@@ -52,42 +63,39 @@ const hex = (c: number) => '0x' + c.toString(16).padStart(2, '0');
 export function checkClassic(insns: readonly Insn[]): Rejection | null {
   const flen = insns.length;
   for (let pc = 0; pc < flen; pc++) {
-    const { code, jt, jf } = insns[pc];
-    const k = insns[pc].k >>> 0;
-    if (!inTable(CLASSIC_TABLE, code)) {
-      return { rule: 'code-unknown', index: pc, message: `instruction ${pc}: code ${hex(code)} is not a classic BPF instruction the kernel accepts` };
-    }
-    switch (code) {
-      case BPF.ALU | BPF.DIV | BPF.K:
-      case BPF.ALU | BPF.MOD | BPF.K:
+    const i = insns[pc];
+    const code = i.code;
+    const rule = ruleOf(code);
+    if (rule === PLAIN) continue;
+    const k = i.k >>> 0;
+    switch (rule) {
+      case UNKNOWN:
+        return { rule: 'code-unknown', index: pc, message: `instruction ${pc}: code ${hex(code)} is not a classic BPF instruction the kernel accepts` };
+      case DIV_K:
         if (k === 0) return { rule: 'div-by-zero', index: pc, message: `instruction ${pc}: ${code === (BPF.ALU | BPF.DIV | BPF.K) ? 'division' : 'modulo'} by the constant 0` };
         break;
-      case BPF.ALU | BPF.LSH | BPF.K:
-      case BPF.ALU | BPF.RSH | BPF.K:
+      case SHIFT_K:
         if (k >= 32) return { rule: 'shift-range', index: pc, message: `instruction ${pc}: shift by ${k}; a constant shift must be below 32` };
         break;
-      case BPF.LD | BPF.MEM:
-      case BPF.LDX | BPF.MEM:
-      case BPF.ST:
-      case BPF.STX:
+      case MEM:
         if (k >= BPF_MEMWORDS) return { rule: 'mem-range', index: pc, message: `instruction ${pc}: scratch cell M[${k}] does not exist (M[0]..M[15])` };
         break;
-      case BPF.JMP | BPF.JA:
+      case JA:
         // k >= flen - pc - 1, compared as unsigned
         if (k >= flen - pc - 1) return { rule: 'ja-range', index: pc, message: `instruction ${pc}: ja +${k} lands at ${pc + 1 + k}, past the last instruction ${flen - 1}` };
         break;
-      case BPF.LD | BPF.W | BPF.ABS:
-      case BPF.LD | BPF.H | BPF.ABS:
-      case BPF.LD | BPF.B | BPF.ABS:
+      case LD_ABS:
         if (k >= SKF_AD_OFF && !isKnownAncillary(k)) {
           return { rule: 'ancillary-unknown', index: pc, message: `instruction ${pc}: offset ${hex(k)} is in the ancillary range (SKF_AD_OFF and up) but names no known extension` };
         }
         break;
-      default:
-        if (inTable(COND_TABLE, code) && (pc + jt + 1 >= flen || pc + jf + 1 >= flen)) {
+      default: { // COND
+        const jt = i.jt, jf = i.jf;
+        if (pc + jt + 1 >= flen || pc + jf + 1 >= flen) {
           const bad = pc + jt + 1 >= flen ? `jt +${jt} lands at ${pc + 1 + jt}` : `jf +${jf} lands at ${pc + 1 + jf}`;
           return { rule: 'jump-range', index: pc, message: `instruction ${pc}: ${bad}, past the last instruction ${flen - 1}` };
         }
+      }
     }
   }
   const last = insns[flen - 1].code;
@@ -108,27 +116,29 @@ export function checkLoadAndStores(insns: readonly Insn[]): Rejection | null {
   let valid = 0;
   for (let pc = 0; pc < flen; pc++) {
     valid &= masks[pc];
-    const { code, jt, jf } = insns[pc];
-    const k = insns[pc].k >>> 0;
+    const i = insns[pc];
+    const code = i.code;
     switch (code) {
       case BPF.ST:
       case BPF.STX:
-        valid |= 1 << k;
+        valid |= 1 << (i.k >>> 0);
         break;
       case BPF.LD | BPF.MEM:
-      case BPF.LDX | BPF.MEM:
+      case BPF.LDX | BPF.MEM: {
+        const k = i.k >>> 0;
         if (!(valid & (1 << k))) {
           return { rule: 'uninit-mem', index: pc, message: `instruction ${pc}: reads M[${k}], which some path reaches without writing` };
         }
         break;
+      }
       case BPF.JMP | BPF.JA:
-        masks[pc + 1 + k] &= valid;
+        masks[pc + 1 + (i.k >>> 0)] &= valid;
         valid = 0xffff;
         break;
       default:
-        if (inTable(COND_TABLE, code)) {
-          masks[pc + 1 + jt] &= valid;
-          masks[pc + 1 + jf] &= valid;
+        if (ruleOf(code) === COND) {
+          masks[pc + 1 + i.jt] &= valid;
+          masks[pc + 1 + i.jf] &= valid;
           valid = 0xffff;
         }
     }

@@ -19,9 +19,16 @@ export const IO_URING_CODES: ReadonlySet<number> = new Set([
   ...[BPF.JEQ, BPF.JGE, BPF.JGT, BPF.JSET].flatMap((op) => [BPF.JMP | op | BPF.K, BPF.JMP | op | BPF.X]),
 ]);
 
-/** IO_URING_CODES as a table indexed by code (codes are u16), for one load per instruction. */
-const IO_URING_TABLE = new Uint8Array(0x10000);
-for (const c of IO_URING_CODES) IO_URING_TABLE[c] = 1;
+/**
+ * What io_uring does with each code, as a table indexed by code (codes are u16): 0 rejects,
+ * COPY lets it through, the others are the rewrites. One load per instruction.
+ */
+const REJECT = 0, COPY = 1, LD_ABS_W = 2, LD_LEN = 3, LDX_LEN = 4;
+const ACTION = new Uint8Array(0x10000);
+for (const c of IO_URING_CODES) ACTION[c] = COPY;
+ACTION[BPF.LD | BPF.W | BPF.ABS] = LD_ABS_W;
+ACTION[BPF.LD | BPF.W | BPF.LEN] = LD_LEN;
+ACTION[BPF.LDX | BPF.W | BPF.LEN] = LDX_LEN;
 
 const WHY_NOT: Record<number, string> = {
   [BPF.ALU | BPF.MOD | BPF.K]: 'modulo (mod) is not in io_uring\'s allow list',
@@ -41,9 +48,15 @@ export function checkIoUring(insns: readonly Insn[], ctxSize: number): IoUringCh
   const out: Insn[] = [];
   for (let pc = 0; pc < insns.length; pc++) {
     const i = insns[pc];
+    const code = i.code;
     const k = i.k >>> 0;
-    switch (i.code) {
-      case BPF.LD | BPF.W | BPF.ABS:
+    const action = (code & 0xffff) === code ? ACTION[code] : REJECT;
+    if (action === COPY) {
+      out.push({ code, jt: i.jt, jf: i.jf, k });
+      continue;
+    }
+    switch (action) {
+      case LD_ABS_W:
         if (k >= ctxSize) {
           return { ok: false, rejection: { rule: 'ld-abs-range', index: pc, message: `instruction ${pc}: ld [${k}] is outside the ${ctxSize}-byte context (offsets 0..${ctxSize - 4})` } };
         }
@@ -52,18 +65,16 @@ export function checkIoUring(insns: readonly Insn[], ctxSize: number): IoUringCh
         }
         out.push({ code: LDX_W_ABS, jt: i.jt, jf: i.jf, k });
         continue;
-      case BPF.LD | BPF.W | BPF.LEN:
+      case LD_LEN:
         out.push({ code: BPF.LD | BPF.IMM, jt: i.jt, jf: i.jf, k: ctxSize });
         continue;
-      case BPF.LDX | BPF.W | BPF.LEN:
+      case LDX_LEN:
         out.push({ code: BPF.LDX | BPF.IMM, jt: i.jt, jf: i.jf, k: ctxSize });
         continue;
-      default:
-        if ((i.code & 0xffff) !== i.code || IO_URING_TABLE[i.code] !== 1) {
-          const why = WHY_NOT[i.code] ?? `code 0x${i.code.toString(16).padStart(2, '0')} is not in io_uring's allow list`;
-          return { ok: false, rejection: { rule: 'io-uring-code', index: pc, message: `instruction ${pc}: ${why}` } };
-        }
-        out.push({ code: i.code, jt: i.jt, jf: i.jf, k });
+      default: {
+        const why = WHY_NOT[code] ?? `code 0x${code.toString(16).padStart(2, '0')} is not in io_uring's allow list`;
+        return { ok: false, rejection: { rule: 'io-uring-code', index: pc, message: `instruction ${pc}: ${why}` } };
+      }
     }
   }
   return { ok: true, insns: out };
