@@ -4,7 +4,9 @@
 
 import type { KernelProfile } from '../../model/profile/profiles.ts';
 import { OP, opcodeName } from '../../model/abi/opcodes.ts';
-import { rfError, type Result } from '../../model/errors.ts';
+import type { Result } from '../../model/errors.ts';
+import { createKernel, defaultLoader } from '../syscall/kernel.ts';
+import { checkInvariants } from '../check/invariants.ts';
 import type { Syscalls } from '../syscall/api.ts';
 import { INIT_PID } from '../syscall/api.ts';
 import { encodeWorld, internText, type KeyBuf } from '../../model/world/key.ts';
@@ -34,10 +36,6 @@ export interface FacadeState {
 
 const FD_MAKERS = new Set([OP.SOCKET, OP.OPENAT, OP.OPENAT2, OP.ACCEPT]);
 
-// Loaded by path so that exploration builds before (and without) the kernel model.
-const KERNEL_MODULE = '../syscall/kernel.ts';
-const INVARIANTS_MODULE = '../check/invariants.ts';
-
 export interface FacadeParts {
   createKernel: CreateKernel;
   checkInvariants?: CheckInvariants;
@@ -61,23 +59,13 @@ function memoLoader(load: ProgramLoader): ProgramLoader {
   };
 }
 
+/**
+ * The kernel model's parts the facade runs on. (Async and a Result since the
+ * facade once loaded the kernel by path, before the model existed; it is now
+ * imported like any module, which also lets the parallel explorer bundle it.)
+ */
 export async function loadFacade(): Promise<Result<FacadeParts>> {
-  let createKernel: CreateKernel;
-  let defaultLoader: ProgramLoader | undefined;
-  try {
-    const mod = (await import(KERNEL_MODULE)) as { createKernel: CreateKernel; defaultLoader?: ProgramLoader };
-    createKernel = mod.createKernel;
-    defaultLoader = mod.defaultLoader;
-  } catch (e) {
-    return { ok: false, error: rfError('internal', `the kernel model (sim/syscall/kernel.ts) cannot be loaded: ${(e as Error).message}`) };
-  }
-  let checkInvariants: CheckInvariants | undefined;
-  try {
-    checkInvariants = ((await import(INVARIANTS_MODULE)) as { checkInvariants: CheckInvariants }).checkInvariants;
-  } catch {
-    checkInvariants = undefined;
-  }
-  return { ok: true, value: { createKernel, checkInvariants, defaultLoader } };
+  return { ok: true, value: { createKernel, checkInvariants: checkInvariants as unknown as CheckInvariants, defaultLoader } };
 }
 
 /** The facade's own part of a state: everything but the world. */

@@ -20,22 +20,40 @@ export class KeySet {
 
   /** Add the key in buf; true when it was not there yet. */
   add(buf: KeyBuf): boolean {
+    return this.addKey(buf) >= 0;
+  }
+
+  /** Add the key in buf: the new entry's index, or -1 - the index of the entry that holds it. */
+  addKey(buf: KeyBuf): number {
     const n = this.pack(buf);
-    const bytes = this.scratch;
-    let h = 0x811c9dc5 ^ n;
-    for (let i = 0; i < n; i++) h = Math.imul(h ^ bytes[i], 0x01000193);
-    h ^= h >>> 15;
-    h = Math.imul(h, 0x2c1b3c6d) >>> 0;
+    return this.addBytes(this.scratch, 0, n, hashBytes(this.scratch, 0, n));
+  }
+
+  /**
+   * Add a key already packed (as another explorer's set stored it, see `bytes`):
+   * the new entry's index, or -1 - the index of the entry that holds it already.
+   */
+  addBytes(bytes: Uint8Array, at: number, n: number, h: number): number {
     const mask = this.table.length - 1;
     let slot = h & mask;
     for (;;) {
       const e = this.table[slot];
       if (e === 0) break;
-      if (this.hash[e - 1] === h && this.len[e - 1] === n && this.same(e - 1, n)) return false;
+      if (this.hash[e - 1] === h && this.len[e - 1] === n && this.same(e - 1, bytes, at, n)) return -e;
       slot = (slot + 1) & mask;
     }
-    this.insert(slot, h, n);
-    return true;
+    this.insert(slot, h, bytes, at, n);
+    return this.size - 1;
+  }
+
+  /** Entry e's packed bytes (a view into the arena: copy it before the next add). */
+  bytes(e: number): Uint8Array {
+    return this.arena.subarray(this.start[e], this.start[e] + this.len[e]);
+  }
+
+  /** Entry e's hash. */
+  hashOf(e: number): number {
+    return this.hash[e];
   }
 
   /** The key in buf as a string (for tests and small tools; the set itself never makes one). */
@@ -43,13 +61,13 @@ export class KeySet {
     return Array.from(buf.a.subarray(0, buf.n)).join(',');
   }
 
-  private same(e: number, n: number): boolean {
-    const a = this.arena, s = this.start[e], b = this.scratch;
-    for (let i = 0; i < n; i++) if (a[s + i] !== b[i]) return false;
+  private same(e: number, b: Uint8Array, at: number, n: number): boolean {
+    const a = this.arena, s = this.start[e];
+    for (let i = 0; i < n; i++) if (a[s + i] !== b[at + i]) return false;
     return true;
   }
 
-  private insert(slot: number, h: number, n: number): void {
+  private insert(slot: number, h: number, bytes: Uint8Array, at: number, n: number): void {
     const e = this.size;
     if (e === this.start.length) {
       this.start = grow(this.start);
@@ -57,7 +75,7 @@ export class KeySet {
       this.hash = grow(this.hash);
     }
     while (this.used + n > this.arena.length) this.arena = grow(this.arena);
-    this.arena.set(this.scratch.subarray(0, n), this.used);
+    this.arena.set(bytes.subarray(at, at + n), this.used);
     this.start[e] = this.used;
     this.len[e] = n;
     this.hash[e] = h;
@@ -93,6 +111,14 @@ export class KeySet {
     }
     return j;
   }
+}
+
+/** FNV-1a over the packed bytes, then a finaliser so that low bits spread. */
+export function hashBytes(b: Uint8Array, at: number, n: number): number {
+  let h = 0x811c9dc5 ^ n;
+  for (let i = 0; i < n; i++) h = Math.imul(h ^ b[at + i], 0x01000193);
+  h ^= h >>> 15;
+  return Math.imul(h, 0x2c1b3c6d) >>> 0;
 }
 
 function grow<T extends Int32Array | Uint32Array | Uint8Array>(a: T): T {

@@ -4,13 +4,13 @@
 
 import type { KernelProfile } from '../../model/profile/profiles.ts';
 import { formatRet } from '../../model/abi/errno.ts';
-import { explore, type ExploreOptions, type ExploreResult, type Finding } from './engine.ts';
+import type { Finding } from './engine.ts';
 import { loadFacade, facadeSubject } from './facade.ts';
 import type { Obs, Step } from './observe.ts';
 import { referenceSubject } from './reference/subject.ts';
 import { mismatch, pairSubject, type Issue, type Subject } from './subject.ts';
 import { toTraceText } from './print.ts';
-import { Universe, type UniverseSpec } from './universe.ts';
+import type { Universe } from './universe.ts';
 
 export type ModelChoice = 'kernel' | 'reference' | 'both';
 
@@ -54,10 +54,6 @@ export function observe<S>(subject: Subject<S>, steps: readonly Step[]): Obs[] {
     s = r.s;
     return r.obs;
   });
-}
-
-export function runExplore(subject: Subject<unknown>, spec: UniverseSpec, profile: KernelProfile, opts: ExploreOptions): ExploreResult {
-  return explore(subject, new Universe(spec, profile), opts);
 }
 
 /** A finding as a v1 trace: commands with what each showed, the problem in the header. */

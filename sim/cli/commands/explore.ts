@@ -14,7 +14,9 @@ import { DEFAULT_UNIVERSE, Universe, type UniverseSpec } from '../../explore/uni
 import { escapeSubject } from '../../explore/escapes.ts';
 import { referenceSubject } from '../../explore/reference/subject.ts';
 import type { Subject } from '../../explore/subject.ts';
-import { findingTrace, makeDiffSubject, makeSubject, observe, runExplore, slug, type ModelChoice } from '../../explore/run.ts';
+import { findingTrace, makeDiffSubject, makeSubject, observe, slug, type ModelChoice } from '../../explore/run.ts';
+import { defaultWorkers, exploreSpec } from '../../explore/parallel.ts';
+import type { SubjectSpec } from '../../explore/spec.ts';
 
 const USAGE = `usage: ringfence explore [--depth N] [--profile P] [universe options] [--out DIR] [--json]
        ringfence explore --diff A,B [--depth N] [universe options] [--out DIR] [--json]
@@ -38,6 +40,9 @@ difference, each written as a trace.
                      register call through on a ring it holds that a ring it creates
                      now would deny (reference model; one trace per cause)
   --lean             no DENY_REST, nnp, setuid, close or exit moves
+  --workers N        threads to explore with (default: one per CPU, here ${defaultWorkers()});
+                     1 explores in this thread. Every thread runs a share of the same
+                     breadth-first search: the states and findings are the same
   --max-states N     stop after N distinct states
   --seconds S        stop after S seconds
   --out DIR          write findings there (default: print them)
@@ -67,18 +72,19 @@ export const command: Command = {
       depth: { type: 'string' }, profile: { type: 'string' }, model: { type: 'string' }, diff: { type: 'string' },
       tasks: { type: 'string' }, rings: { type: 'string' }, opcodes: { type: 'string' }, programs: { type: 'string' },
       lean: { type: 'boolean' }, 'max-states': { type: 'string' }, seconds: { type: 'string' }, out: { type: 'string' },
-      json: { type: 'boolean' }, escapes: { type: 'boolean' },
+      json: { type: 'boolean' }, escapes: { type: 'boolean' }, workers: { type: 'string' },
     }, false);
     if (!a.ok) return reportError(io, a.error, undefined, USAGE);
     const v = a.value.values;
     const usage = (m: string) => reportError(io, rfError('usage', m), undefined, USAGE);
     const nums: Record<string, number> = {};
-    for (const [name, min] of [['depth', 0], ['tasks', 1], ['rings', 0], ['max-states', 1], ['seconds', 0]] as const) {
+    for (const [name, min] of [['depth', 0], ['tasks', 1], ['rings', 0], ['max-states', 1], ['seconds', 0], ['workers', 1]] as const) {
       const n = parseIntOpt(v[name], name, min);
       if (typeof n === 'string') return usage(n);
       nums[name] = n;
     }
     const depth = Number.isNaN(nums.depth) ? 4 : nums.depth;
+    const workers = Number.isNaN(nums.workers) ? defaultWorkers() : nums.workers;
     const model = (v.model as string | undefined) ?? 'kernel';
     if (!['kernel', 'reference', 'both'].includes(model)) return usage(`--model wants kernel, reference or both, got '${model}'`);
     const spec: UniverseSpec = { ...DEFAULT_UNIVERSE };
@@ -112,14 +118,15 @@ export const command: Command = {
       const names = String(v.diff).split(',');
       const ps = names.map((n) => getProfile(n.trim()));
       if (names.length !== 2 || ps.some((p) => !p)) return usage(`--diff wants two profiles such as 7.2,7.3 (known: ${PROFILE_NAMES.join(', ')})`);
-      return diff(io, ps[0]!, ps[1]!, spec, model as ModelChoice, limits, out, Boolean(v.json));
+      return diff(io, ps[0]!, ps[1]!, spec, model as ModelChoice, limits, out, Boolean(v.json), workers);
     }
     const profile = getProfile((v.profile as string | undefined) ?? DEFAULT_PROFILE);
     if (!profile) return usage(`--profile: unknown profile '${String(v.profile)}' (known: ${PROFILE_NAMES.join(', ')})`);
     const made = v.escapes ? { subject: escapeSubject(referenceSubject(profile)) as Subject<unknown>, note: undefined } : await makeSubject(model as ModelChoice, profile);
     const { subject, note } = made;
     if (note) io.err(`ringfence explore: ${note}`);
-    const r = runExplore(subject, spec, profile, { ...limits, perKind: 1 });
+    const what: SubjectSpec = v.escapes ? { kind: 'escapes', profile: profile.name } : { kind: 'model', model: model as ModelChoice, profile: profile.name };
+    const r = await exploreSpec({ subject: what, universe: spec }, { ...limits, perKind: 1 }, workers);
     if (limits.onProgress) process.stderr.write('\r' + ' '.repeat(90) + '\r');
     const universe = new Universe(spec, profile);
     const written: string[] = [];
@@ -135,13 +142,13 @@ export const command: Command = {
     if (v.json) {
       io.out(JSON.stringify({
         subject: subject.name, profile: profile.name, universe: spec, depth, states: r.states, transitions: r.transitions,
-        perDepth: r.perDepth, complete: r.complete, stoppedBy: r.stoppedBy, elapsedMs: Math.round(r.elapsedMs),
+        perDepth: r.perDepth, complete: r.complete, stoppedBy: r.stoppedBy, elapsedMs: Math.round(r.elapsedMs), workers: r.workers,
         statesPerSecond: Math.round(rate), violations: r.findings.map((f, i) => ({ kind: f.kind, message: f.message, moves: f.moves, file: written[i] })),
       }));
     } else {
       io.out(`explored ${subject.name}: ${r.states.toLocaleString('en-US')} distinct states, ${r.transitions.toLocaleString('en-US')} transitions, depth ${r.depthReached}${r.complete ? ' (complete)' : ` (stopped: ${r.stoppedBy})`}`);
       io.out(`new states per depth: ${r.perDepth.join(' ')}`);
-      io.out(`${(r.elapsedMs / 1000).toFixed(2)} s, ${Math.round(rate).toLocaleString('en-US')} states/s`);
+      io.out(`${(r.elapsedMs / 1000).toFixed(2)} s, ${Math.round(rate).toLocaleString('en-US')} states/s, ${r.workers} thread${r.workers === 1 ? '' : 's'}`);
       if (v.escapes) for (const f of r.findings) io.out(`  [depth ${f.moves.length}] ${f.kind}: ${f.moves.join('; ')}`);
       else io.out(r.findings.length ? `${r.findings.length} violation(s)` : 'no invariant violated');
     }
@@ -163,10 +170,11 @@ function emit(io: Io, dir: string | undefined, file: string, text: string, json:
 }
 
 async function diff(io: Io, pa: KernelProfile, pb: KernelProfile, spec: UniverseSpec, model: ModelChoice,
-  limits: { depth: number; maxStates?: number; timeLimitMs?: number; onProgress?: (p: Progress) => void }, out: string | undefined, json: boolean): Promise<number> {
+  limits: { depth: number; maxStates?: number; timeLimitMs?: number; onProgress?: (p: Progress) => void }, out: string | undefined, json: boolean,
+  workers: number): Promise<number> {
   const { subject, a, b, note } = await makeDiffSubject(model, pa, pb);
   if (note) io.err(`ringfence explore: ${note}`);
-  const r = runExplore(subject, spec, pa, { ...limits, perKind: 1 });
+  const r = await exploreSpec({ subject: { kind: 'diff', model, a: pa.name, b: pb.name }, universe: spec }, { ...limits, perKind: 1 }, workers);
   if (limits.onProgress) process.stderr.write('\r' + ' '.repeat(90) + '\r');
   const universe = new Universe(spec, pa);
   const kernels = [pa.name, pb.name];
@@ -181,7 +189,7 @@ async function diff(io: Io, pa: KernelProfile, pb: KernelProfile, spec: Universe
   });
   if (json) {
     io.out(JSON.stringify({ profiles: kernels, subject: subject.name, depth: limits.depth, states: r.states, transitions: r.transitions,
-      complete: r.complete, stoppedBy: r.stoppedBy, elapsedMs: Math.round(r.elapsedMs), differences: groups }));
+      complete: r.complete, stoppedBy: r.stoppedBy, elapsedMs: Math.round(r.elapsedMs), workers: r.workers, differences: groups }));
   } else {
     io.out(`${groups.length} kind(s) of difference between ${pa.name} and ${pb.name} (${r.states.toLocaleString('en-US')} states, ${(r.elapsedMs / 1000).toFixed(2)} s${r.complete ? '' : `, stopped: ${r.stoppedBy}`}):`);
     for (const g of groups) io.out(`  [depth ${g.depth}, found at ${(g.foundAtMs / 1000).toFixed(2)} s] ${g.kind}`);

@@ -1,0 +1,90 @@
+// An exploration over several worker threads: each runs one shard (shard.ts) of the
+// same breadth-first search, and this thread drives them in steps (search.ts),
+// passing every shard the keys the others found. With one worker the search runs
+// in this thread (engine.ts). The result is the same search: the same distinct
+// states per level and shortest findings; only which shard found what differs.
+
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { explore } from './engine.ts';
+import type { ExploreOptions, ExploreResult } from './result.ts';
+import { Search } from './search.ts';
+import type { StepReply, StepRequest } from './shard.ts';
+import { buildSearch, type SearchSpec } from './spec.ts';
+import type { WorkerInit } from './worker.ts';
+import { WORKER_SOURCE_ENTRY, workerBundle } from './bundle.ts';
+
+/** Most worker threads a search starts by default. */
+export const MAX_DEFAULT_WORKERS = 8;
+
+/** Worker threads by default: one per CPU, up to MAX_DEFAULT_WORKERS. */
+export function defaultWorkers(): number {
+  return Math.max(1, Math.min(MAX_DEFAULT_WORKERS, availableParallelism()));
+}
+
+class Link {
+  private waiting: ((r: StepReply) => void) | null = null;
+  private failed: ((e: Error) => void) | null = null;
+  readonly ready: Promise<void>;
+
+  constructor(private readonly w: Worker) {
+    this.ready = new Promise((resolve, reject) => {
+      this.failed = reject;
+      w.on('message', (m: StepReply | { ready: true } | { error: string }) => {
+        if ('error' in m) this.fail(new Error(`exploration worker failed: ${m.error}`));
+        else if ('ready' in m) resolve();
+        else {
+          const k = this.waiting;
+          this.waiting = null;
+          k?.(m);
+        }
+      });
+      w.on('error', (e) => this.fail(e));
+      w.on('exit', (code) => { if (this.waiting || this.failed) this.fail(new Error(`exploration worker exited (code ${code})`)); });
+    });
+  }
+
+  private fail(e: Error): void {
+    const f = this.failed;
+    this.failed = null;
+    this.waiting = null;
+    f?.(e);
+  }
+
+  step(req: StepRequest): Promise<StepReply> {
+    return new Promise((resolve, reject) => {
+      this.waiting = resolve;
+      this.failed = reject;
+      this.w.postMessage(req);
+    });
+  }
+}
+
+/**
+ * Explore `spec` with `workers` threads. The elapsed time (and so the rate) counts
+ * from before the workers start: it is what the caller waits for.
+ */
+export async function exploreSpec(spec: SearchSpec, opts: ExploreOptions, workers = defaultWorkers()): Promise<ExploreResult> {
+  const perKind = opts.stopAtFirst ? 1 : (opts.perKind ?? 1);
+  if (workers <= 1) {
+    const { subject, universe } = await buildSearch(spec);
+    return explore(subject, universe, opts);
+  }
+  const search = new Search(opts, workers);
+  const script = (await workerBundle()) ?? WORKER_SOURCE_ENTRY;
+  const pool = Array.from({ length: workers }, (_, index) => {
+    const init: WorkerInit = { spec, index, count: workers, depth: opts.depth, perKind };
+    return new Worker(script, { workerData: init });
+  });
+  try {
+    const links = pool.map((w) => new Link(w));
+    await Promise.all(links.map((l) => l.ready));
+    while (!search.finished) {
+      const req = search.request();
+      search.absorb(await Promise.all(links.map((l) => l.step(req))));
+    }
+  } finally {
+    await Promise.all(pool.map((w) => w.terminate()));
+  }
+  return search.result();
+}

@@ -1,0 +1,160 @@
+// The search that drives the shards of an exploration (shard.ts) step by step, the
+// same way whether they run in this thread or in worker threads: it sums what they
+// settled, keeps findings (at most `perKind` of each kind, smallest depth first),
+// closes a level once every shard has expanded its share, and stops at the depth,
+// a time limit, a state limit or a finding asked for.
+
+import type { ExploreOptions, ExploreResult, Finding, Progress } from './result.ts';
+import type { PackedKeys, StepReply, StepRequest } from './shard.ts';
+
+/** How long each shard expands before the shards settle what they found (ms). */
+export const ROUND_MS = 100;
+
+type Phase = 'expand' | 'close-level' | 'stop' | 'finished';
+
+export class Search {
+  private readonly t0 = performance.now();
+  private phase: Phase;
+  private pending: PackedKeys[] | null = null;
+  private advanceNext = false;
+  private level = 1;
+  private levelsDone = 0;
+  private states = 1;
+  private transitions = 0;
+  private left = 0;
+  private readonly perDepth = [1];
+  private readonly findings: Finding[] = [];
+  private readonly kindCount = new Map<string, number>();
+  private stoppedBy: ExploreResult['stoppedBy'] = 'done';
+  private lastProgress: number;
+
+  constructor(private readonly opts: ExploreOptions, private readonly workers: number) {
+    this.phase = opts.depth >= 1 ? 'expand' : 'finished';
+    this.lastProgress = this.t0;
+  }
+
+  get finished(): boolean {
+    return this.phase === 'finished';
+  }
+
+  request(): StepRequest {
+    const settle = this.pending;
+    this.pending = null;
+    if (this.phase !== 'expand') return { settle, advance: false, budgetMs: 0 };
+    const advance = this.advanceNext;
+    this.advanceNext = false;
+    return { settle, advance, budgetMs: ROUND_MS, maxStates: this.opts.maxStates };
+  }
+
+  absorb(replies: StepReply[]): void {
+    const now = performance.now();
+    const found: { f: Finding; depth: number }[] = [];
+    let transitions = 0, left = 0, exhausted = true;
+    for (const r of replies) {
+      if (r.kept) {
+        while (this.perDepth.length <= r.settledDepth) this.perDepth.push(0);
+        this.perDepth[r.settledDepth] += r.kept;
+        this.states += r.kept;
+      }
+      for (const f of r.findings) {
+        const { depth, ...rest } = f;
+        found.push({ f: { ...rest, foundAtMs: now - this.t0 }, depth });
+      }
+      transitions += r.transitions;
+      left += r.left;
+      exhausted &&= r.exhausted;
+    }
+    this.transitions = transitions;
+    this.left = left;
+    found.sort((a, b) => a.depth - b.depth);
+    for (const { f } of found) this.record(f);
+    if (this.phase === 'expand' || this.phase === 'close-level') {
+      // Keys still to settle, unless the step only settled.
+      if (replies.some((r) => r.keys.lens.length)) this.pending = replies.map((r) => r.keys);
+    }
+    this.next(now, exhausted);
+    if (this.opts.onProgress && now - this.lastProgress >= (this.opts.progressEveryMs ?? 250)) {
+      this.lastProgress = now;
+      this.opts.onProgress(this.progress(now));
+    }
+  }
+
+  private next(now: number, exhausted: boolean): void {
+    const o = this.opts;
+    switch (this.phase) {
+      case 'stop':
+        this.phase = 'finished';
+        return;
+      case 'close-level':
+        this.levelsDone = this.level;
+        if (this.stopFor(now)) return;
+        if (this.level >= o.depth || (this.perDepth[this.level] ?? 0) === 0) {
+          while (this.perDepth.length <= this.level) this.perDepth.push(0);
+          this.phase = 'finished';
+          return;
+        }
+        this.level++;
+        this.advanceNext = true;
+        this.phase = 'expand';
+        return;
+      case 'expand':
+        if (this.stopFor(now)) return;
+        if (exhausted) this.phase = 'close-level';
+        return;
+      case 'finished':
+        return;
+    }
+  }
+
+  /** Whether a limit or a finding ends the search; if so, the next step only settles. */
+  private stopFor(now: number): boolean {
+    const o = this.opts;
+    let why: ExploreResult['stoppedBy'] | null = null;
+    if (o.stopAtFirst && this.findings.length) why = 'first-finding';
+    else if (o.wantKinds && [...this.kindCount.keys()].some(o.wantKinds)) why = 'wanted';
+    else if (o.maxStates !== undefined && this.states >= o.maxStates) why = 'max-states';
+    else if (o.timeLimitMs !== undefined && now - this.t0 > o.timeLimitMs) why = 'time';
+    if (why === null) return false;
+    this.stoppedBy = why;
+    this.phase = this.pending ? 'stop' : 'finished';
+    return true;
+  }
+
+  private record(f: Finding): void {
+    if (this.opts.stopAtFirst && this.findings.length) return;
+    const n = this.kindCount.get(f.kind) ?? 0;
+    if (n >= (this.opts.perKind ?? 1)) return;
+    this.kindCount.set(f.kind, n + 1);
+    this.findings.push(f);
+  }
+
+  /**
+   * A rough ETA: the current level's remaining work from its pace so far, then each
+   * further level growing by the ratio of the last two levels.
+   */
+  private progress(now: number): Progress {
+    const ms = now - this.t0;
+    const rate = this.states / Math.max(ms / 1000, 1e-3);
+    let etaMs: number | null = null;
+    const prev = this.perDepth[this.level - 1] ?? 0;
+    const sofar = this.perDepth[this.level] ?? 0;
+    if (prev > 0 && rate > 0) {
+      const done = Math.max(1, prev - this.left);
+      let levelTotal = (sofar / done) * prev;
+      let remaining = Math.max(0, levelTotal - sofar);
+      const growth = Math.max(1, levelTotal / prev);
+      for (let d = this.level + 1; d <= this.opts.depth; d++) { levelTotal *= growth; remaining += levelTotal; }
+      etaMs = (remaining / rate) * 1000;
+    }
+    return { states: this.states, transitions: this.transitions, depth: this.level, left: this.left, elapsedMs: ms, rate, etaMs };
+  }
+
+  result(): ExploreResult {
+    const complete = this.stoppedBy === 'done';
+    return {
+      states: this.states, transitions: this.transitions, perDepth: this.perDepth,
+      depthReached: complete ? this.levelsDone : this.level, complete, stoppedBy: this.stoppedBy,
+      elapsedMs: performance.now() - this.t0, findings: this.findings, workers: this.workers,
+    };
+  }
+}

@@ -1,0 +1,102 @@
+// Sharded exploration (sim/explore/shard.ts, search.ts, parallel.ts): splitting the
+// breadth-first search between shards must not change what it finds. Shards are
+// driven in this thread (every step message goes through a structured clone, as
+// it would between threads), and once through real worker threads.
+
+import { describe, expect, it } from 'vitest';
+import { getProfile } from '../../model/profile/profiles.ts';
+import { OP } from '../../model/abi/opcodes.ts';
+import { explore } from '../../sim/explore/engine.ts';
+import { exploreSpec } from '../../sim/explore/parallel.ts';
+import { Search } from '../../sim/explore/search.ts';
+import { owner, Shard } from '../../sim/explore/shard.ts';
+import { buildSearch, type SearchSpec } from '../../sim/explore/spec.ts';
+import type { ExploreOptions, ExploreResult } from '../../sim/explore/result.ts';
+import { DEFAULT_UNIVERSE, type UniverseSpec } from '../../sim/explore/universe.ts';
+
+const LEAN: UniverseSpec = { ...DEFAULT_UNIVERSE, denyRest: false, lifecycle: false };
+
+/** The search with n shards in this thread; `work` gets each shard's own transitions. */
+async function sharded(spec: SearchSpec, opts: ExploreOptions, n: number, work: number[] = []): Promise<ExploreResult> {
+  const shards: Shard<unknown>[] = [];
+  for (let i = 0; i < n; i++) {
+    const { subject, universe } = await buildSearch(spec);
+    shards.push(new Shard(subject, universe, i, n, opts.depth, opts.perKind ?? 1));
+  }
+  const search = new Search(opts, n);
+  while (!search.finished) {
+    const req = search.request();
+    const replies = shards.map((s) => structuredClone(s.step(structuredClone(req))));
+    replies.forEach((r, i) => { work[i] = r.transitions; });
+    search.absorb(replies);
+  }
+  return search.result();
+}
+
+async function single(spec: SearchSpec, opts: ExploreOptions): Promise<ExploreResult> {
+  const { subject, universe } = await buildSearch(spec);
+  return explore(subject, universe, opts);
+}
+
+const summary = (r: ExploreResult) => ({ states: r.states, transitions: r.transitions, perDepth: r.perDepth, complete: r.complete });
+const kinds = (r: ExploreResult) => r.findings.map((f) => `${f.moves.length} ${f.kind}`).sort();
+
+describe('sharded exploration', () => {
+  it('owner: exactly one of the finders owns a key, and a lone finder owns it', () => {
+    for (let n = 1; n <= 5; n++) {
+      for (let finders = 1; finders < 1 << n; finders++) {
+        for (const h of [0, 1, 2, 7, 0xffffffff]) {
+          const o = owner(h, finders, n);
+          expect(finders & (1 << o)).not.toBe(0);
+          if ((finders & (finders - 1)) === 0) expect(1 << o).toBe(finders);
+        }
+      }
+    }
+  });
+
+  for (const [name, spec, depth] of [
+    ['kernel 7.3, default', { subject: { kind: 'model', model: 'kernel', profile: '7.3' }, universe: DEFAULT_UNIVERSE }, 3],
+    ['reference 7.2, default', { subject: { kind: 'model', model: 'reference', profile: '7.2' }, universe: DEFAULT_UNIVERSE }, 3],
+    ['kernel 6.18, one opcode', { subject: { kind: 'model', model: 'kernel', profile: '6.18' }, universe: { ...DEFAULT_UNIVERSE, opcodes: [OP.NOP] } }, 5],
+  ] as [string, SearchSpec, number][]) {
+    it(`${name}: 2 and 3 shards find the same states per depth as one`, async () => {
+      const one = await single(spec, { depth });
+      expect(one.complete).toBe(true);
+      for (const n of [2, 3]) {
+        const work: number[] = [];
+        expect(summary(await sharded(spec, { depth }, n, work))).toEqual(summary(one));
+        // Every shard expanded states of its own (the search was split, not replicated).
+        expect(work.length).toBe(n);
+        for (const w of work) expect(w).toBeGreaterThan(0);
+      }
+    });
+  }
+
+  it('a diff search finds the same kinds of difference at the same depths with 3 shards', async () => {
+    const spec: SearchSpec = { subject: { kind: 'diff', model: 'reference', a: '7.2', b: '7.3' }, universe: { ...LEAN, opcodes: [OP.NOP] } };
+    const one = await single(spec, { depth: 4, perKind: 1 });
+    const three = await sharded(spec, { depth: 4, perKind: 1 }, 3);
+    expect(one.findings.length).toBeGreaterThan(0);
+    expect(kinds(three)).toEqual(kinds(one));
+    expect(summary(three)).toEqual(summary(one));
+  });
+
+  it('stops at a state limit and a depth of 0 like one shard', async () => {
+    const spec: SearchSpec = { subject: { kind: 'model', model: 'reference', profile: '7.3' }, universe: LEAN };
+    const capped = await sharded(spec, { depth: 6, maxStates: 5000 }, 2);
+    expect(capped.stoppedBy).toBe('max-states');
+    expect(capped.complete).toBe(false);
+    expect(capped.states).toBeGreaterThanOrEqual(5000);
+    expect(capped.states).toBe(capped.perDepth.reduce((a, b) => a + b, 0));
+    const none = await sharded(spec, { depth: 0 }, 2);
+    expect(summary(none)).toEqual(summary(await single(spec, { depth: 0 })));
+  });
+
+  it('runs in worker threads with the same result', async () => {
+    const spec: SearchSpec = { subject: { kind: 'model', model: 'kernel', profile: '7.3' }, universe: LEAN };
+    const one = await single(spec, { depth: 3 });
+    const two = await exploreSpec(spec, { depth: 3 }, 2);
+    expect(two.workers).toBe(2);
+    expect(summary(two)).toEqual(summary(one));
+  }, 60_000);
+});
