@@ -42,29 +42,51 @@ export interface Assembled {
  * located in `file` at `line0`-based lines.
  */
 export function assemble(text: string, opts: AssembleOptions = {}): Result<Insn[]> {
-  const r = run(text, opts);
-  return r.ok ? ok(r.value.insns()) : r;
+  const asm = take();
+  try {
+    const failed = run(asm.reset(text), opts);
+    return failed === null ? ok(asm.insns()) : err(failed);
+  } finally {
+    spare = asm;
+  }
 }
 
 /** Assemble and also return the source line of each instruction and the labels. */
 export function assembleDetailed(text: string, opts: AssembleOptions = {}): Result<Assembled> {
-  const r = run(text, opts);
-  return r.ok ? ok({ insns: r.value.insns(), lines: r.value.lines(), labels: r.value.labelMap() }) : r;
+  const asm = take();
+  try {
+    const failed = run(asm.reset(text), opts);
+    return failed === null ? ok({ insns: asm.insns(), lines: asm.lines(), labels: asm.labelMap() }) : err(failed);
+  } finally {
+    spare = asm;
+  }
 }
 
-function run(text: string, opts: AssembleOptions): Result<Assembly> {
+/**
+ * One Assembly kept between calls, so its arrays are reused (a 4,096-line program would
+ * otherwise allocate a quarter of a megabyte per call). Taken out while in use; nothing
+ * it holds leaves assemble(), which copies the results out.
+ */
+let spare: Assembly | null = null;
+function take(): Assembly {
+  const asm = spare ?? new Assembly();
+  spare = null;
+  return asm;
+}
+
+/** Every line of asm.src into asm, then the jumps; the first error, or null. */
+function run(asm: Assembly, opts: AssembleOptions): RfError | null {
+  const text = asm.src;
   const file = opts.file ?? '<input>';
   const line0 = opts.line0 ?? 1;
   const col0 = opts.col0 ?? 0;
   const loc: Locate = (line, col, len): SourceLoc => ({ file, line, col: col + col0, len });
-  const asm = new Assembly(text);
   const failed = readLines(asm, text, opts.layout ?? CTX_V7, line0, loc);
-  if (failed !== null) return err(failed);
+  if (failed !== null) return failed;
   if (asm.n === 0) {
-    return err(rfError('syntax', 'the program has no instructions', { file, line: line0, col: 1 + col0 }, "at least one instruction, such as 'ret #1'"));
+    return rfError('syntax', 'the program has no instructions', { file, line: line0, col: 1 + col0 }, "at least one instruction, such as 'ret #1'");
   }
-  const jumps = asm.resolve(loc);
-  return jumps === null ? ok(asm) : err(jumps);
+  return asm.resolve(loc);
 }
 
 /** The ASCII bytes of text and a newline after them, in a buffer reused across calls; null when text is not ASCII. */

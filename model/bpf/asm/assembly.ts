@@ -27,32 +27,82 @@ export class Assembly {
    * Labels by id: where the name first appears in the source, the instruction it names
    * (-1 while only jumped to) and the line defining it. Ids are found by name hash.
    */
-  labelIndex = new HashIndex();
-  labStart: Int32Array = new Int32Array(64);
-  labEnd: Int32Array = new Int32Array(64);
-  labPc: Int32Array = new Int32Array(64);
-  labLine: Int32Array = new Int32Array(64);
+  labelIndex: HashIndex;
+  labStart: Int32Array;
+  labEnd: Int32Array;
+  labPc: Int32Array;
+  labLine: Int32Array;
   /** Label ids in definition order (the order error messages list them in). */
-  defined: Int32Array = new Int32Array(64);
+  defined: Int32Array;
   definedN = 0;
 
   /** Jumps waiting for their label: the jump, which field, the label, and where its name is. */
   fixN = 0;
-  fixPc: Int32Array = new Int32Array(64);
-  fixField: Uint8Array = new Uint8Array(64);
-  fixLabel: Int32Array = new Int32Array(64);
-  fixLine: Int32Array = new Int32Array(64);
-  fixCol: Int32Array = new Int32Array(64);
-  fixLen: Int32Array = new Int32Array(64);
+  fixPc: Int32Array;
+  fixField: Uint8Array;
+  fixLabel: Int32Array;
+  fixLine: Int32Array;
+  fixCol: Int32Array;
+  fixLen: Int32Array;
 
-  constructor(readonly src: string) {
-    // a guess from the text's size (instructions are rarely shorter than 16 characters), grown when short
-    const cap = Math.max(64, Math.min(1 << 16, src.length >> 4));
-    this.code = new Uint16Array(cap);
-    this.jt = new Uint8Array(cap);
-    this.jf = new Uint8Array(cap);
-    this.k = new Uint32Array(cap);
-    this.line = new Int32Array(cap);
+  /** The text being assembled. */
+  src = '';
+
+  constructor() {
+    this.code = new Uint16Array(64);
+    this.jt = new Uint8Array(64);
+    this.jf = new Uint8Array(64);
+    this.k = new Uint32Array(64);
+    this.line = new Int32Array(64);
+    this.labelIndex = new HashIndex();
+    this.labStart = new Int32Array(32);
+    this.labEnd = new Int32Array(32);
+    this.labPc = new Int32Array(32);
+    this.labLine = new Int32Array(32);
+    this.defined = new Int32Array(32);
+    this.fixPc = new Int32Array(32);
+    this.fixField = new Uint8Array(32);
+    this.fixLabel = new Int32Array(32);
+    this.fixLine = new Int32Array(32);
+    this.fixCol = new Int32Array(32);
+    this.fixLen = new Int32Array(32);
+  }
+
+  /**
+   * Ready for `src`: nothing assembled, no labels. The arrays are kept from the last text
+   * (nothing is read before it is written), grown up front to guesses from the text's
+   * size: instructions are rarely shorter than 16 characters, labels and jumps rarer
+   * than one per 32. They grow further when the guesses are short.
+   */
+  reset(src: string): this {
+    this.src = src;
+    this.n = 0;
+    this.definedN = 0;
+    this.fixN = 0;
+    const cap = Math.min(1 << 16, src.length >> 4);
+    if (this.code.length < cap) {
+      this.code = new Uint16Array(cap);
+      this.jt = new Uint8Array(cap);
+      this.jf = new Uint8Array(cap);
+      this.k = new Uint32Array(cap);
+      this.line = new Int32Array(cap);
+    }
+    const labels = Math.min(1 << 15, src.length >> 5);
+    if (this.labStart.length < labels) {
+      this.labStart = new Int32Array(labels);
+      this.labEnd = new Int32Array(labels);
+      this.labPc = new Int32Array(labels);
+      this.labLine = new Int32Array(labels);
+      this.defined = new Int32Array(labels);
+      this.fixPc = new Int32Array(labels);
+      this.fixField = new Uint8Array(labels);
+      this.fixLabel = new Int32Array(labels);
+      this.fixLine = new Int32Array(labels);
+      this.fixCol = new Int32Array(labels);
+      this.fixLen = new Int32Array(labels);
+    }
+    this.labelIndex.clear(labels);
+    return this;
   }
 
   emit(code: number, jt: number, jf: number, k: number, line: number): void {

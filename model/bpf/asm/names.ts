@@ -23,13 +23,35 @@ export function hashOf(name: string, caseless = false): number {
  * until an empty slot, checking each candidate's name itself.
  */
 export class HashIndex {
-  slots: Int32Array = new Int32Array(64);
-  mask = 63;
+  slots: Int32Array;
+  mask: number;
   /** 32 - log2(slots): first() keeps the top bits of the mixed hash. */
-  shift = 26;
+  shift: number;
   /** Each entry's hash, by id. */
-  hashes: Int32Array = new Int32Array(32);
+  hashes: Int32Array;
   count = 0;
+
+  constructor(expected = 32) {
+    this.slots = new Int32Array(64);
+    this.mask = 63;
+    this.shift = 26;
+    this.hashes = new Int32Array(32);
+    this.clear(expected);
+  }
+
+  /** Empty, with room for `expected` entries before the first rehash (the slots are reused when their size fits). */
+  clear(expected: number): void {
+    let size = 64;
+    while (size < expected * 2) size *= 2;
+    if (this.slots.length === size) this.slots.fill(0);
+    else {
+      this.slots = new Int32Array(size);
+      this.mask = size - 1;
+      this.shift = 32 - Math.log2(size);
+    }
+    if (this.hashes.length < size >> 1) this.hashes = new Int32Array(size >> 1);
+    this.count = 0;
+  }
 
   /**
    * The first slot to probe for hash h: the top bits of h times 2^32/phi, because names
