@@ -14,6 +14,12 @@
 // entries, shard i takes entries i, i + n, i + 2n, ...; from then on each shard
 // expands the states it owns. Breadth-first order is kept level by level, so the
 // first finding of a kind is still at the smallest depth.
+//
+// The frontier holds paths, not states: a level can hold millions of states, and
+// keeping them all alive made garbage collection a quarter of the run. A state is
+// recomputed from its path when it is expanded; frontier entries come in the
+// order their parents were expanded, so the states along the last path are kept
+// and most entries cost one move.
 
 import { KeyBuf } from '../../model/world/key.ts';
 import { KeySet } from './keyset.ts';
@@ -25,11 +31,6 @@ import type { Move, Universe } from './universe.ts';
 export interface PathNode {
   prev: PathNode | null;
   move: Move;
-}
-
-interface Entry<S> {
-  s: S;
-  path: PathNode | null;
 }
 
 /** Keys found by one expansion, packed as the key set stores them. */
@@ -80,17 +81,22 @@ const SPLIT_PER_SHARD = 64;
 
 const NO_KEYS: PackedKeys = { bytes: new Uint8Array(0), lens: new Int32Array(0), hashes: new Uint32Array(0) };
 
-interface Candidate<S> {
-  s: S;
-  parent: S;
+/** A state found by an expansion, checked at once so the state itself need not be kept. */
+interface Candidate {
   node: PathNode;
+  /** Invariant violations of the state (empty when none). */
+  bad: string[];
 }
 
 export class Shard<S> {
   private readonly seen = new KeySet();
   private readonly buf = new KeyBuf();
-  private frontier: Entry<S>[];
-  private next: Entry<S>[] = [];
+  private frontier: (PathNode | null)[];
+  private next: PathNode[] = [];
+  /** The states along the last path recomputed: chain[k] is the node at depth k + 1. */
+  private readonly chain: PathNode[] = [];
+  private readonly chainStates: S[] = [];
+  private readonly s0: S;
   private fi = 0;
   private depth = 1;
   private transitions = 0;
@@ -100,7 +106,7 @@ export class Shard<S> {
   private split = false;
   /** The last expansion was done alike by every shard. */
   private lastShared = true;
-  private cand: Candidate<S>[] = [];
+  private cand: Candidate[] = [];
   private candFrom = 0;
   private pending: ShardFinding[] = [];
   private readonly kinds = new Map<string, number>();
@@ -114,9 +120,10 @@ export class Shard<S> {
     private readonly perKind: number,
   ) {
     const s0 = subject.init();
+    this.s0 = s0;
     subject.encode(s0, this.buf);
     this.seen.add(this.buf);
-    this.frontier = [{ s: s0, path: null }];
+    this.frontier = [null];
     this.replicated = count > 1;
     this.startLevel();
   }
@@ -173,7 +180,8 @@ export class Shard<S> {
     while (this.fi < this.frontier.length && seen.size < maxStates) {
       const i = this.fi++;
       if (!this.mine(i)) continue;
-      const { s, path } = this.frontier[i];
+      const path = this.frontier[i];
+      const s = this.stateOf(path);
       for (const move of universe.moves(subject.shape(s))) {
         const { s: cur, issues } = applySteps(subject, s, move.steps);
         if (counts) this.transitions++;
@@ -186,7 +194,10 @@ export class Shard<S> {
         buf.reset();
         subject.encode(cur, buf);
         if (seen.addKey(buf) < 0) continue;
-        this.cand.push({ s: cur, parent: s, node: { prev: path, move } });
+        // Checked now, even if another shard turns out to own it: keeping every
+        // state until the shards settle would keep a round's worth of worlds alive
+        // through garbage collections, which cost more than the few extra checks.
+        this.cand.push({ node: { prev: path, move }, bad: subject.check(cur, s) });
         if (seen.size >= maxStates) break;
       }
       if ((i & 15) === 0 && performance.now() > deadline) break;
@@ -236,15 +247,33 @@ export class Shard<S> {
       const x = cand[c];
       if (others[c] !== 0 && owner(this.seen.hashOf(this.candFrom + c), others[c] | (1 << this.index), this.count) !== this.index) continue;
       kept++;
-      const bad = this.subject.check(x.s, x.parent);
-      if (bad.length) {
-        if (this.reports()) this.found('invariant', bad.join('; '), x.node);
+      if (x.bad.length) {
+        if (this.reports()) this.found('invariant', x.bad.join('; '), x.node);
         continue;
       }
       // The last level is never expanded: keep no state for it.
-      if (!last) this.next.push({ s: x.s, path: x.node });
+      if (!last) this.next.push(x.node);
     }
     return this.reports() ? kept : 0;
+  }
+
+  /** The state at the end of a path, reusing the states of the last path's common prefix. */
+  private stateOf(path: PathNode | null): S {
+    const nodes: PathNode[] = [];
+    for (let n = path; n !== null; n = n.prev) nodes.push(n);
+    nodes.reverse();
+    const { chain, chainStates } = this;
+    let k = 0;
+    while (k < nodes.length && k < chain.length && chain[k] === nodes[k]) k++;
+    chain.length = k;
+    chainStates.length = k;
+    let s = k === 0 ? this.s0 : chainStates[k - 1];
+    for (; k < nodes.length; k++) {
+      s = applySteps(this.subject, s, nodes[k].move.steps).s;
+      chain.push(nodes[k]);
+      chainStates.push(s);
+    }
+    return s;
   }
 
   private found(kind: string, message: string, node: PathNode): void {
