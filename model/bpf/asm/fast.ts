@@ -214,14 +214,16 @@ export class FastScanner {
         // labels (`name:`, any number), then the mnemonic
         while (CHAR[b[p]] === C_ALPHA) {
           const s = p;
-          const e = scanName(b, p);
-          const h = NAME_HASH[0];
+          const e = nameEnd(b, p);
           p = skip(b, e);
           if (b[p] !== COLON) {
             id = mnemonicOf(b, s, e);
             if (id < 0) break line;
             break;
           }
+          // a label: hashed only now, as most lines start with a mnemonic
+          scanName(b, s);
+          const h = NAME_HASH[0];
           if ((h & HASH_DOTTED) !== 0) break line;
           const label = asm.labelIdBytes(b, s, e, h);
           if (asm.labPc[label] >= 0) break line;

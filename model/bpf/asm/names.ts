@@ -95,9 +95,10 @@ export class NameTable<V> {
   private index = new HashIndex();
   private names: string[] = [];
   private values: V[] = [];
-  /** Every name's character codes, end to end, for comparing against bytes. */
+  /** Every name's character codes, end to end, and where each name sits there: compared against bytes without touching a string. */
   private pool: Uint16Array = new Uint16Array(256);
-  private poolStart: number[] = [];
+  private poolStart: Int32Array = new Int32Array(16);
+  private poolLen: Int32Array = new Int32Array(16);
   private poolUsed = 0;
 
   get size(): number { return this.names.length; }
@@ -111,7 +112,17 @@ export class NameTable<V> {
       grown.set(this.pool);
       this.pool = grown;
     }
-    this.poolStart.push(this.poolUsed);
+    const id = this.names.length - 1;
+    if (id === this.poolStart.length) {
+      const starts = new Int32Array(id * 2);
+      starts.set(this.poolStart);
+      this.poolStart = starts;
+      const lens = new Int32Array(id * 2);
+      lens.set(this.poolLen);
+      this.poolLen = lens;
+    }
+    this.poolStart[id] = this.poolUsed;
+    this.poolLen[id] = name.length;
     for (let j = 0; j < name.length; j++) this.pool[this.poolUsed++] = name.charCodeAt(j);
   }
 
@@ -137,7 +148,7 @@ export class NameTable<V> {
     for (let slot = ix.first(h), id1 = ix.slots[slot]; id1 !== 0; slot = (slot + 1) & ix.mask, id1 = ix.slots[slot]) {
       const id = id1 - 1;
       if (ix.hashes[id] !== h) continue;
-      const n = this.names[id].length;
+      const n = this.poolLen[id];
       if (n !== e - s) continue;
       const ps = this.poolStart[id];
       let j = 0;
