@@ -13,9 +13,9 @@ import { BPF } from '../isa.ts';
 import type { Assembly } from './assembly.ts';
 import { HASH_DOTTED, HASH_MASK, type NameTable } from './names.ts';
 import {
-  ALU_BY_ID, ANCILLARY, CHAR, COND_BY_ID, C_ALPHA, C_BLANK, C_DIGIT, C_DOT, JF, JK, MNEMONIC_IDS, MNEMONIC_KEYS,
+  ALU_BY_ID, ANCILLARY, CHAR, COND_BY_ID, C_ALPHA, C_BLANK, C_DIGIT, C_DOT, JF, JK, MNEMONICS, MNEMONIC_IDS, MNEMONIC_KEYS,
   mnemonicSlot, symbolBytes,
-  M_ALU, M_COND, M_JA, M_JMP, M_LD, M_LDB, M_LDH, M_LDI, M_LDX, M_LDXI, M_NEG, M_RET, M_ST, M_STX, M_TAX, M_TXA,
+  M_ALU, M_COND, M_JA, M_JMP, M_LD, M_LDB, M_LDH, M_LDI, M_LDX, M_LDXB, M_LDXI, M_NEG, M_RET, M_ST, M_STX, M_TAX, M_TXA,
 } from './tables.ts';
 
 const NL = 10, TAB = 9, CR = 13, SP = 32;
@@ -106,6 +106,42 @@ function isKeyword(b: Uint8Array, s: number, e: number): boolean {
   scanName(b, s);
   return ANCILLARY.findBytes(b, s, e, NAME_HASH[0]) >= 0;
 }
+
+/**
+ * Each mnemonic's operand shape, the case of the switch in operands(): 0 ld, 1 ldh ldb,
+ * 2 ldi ldxi, 3 ldx, 4 st stx, 5 ja jmp, 6 neg tax txa, 7 ret, 8 the ALU operations,
+ * 9 the conditional jumps, 10 ldxb (left to the friendly parser). With its code where
+ * the shape fixes it (the K form for ALU and jumps), and for conditional jumps the field
+ * their first target fills and whether a second may follow.
+ */
+const SHAPE = new Uint8Array(MNEMONICS.length);
+const CODE = new Uint16Array(MNEMONICS.length);
+const TARGET_FIELD = new Uint8Array(MNEMONICS.length);
+const TWO_TARGETS = new Uint8Array(MNEMONICS.length);
+SHAPE.fill(255);
+SHAPE[M_LD] = 0;
+SHAPE[M_LDH] = 1; CODE[M_LDH] = BPF.LD | BPF.H | BPF.ABS;
+SHAPE[M_LDB] = 1; CODE[M_LDB] = BPF.LD | BPF.B | BPF.ABS;
+SHAPE[M_LDI] = 2; CODE[M_LDI] = BPF.LD | BPF.IMM;
+SHAPE[M_LDXI] = 2; CODE[M_LDXI] = BPF.LDX | BPF.IMM;
+SHAPE[M_LDX] = 3;
+SHAPE[M_ST] = 4; CODE[M_ST] = BPF.ST;
+SHAPE[M_STX] = 4; CODE[M_STX] = BPF.STX;
+SHAPE[M_JA] = 5;
+SHAPE[M_JMP] = 5;
+SHAPE[M_NEG] = 6; CODE[M_NEG] = BPF.ALU | BPF.NEG;
+SHAPE[M_TAX] = 6; CODE[M_TAX] = BPF.MISC | BPF.TAX;
+SHAPE[M_TXA] = 6; CODE[M_TXA] = BPF.MISC | BPF.TXA;
+SHAPE[M_RET] = 7;
+ALU_BY_ID.forEach((op, j) => { SHAPE[M_ALU + j] = 8; CODE[M_ALU + j] = BPF.ALU | op | BPF.K; });
+COND_BY_ID.forEach((c, j) => {
+  SHAPE[M_COND + j] = 9;
+  CODE[M_COND + j] = BPF.JMP | c.op | BPF.K;
+  TARGET_FIELD[M_COND + j] = c.field;
+  TWO_TARGETS[M_COND + j] = c.two ? 1 : 0;
+});
+SHAPE[M_LDXB] = 10;
+if (SHAPE.includes(255)) throw new Error('assembler: a mnemonic without an operand shape');
 
 export class FastScanner {
   /** After scan() declined a line: its number. */
@@ -254,8 +290,9 @@ export class FastScanner {
     const b = this.b;
     const asm = this.asm;
     const pc = asm.n;
-    switch (id) {
-      case M_LD: {
+    // literal case labels (see SHAPE): a switch over them compiles to a jump table
+    switch (SHAPE[id]) {
+      case 0: { // ld
         const c = b[p];
         if (c === HASH) {
           if (hashComment(b[p + 1])) return NO;
@@ -274,25 +311,24 @@ export class FastScanner {
         }
         return p;
       }
-      case M_LDH: case M_LDB: {
+      case 1: { // ldh, ldb
         if (b[p] !== LBRACKET) return NO;
         p = this.address(skip(b, p + 1), id === M_LDH ? 2 : 1);
         if (p === NO) return NO;
-        asm.emit(BPF.LD | (id === M_LDH ? BPF.H : BPF.B) | BPF.ABS, 0, 0, this.val, lineNo);
+        asm.emit(CODE[id], 0, 0, this.val, lineNo);
         return p;
       }
-      case M_LDI: case M_LDXI: {
-        // the '#' is optional here
+      case 2: { // ldi, ldxi: the '#' is optional here
         if (b[p] === HASH) {
           if (hashComment(b[p + 1])) return NO;
           p++;
         }
         p = this.value(p);
         if (p === NO) return NO;
-        asm.emit(id === M_LDI ? BPF.LD | BPF.IMM : BPF.LDX | BPF.IMM, 0, 0, this.val, lineNo);
+        asm.emit(CODE[id], 0, 0, this.val, lineNo);
         return p;
       }
-      case M_LDX: {
+      case 3: { // ldx
         if (b[p] === HASH) {
           if (hashComment(b[p + 1])) return NO;
           if (CHAR[b[p + 1]] === C_ALPHA && isKeyword(b, p + 1, nameEnd(b, p + 1))) return NO;
@@ -306,24 +342,18 @@ export class FastScanner {
         }
         return p;
       }
-      case M_ST: case M_STX:
+      case 4: // st, stx
         p = this.mem(p);
         if (p === NO) return NO;
-        asm.emit(id === M_ST ? BPF.ST : BPF.STX, 0, 0, this.val, lineNo);
+        asm.emit(CODE[id], 0, 0, this.val, lineNo);
         return p;
-      case M_JMP: case M_JA:
+      case 5: // ja, jmp
         asm.emit(BPF.JMP | BPF.JA, 0, 0, 0, lineNo);
         return this.target(p, pc, JK, start, lineNo);
-      case M_NEG:
-        asm.emit(BPF.ALU | BPF.NEG, 0, 0, 0, lineNo);
+      case 6: // neg, tax, txa
+        asm.emit(CODE[id], 0, 0, 0, lineNo);
         return p;
-      case M_TAX:
-        asm.emit(BPF.MISC | BPF.TAX, 0, 0, 0, lineNo);
-        return p;
-      case M_TXA:
-        asm.emit(BPF.MISC | BPF.TXA, 0, 0, 0, lineNo);
-        return p;
-      case M_RET:
+      case 7: // ret
         if (letter(b, p, 97)) {
           asm.emit(BPF.RET | BPF.A, 0, 0, 0, lineNo);
           return skip(b, p + 1);
@@ -336,33 +366,31 @@ export class FastScanner {
         if (p === NO) return NO;
         asm.emit(BPF.RET | BPF.K, 0, 0, this.val, lineNo);
         return p;
-      default: {
-        if (id >= M_ALU) {
-          const alu = ALU_BY_ID[id - M_ALU];
-          if (letter(b, p, 120)) {
-            asm.emit(BPF.ALU | alu | BPF.X, 0, 0, 0, lineNo);
-            return skip(b, p + 1);
-          }
-          p = this.imm(p);
-          if (p === NO) return NO;
-          asm.emit(BPF.ALU | alu | BPF.K, 0, 0, this.val, lineNo);
-          return p;
-        }
-        if (id < M_COND) return NO; // ldxb: the friendly parser's
-        const cond = COND_BY_ID[id - M_COND];
+      case 8: // add, sub, ...: CODE is the K form; X sets the source bit
         if (letter(b, p, 120)) {
-          asm.emit(BPF.JMP | cond.op | BPF.X, 0, 0, 0, lineNo);
+          asm.emit(CODE[id] | BPF.X, 0, 0, 0, lineNo);
+          return skip(b, p + 1);
+        }
+        p = this.imm(p);
+        if (p === NO) return NO;
+        asm.emit(CODE[id], 0, 0, this.val, lineNo);
+        return p;
+      case 9: { // jeq, jne, ...: CODE is the K form
+        if (letter(b, p, 120)) {
+          asm.emit(CODE[id] | BPF.X, 0, 0, 0, lineNo);
           p = skip(b, p + 1);
         } else {
           p = this.imm(p);
           if (p === NO) return NO;
-          asm.emit(BPF.JMP | cond.op | BPF.K, 0, 0, this.val, lineNo);
+          asm.emit(CODE[id], 0, 0, this.val, lineNo);
         }
         if (b[p] !== COMMA) return NO;
-        p = this.target(skip(b, p + 1), pc, cond.field, start, lineNo);
-        if (p === NO || !cond.two || b[p] !== COMMA) return p;
+        p = this.target(skip(b, p + 1), pc, TARGET_FIELD[id], start, lineNo);
+        if (p === NO || TWO_TARGETS[id] === 0 || b[p] !== COMMA) return p;
         return this.target(skip(b, p + 1), pc, JF, start, lineNo);
       }
+      default: // ldxb: the friendly parser's
+        return NO;
     }
   }
 }
