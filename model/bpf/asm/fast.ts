@@ -18,22 +18,33 @@ import {
   M_ALU, M_COND, M_JA, M_JMP, M_LD, M_LDB, M_LDH, M_LDI, M_LDX, M_LDXB, M_LDXI, M_NEG, M_RET, M_ST, M_STX, M_TAX, M_TXA,
 } from './tables.ts';
 
-const NL = 10, TAB = 9, CR = 13, SP = 32;
-const HASH = 35, COMMA = 44, SLASH = 47, COLON = 58, SEMI = 59, LBRACKET = 91, RBRACKET = 93, BAR = 124;
-const NAME_CHAR = C_ALPHA | C_DIGIT | C_DOT;
+// Constants as const enums, which the TypeScript transform inlines as literals: a module
+// binding read in a scanning loop costs a load and a hole check per character (about 7%
+// of the assembler's time when the character classes were imported bindings).
+/** Character codes. */
+const enum Ch { TAB = 9, NL = 10, CR = 13, SP = 32, HASH = 35, COMMA = 44, SLASH = 47, COLON = 58, SEMI = 59, LBRACKET = 91, RBRACKET = 93, BAR = 124 }
+/** The classes of tables.ts's CHAR (checked below), and NAME: the characters a name holds. */
+const enum Cls { ALPHA = 1, DIGIT = 2, DOT = 4, NAME = 7, BLANK = 16 }
+/** names.ts's hash mask and dotted flag (checked below). */
+const enum Hash { MASK = 0x3fffffff, DOTTED = 0x40000000 }
 /** A position that means "decline the line". */
-const NO = -1;
+const enum Pos { NO = -1 }
+if (Cls.ALPHA !== C_ALPHA || Cls.DIGIT !== C_DIGIT || Cls.DOT !== C_DOT || Cls.BLANK !== C_BLANK || Hash.MASK !== HASH_MASK || Hash.DOTTED !== HASH_DOTTED) {
+  throw new Error('assembler: the fast scanner\'s constants are out of step with tables.ts and names.ts');
+}
 
-/** Past the blanks (space, tab, CR) at p. */
+/** Past the blanks (space, tab, Ch.CR) at p. */
 function skip(b: Uint8Array, p: number): number {
-  while (CHAR[b[p]] === C_BLANK) p++;
+  const cls = CHAR;
+  while (cls[b[p]] === Cls.BLANK) p++;
   return p;
 }
 
 /** The end of the name starting at p (a letter or '_'): letters, digits, '_' and '.'. */
 function nameEnd(b: Uint8Array, p: number): number {
+  const cls = CHAR;
   p++;
-  while ((CHAR[b[p]] & NAME_CHAR) !== 0) p++;
+  while ((cls[b[p]] & Cls.NAME) !== 0) p++;
   return p;
 }
 
@@ -42,27 +53,28 @@ const NAME_HASH = new Int32Array(1);
 
 /** The end of the name starting at p, as nameEnd(), hashing it on the way (the friendly lexer's hash, with the dotted flag) into NAME_HASH. */
 function scanName(b: Uint8Array, p: number): number {
+  const cls = CHAR;
   let h = b[p];
   let dotted = 0;
   for (p++; ; p++) {
     const d = b[p];
-    const dc = CHAR[d];
-    if ((dc & NAME_CHAR) === 0) break;
+    const dc = cls[d];
+    if ((dc & Cls.NAME) === 0) break;
     dotted |= dc;
     h = (Math.imul(h, 31) + d) | 0;
   }
-  NAME_HASH[0] = (h & HASH_MASK) | ((dotted & C_DOT) !== 0 ? HASH_DOTTED : 0);
+  NAME_HASH[0] = (h & Hash.MASK) | ((dotted & Cls.DOT) !== 0 ? Hash.DOTTED : 0);
   return p;
 }
 
 /** Whether the name at p is the single letter `w` (lower case) in any case: x, a, M. */
 function letter(b: Uint8Array, p: number, w: number): boolean {
-  return (b[p] | 0x20) === w && (CHAR[b[p + 1]] & NAME_CHAR) === 0;
+  return (b[p] | 0x20) === w && (CHAR[b[p + 1]] & Cls.NAME) === 0;
 }
 
 /** Whether the character after a '#' makes the '#' a comment (a blank or the line's end). */
 function hashComment(d: number): boolean {
-  return d === SP || d === NL || d === TAB || d === CR;
+  return d === Ch.SP || d === Ch.NL || d === Ch.TAB || d === Ch.CR;
 }
 
 /** The mnemonic id of the name b[s, e) in any case, or -1. */
@@ -76,28 +88,28 @@ function mnemonicOf(b: Uint8Array, s: number, e: number): number {
   return -1;
 }
 
-/** A number token b[s, e): decimal up to 15 digits or 0x hex up to 12, below 2^32; else NO. */
+/** A number token b[s, e): decimal up to 15 digits or 0x hex up to 12, below 2^32; else Pos.NO. */
 function numberValue(b: Uint8Array, s: number, e: number): number {
   let v = 0;
   let p = s;
   if (b[p] === 48 && e - p > 1) {
     // octal, binary and long hex are the friendly parser's
-    if ((b[p + 1] | 0x20) !== 120 || e - p > 14 || e - p === 2) return NO;
+    if ((b[p + 1] | 0x20) !== 120 || e - p > 14 || e - p === 2) return Pos.NO;
     for (p += 2; p < e; p++) {
       const c = b[p] | 0x20;
       const d = c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : -1;
-      if (d < 0) return NO;
+      if (d < 0) return Pos.NO;
       v = v * 16 + d;
     }
   } else {
-    if (e - p > 15) return NO;
+    if (e - p > 15) return Pos.NO;
     for (; p < e; p++) {
       const c = b[p];
-      if (c < 48 || c > 57) return NO;
+      if (c < 48 || c > 57) return Pos.NO;
       v = v * 10 + (c - 48);
     }
   }
-  return v > 0xffffffff ? NO : v;
+  return v > 0xffffffff ? Pos.NO : v;
 }
 
 /** Whether the name b[s, e) is `len` (any case) or an ancillary keyword: those loads are the friendly parser's. */
@@ -159,24 +171,24 @@ export class FastScanner {
     for (;;) {
       const cls = CHAR[b[p]];
       let v: number;
-      if (cls === C_DIGIT) {
+      if (cls === Cls.DIGIT) {
         let e = p + 1;
-        while ((CHAR[b[e]] & (C_ALPHA | C_DIGIT)) !== 0) e++;
+        while ((CHAR[b[e]] & (Cls.ALPHA | Cls.DIGIT)) !== 0) e++;
         v = numberValue(b, p, e);
-        if (v === NO) return NO;
+        if (v === Pos.NO) return Pos.NO;
         p = e;
-      } else if (cls === C_ALPHA) {
+      } else if (cls === Cls.ALPHA) {
         const e = scanName(b, p);
         const s = symbolBytes(b, this.src, p, e, NAME_HASH[0]);
-        if (s === undefined || s > 0xffffffff) return NO;
+        if (s === undefined || s > 0xffffffff) return Pos.NO;
         v = s;
         p = e;
       } else {
-        return NO;
+        return Pos.NO;
       }
       acc = (acc | v) >>> 0;
       p = skip(b, p);
-      if (b[p] !== BAR) break;
+      if (b[p] !== Ch.BAR) break;
       p = skip(b, p + 1);
     }
     this.val = acc;
@@ -186,48 +198,48 @@ export class FastScanner {
   /** `#value` at p (a '#' the lexer would not take for a comment). */
   private imm(p: number): number {
     const b = this.b;
-    if (b[p] !== HASH || hashComment(b[p + 1])) return NO;
+    if (b[p] !== Ch.HASH || hashComment(b[p + 1])) return Pos.NO;
     return this.value(p + 1);
   }
 
   /** `M[value]` at p. */
   private mem(p: number): number {
     const b = this.b;
-    if (!letter(b, p, 109)) return NO;
+    if (!letter(b, p, 109)) return Pos.NO;
     p = skip(b, p + 1);
-    if (b[p] !== LBRACKET) return NO;
+    if (b[p] !== Ch.LBRACKET) return Pos.NO;
     p = this.value(skip(b, p + 1));
-    if (p === NO || b[p] !== RBRACKET) return NO;
+    if (p === Pos.NO || b[p] !== Ch.RBRACKET) return Pos.NO;
     return skip(b, p + 1);
   }
 
   /** A load address after `[`: a number or a whole context field (`bytes` wide), then `]`; k into val. */
   private address(p: number, bytes: number): number {
     const b = this.b;
-    if (CHAR[b[p]] === C_ALPHA) {
-      if (letter(b, p, 120)) return NO; // [x + k]
+    if (CHAR[b[p]] === Cls.ALPHA) {
+      if (letter(b, p, 120)) return Pos.NO; // [x + k]
       const e = scanName(b, p);
       const fid = this.fields.findBytes(b, p, e, NAME_HASH[0]);
-      if (fid < 0) return NO;
+      if (fid < 0) return Pos.NO;
       const f = this.fields.value(fid);
-      if (bytes === 4 ? f.offset % 4 !== 0 || f.size < 4 : bytes > f.size) return NO;
+      if (bytes === 4 ? f.offset % 4 !== 0 || f.size < 4 : bytes > f.size) return Pos.NO;
       p = skip(b, e);
       this.val = f.offset;
     } else {
       p = this.value(p);
-      if (p === NO) return NO;
+      if (p === Pos.NO) return Pos.NO;
     }
-    if (b[p] !== RBRACKET) return NO;
+    if (b[p] !== Ch.RBRACKET) return Pos.NO;
     return skip(b, p + 1);
   }
 
   /** A label name at p as the jump target of instruction pc's `field`; the position after it. */
   private target(p: number, pc: number, field: number, start: number, lineNo: number): number {
     const b = this.b;
-    if (CHAR[b[p]] !== C_ALPHA) return NO;
+    if (CHAR[b[p]] !== Cls.ALPHA) return Pos.NO;
     const e = scanName(b, p);
     const h = NAME_HASH[0];
-    if ((h & HASH_DOTTED) !== 0) return NO;
+    if ((h & Hash.DOTTED) !== 0) return Pos.NO;
     this.asm.fix(pc, field, this.asm.labelIdBytes(b, p, e, h), lineNo, p - start + 1, e - p);
     return skip(b, e);
   }
@@ -248,11 +260,11 @@ export class FastScanner {
         const first = p;
         let id = -1;
         // labels (`name:`, any number), then the mnemonic
-        while (CHAR[b[p]] === C_ALPHA) {
+        while (CHAR[b[p]] === Cls.ALPHA) {
           const s = p;
           const e = nameEnd(b, p);
           p = skip(b, e);
-          if (b[p] !== COLON) {
+          if (b[p] !== Ch.COLON) {
             id = mnemonicOf(b, s, e);
             if (id < 0) break line;
             break;
@@ -260,7 +272,7 @@ export class FastScanner {
           // a label: hashed only now, as most lines start with a mnemonic
           scanName(b, s);
           const h = NAME_HASH[0];
-          if ((h & HASH_DOTTED) !== 0) break line;
+          if ((h & Hash.DOTTED) !== 0) break line;
           const label = asm.labelIdBytes(b, s, e, h);
           if (asm.labPc[label] >= 0) break line;
           asm.define(label, lineNo);
@@ -268,13 +280,13 @@ export class FastScanner {
         }
         if (id >= 0) {
           p = this.operands(id, p, lineStart, lineNo);
-          if (p === NO) break line;
+          if (p === Pos.NO) break line;
         }
         // the line ends here: its newline, or a comment the lexer would skip (`;`, `//`, and
         // `#` as the line's first token or before a blank); `/*` is the friendly parser's
         const c = b[p];
-        if (c === SLASH ? b[p + 1] !== SLASH : c === HASH ? p !== first && !hashComment(b[p + 1]) : c !== NL && c !== SEMI) break line;
-        while (b[p] !== NL) p++;
+        if (c === Ch.SLASH ? b[p + 1] !== Ch.SLASH : c === Ch.HASH ? p !== first && !hashComment(b[p + 1]) : c !== Ch.NL && c !== Ch.SEMI) break line;
+        while (b[p] !== Ch.NL) p++;
         p++;
         continue;
       }
@@ -285,7 +297,7 @@ export class FastScanner {
     return -1;
   }
 
-  /** The operands of mnemonic `id` at p, emitting the instruction; where the line should end, or NO. */
+  /** The operands of mnemonic `id` at p, emitting the instruction; where the line should end, or Pos.NO. */
   private operands(id: number, p: number, start: number, lineNo: number): number {
     const b = this.b;
     const asm = this.asm;
@@ -294,57 +306,57 @@ export class FastScanner {
     switch (SHAPE[id]) {
       case 0: { // ld
         const c = b[p];
-        if (c === HASH) {
-          if (hashComment(b[p + 1])) return NO;
-          if (CHAR[b[p + 1]] === C_ALPHA && isKeyword(b, p + 1, nameEnd(b, p + 1))) return NO;
+        if (c === Ch.HASH) {
+          if (hashComment(b[p + 1])) return Pos.NO;
+          if (CHAR[b[p + 1]] === Cls.ALPHA && isKeyword(b, p + 1, nameEnd(b, p + 1))) return Pos.NO;
           p = this.value(p + 1);
-          if (p === NO) return NO;
+          if (p === Pos.NO) return Pos.NO;
           asm.emit(BPF.LD | BPF.IMM, 0, 0, this.val, lineNo);
-        } else if (c === LBRACKET) {
+        } else if (c === Ch.LBRACKET) {
           p = this.address(skip(b, p + 1), 4);
-          if (p === NO) return NO;
+          if (p === Pos.NO) return Pos.NO;
           asm.emit(BPF.LD | BPF.W | BPF.ABS, 0, 0, this.val, lineNo);
         } else {
           p = this.mem(p);
-          if (p === NO) return NO;
+          if (p === Pos.NO) return Pos.NO;
           asm.emit(BPF.LD | BPF.MEM, 0, 0, this.val, lineNo);
         }
         return p;
       }
       case 1: { // ldh, ldb
-        if (b[p] !== LBRACKET) return NO;
+        if (b[p] !== Ch.LBRACKET) return Pos.NO;
         p = this.address(skip(b, p + 1), id === M_LDH ? 2 : 1);
-        if (p === NO) return NO;
+        if (p === Pos.NO) return Pos.NO;
         asm.emit(CODE[id], 0, 0, this.val, lineNo);
         return p;
       }
       case 2: { // ldi, ldxi: the '#' is optional here
-        if (b[p] === HASH) {
-          if (hashComment(b[p + 1])) return NO;
+        if (b[p] === Ch.HASH) {
+          if (hashComment(b[p + 1])) return Pos.NO;
           p++;
         }
         p = this.value(p);
-        if (p === NO) return NO;
+        if (p === Pos.NO) return Pos.NO;
         asm.emit(CODE[id], 0, 0, this.val, lineNo);
         return p;
       }
       case 3: { // ldx
-        if (b[p] === HASH) {
-          if (hashComment(b[p + 1])) return NO;
-          if (CHAR[b[p + 1]] === C_ALPHA && isKeyword(b, p + 1, nameEnd(b, p + 1))) return NO;
+        if (b[p] === Ch.HASH) {
+          if (hashComment(b[p + 1])) return Pos.NO;
+          if (CHAR[b[p + 1]] === Cls.ALPHA && isKeyword(b, p + 1, nameEnd(b, p + 1))) return Pos.NO;
           p = this.value(p + 1);
-          if (p === NO) return NO;
+          if (p === Pos.NO) return Pos.NO;
           asm.emit(BPF.LDX | BPF.IMM, 0, 0, this.val, lineNo);
         } else {
           p = this.mem(p);
-          if (p === NO) return NO;
+          if (p === Pos.NO) return Pos.NO;
           asm.emit(BPF.LDX | BPF.MEM, 0, 0, this.val, lineNo);
         }
         return p;
       }
       case 4: // st, stx
         p = this.mem(p);
-        if (p === NO) return NO;
+        if (p === Pos.NO) return Pos.NO;
         asm.emit(CODE[id], 0, 0, this.val, lineNo);
         return p;
       case 5: // ja, jmp
@@ -363,7 +375,7 @@ export class FastScanner {
           return skip(b, p + 1);
         }
         p = this.imm(p);
-        if (p === NO) return NO;
+        if (p === Pos.NO) return Pos.NO;
         asm.emit(BPF.RET | BPF.K, 0, 0, this.val, lineNo);
         return p;
       case 8: // add, sub, ...: CODE is the K form; X sets the source bit
@@ -372,7 +384,7 @@ export class FastScanner {
           return skip(b, p + 1);
         }
         p = this.imm(p);
-        if (p === NO) return NO;
+        if (p === Pos.NO) return Pos.NO;
         asm.emit(CODE[id], 0, 0, this.val, lineNo);
         return p;
       case 9: { // jeq, jne, ...: CODE is the K form
@@ -381,16 +393,16 @@ export class FastScanner {
           p = skip(b, p + 1);
         } else {
           p = this.imm(p);
-          if (p === NO) return NO;
+          if (p === Pos.NO) return Pos.NO;
           asm.emit(CODE[id], 0, 0, this.val, lineNo);
         }
-        if (b[p] !== COMMA) return NO;
+        if (b[p] !== Ch.COMMA) return Pos.NO;
         p = this.target(skip(b, p + 1), pc, TARGET_FIELD[id], start, lineNo);
-        if (p === NO || TWO_TARGETS[id] === 0 || b[p] !== COMMA) return p;
+        if (p === Pos.NO || TWO_TARGETS[id] === 0 || b[p] !== Ch.COMMA) return p;
         return this.target(skip(b, p + 1), pc, JF, start, lineNo);
       }
       default: // ldxb: the friendly parser's
-        return NO;
+        return Pos.NO;
     }
   }
 }
