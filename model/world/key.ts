@@ -169,12 +169,14 @@ class Renumber {
   private canon = new Int32Array(64);
   private stamp = new Uint32Array(64);
   private gen = 0;
-  /** Raw ids in canonical order. */
-  readonly order: number[] = [];
+  /** Raw ids in canonical order: order[0 .. count). (A typed array and a count:
+   * truncating a JS array on every key showed up in profiles.) */
+  order = new Int32Array(64);
+  count = 0;
 
   reset(): void {
     this.gen++;
-    this.order.length = 0;
+    this.count = 0;
   }
 
   get(raw: number): number {
@@ -186,9 +188,14 @@ class Renumber {
     if (raw >= this.stamp.length) this.grow(raw);
     if (this.stamp[raw] === this.gen) return this.canon[raw];
     this.stamp[raw] = this.gen;
-    this.canon[raw] = this.order.length;
-    this.order.push(raw);
-    return this.order.length - 1;
+    if (this.count === this.order.length) {
+      const o = new Int32Array(this.order.length * 2);
+      o.set(this.order);
+      this.order = o;
+    }
+    this.canon[raw] = this.count;
+    this.order[this.count++] = raw;
+    return this.count - 1;
   }
 
   private grow(raw: number): void {
@@ -207,7 +214,7 @@ const pids = new Renumber();
 const rings = new Renumber();
 const tables = new Renumber();
 const nodes = new Renumber();
-/** Node objects by canonical number (nodes are only reachable through slots). */
+/** Node objects by canonical number (nodes are only reachable through slots); entries from nodes.count on are stale. */
 const nodeObjs: FilterNode[] = [];
 
 /**
@@ -328,7 +335,7 @@ function putTable(out: KeyBuf, t: FilterTable): void {
 
 /** Tasks from canonical number i on (the list grows as ppids are reached). */
 function putTasksFrom(out: KeyBuf, w: World, i: number): number {
-  for (; i < pids.order.length; i++) {
+  for (; i < pids.count; i++) {
     const t = w.tasks.get(pids.order[i]);
     if (t === undefined) out.put(ABSENT);
     else { out.put(PRESENT); putTask(out, w, t); }
@@ -337,7 +344,7 @@ function putTasksFrom(out: KeyBuf, w: World, i: number): number {
 }
 
 function putRingsFrom(out: KeyBuf, w: World, i: number): number {
-  for (; i < rings.order.length; i++) {
+  for (; i < rings.count; i++) {
     const r = w.rings.get(rings.order[i]);
     if (r === undefined) out.put(ABSENT);
     else { out.put(PRESENT); putRing(out, w, r); }
@@ -346,7 +353,7 @@ function putRingsFrom(out: KeyBuf, w: World, i: number): number {
 }
 
 function putTablesFrom(out: KeyBuf, w: World, i: number): number {
-  for (; i < tables.order.length; i++) {
+  for (; i < tables.count; i++) {
     const t = w.filters.tables.get(tables.order[i]);
     if (t === undefined) out.put(ABSENT);
     else { out.put(PRESENT); putTable(out, t); }
@@ -357,7 +364,7 @@ function putTablesFrom(out: KeyBuf, w: World, i: number): number {
 /** How many of the ids reached so far exist in a map (if all of its entries, nothing is unreached). */
 function reachedIn(r: Renumber, has: (id: number) => boolean): number {
   let n = 0;
-  for (const id of r.order) if (has(id)) n++;
+  for (let i = 0; i < r.count; i++) if (has(r.order[i])) n++;
   return n;
 }
 
@@ -368,7 +375,6 @@ function reachedIn(r: Renumber, has: (id: number) => boolean): number {
  */
 export function encodeWorld(w: World, roots: readonly number[], out: KeyBuf): void {
   pids.reset(); rings.reset(); tables.reset(); nodes.reset();
-  nodeObjs.length = 0;
   out.put(roots.length);
   for (const pid of roots) pids.of(pid);
 
@@ -409,7 +415,7 @@ export function encodeWorld(w: World, roots: readonly number[], out: KeyBuf): vo
 
   // Nodes: in order of first reach through slots and `next`, with their refcounts.
   let withRefs = 0;
-  for (let i = 0; i < nodes.order.length; i++) {
+  for (let i = 0; i < nodes.count; i++) {
     const n = nodeObjs[i];
     // A node's content: opcode, program and label (its compiled `program` follows from insns).
     out.put(n.opcode);
@@ -420,7 +426,7 @@ export function encodeWorld(w: World, roots: readonly number[], out: KeyBuf): vo
     if (r !== undefined) withRefs++;
     out.put(r ?? NONE);
   }
-  out.put(nodes.order.length);
+  out.put(nodes.count);
   // Refcounts of nodes nothing reaches (only the invariants look at them), in raw order.
   const nAt = out.reserve();
   unreached = 0;
@@ -428,7 +434,6 @@ export function encodeWorld(w: World, roots: readonly number[], out: KeyBuf): vo
     for (const [id, n] of store.nodeRefs) if (nodes.get(id) < 0) { out.put(n); unreached++; }
   }
   out.patch(nAt, unreached);
-  nodeObjs.length = 0;
 
   out.put(leafContent.id(w.fs));
 }

@@ -83,6 +83,19 @@ function namedFds(fds: ReadonlyMap<string, number>): number[] {
   return p;
 }
 
+/** A task map's part of the key, once per map (maps are values shared by many states). */
+interface NameEntry { name: number; uid: number; pid: number; fds: number[] }
+const nameLists = new WeakMap<ReadonlyMap<string, TaskNames>, NameEntry[]>();
+function nameList(tasks: ReadonlyMap<string, TaskNames>): NameEntry[] {
+  let l = nameLists.get(tasks);
+  if (!l) {
+    l = [];
+    for (const [name, t] of tasks) l.push({ name: internText(name), uid: t.uid, pid: t.alive ? t.pid : -1, fds: t.alive ? namedFds(t.fds) : [] });
+    nameLists.set(tasks, l);
+  }
+  return l;
+}
+
 /**
  * The canonical key: the task names (in the order they were made), each with its
  * pid's canonical number, uid and ring-name -> fd map; the world with ids
@@ -91,16 +104,18 @@ function namedFds(fds: ReadonlyMap<string, number>): number[] {
  */
 export function encodeFacadeState(s: FacadeState, out: KeyBuf, roots: number[]): void {
   roots.length = 0;
+  const names = nameList(s.tasks);
   out.put(s.tasks.size);
-  for (const [name, t] of s.tasks) {
-    out.put(internText(name));
-    out.put(t.uid);
-    if (!t.alive) { out.put(-1); continue; }
+  for (let i = 0; i < names.length; i++) {
+    const n = names[i];
+    out.put(n.name);
+    out.put(n.uid);
+    if (n.pid < 0) { out.put(-1); continue; }
     out.put(roots.length);
-    roots.push(t.pid);
-    const p = namedFds(t.fds);
+    roots.push(n.pid);
+    const p = n.fds;
     out.put(p.length);
-    for (let i = 0; i < p.length; i++) out.put(p[i]);
+    for (let j = 0; j < p.length; j++) out.put(p[j]);
   }
   const w = s.world as World;
   encodeWorld(w, roots, out);
