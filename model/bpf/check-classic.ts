@@ -43,53 +43,54 @@ const COND_JUMPS: ReadonlySet<number> = new Set(
  * one load per instruction instead of a hash probe and a chain of compares. 0 is a code
  * outside chk_code_allowed's table.
  */
-const UNKNOWN = 0, PLAIN = 1, DIV_K = 2, SHIFT_K = 3, MEM = 4, JA = 5, LD_ABS = 6, COND = 7;
+const enum Rule { UNKNOWN = 0, PLAIN = 1, DIV_K = 2, SHIFT_K = 3, MEM = 4, JA = 5, LD_ABS = 6, COND = 7 }
 const RULE_OF = new Uint8Array(0x10000);
-for (const c of CLASSIC_CODES) RULE_OF[c] = PLAIN;
-for (const c of COND_JUMPS) RULE_OF[c] = COND;
-RULE_OF[BPF.ALU | BPF.DIV | BPF.K] = DIV_K;
-RULE_OF[BPF.ALU | BPF.MOD | BPF.K] = DIV_K;
-RULE_OF[BPF.ALU | BPF.LSH | BPF.K] = SHIFT_K;
-RULE_OF[BPF.ALU | BPF.RSH | BPF.K] = SHIFT_K;
-for (const c of [BPF.LD | BPF.MEM, BPF.LDX | BPF.MEM, BPF.ST, BPF.STX]) RULE_OF[c] = MEM;
-RULE_OF[BPF.JMP | BPF.JA] = JA;
-for (const c of [BPF.LD | BPF.W | BPF.ABS, BPF.LD | BPF.H | BPF.ABS, BPF.LD | BPF.B | BPF.ABS]) RULE_OF[c] = LD_ABS;
-/** The rule for `code`; anything but a u16 is UNKNOWN, as it is in no set. */
-const ruleOf = (code: number): number => ((code & 0xffff) === code ? RULE_OF[code] : UNKNOWN);
+for (const c of CLASSIC_CODES) RULE_OF[c] = Rule.PLAIN;
+for (const c of COND_JUMPS) RULE_OF[c] = Rule.COND;
+RULE_OF[BPF.ALU | BPF.DIV | BPF.K] = Rule.DIV_K;
+RULE_OF[BPF.ALU | BPF.MOD | BPF.K] = Rule.DIV_K;
+RULE_OF[BPF.ALU | BPF.LSH | BPF.K] = Rule.SHIFT_K;
+RULE_OF[BPF.ALU | BPF.RSH | BPF.K] = Rule.SHIFT_K;
+for (const c of [BPF.LD | BPF.MEM, BPF.LDX | BPF.MEM, BPF.ST, BPF.STX]) RULE_OF[c] = Rule.MEM;
+RULE_OF[BPF.JMP | BPF.JA] = Rule.JA;
+for (const c of [BPF.LD | BPF.W | BPF.ABS, BPF.LD | BPF.H | BPF.ABS, BPF.LD | BPF.B | BPF.ABS]) RULE_OF[c] = Rule.LD_ABS;
+/** The rule for `code`; anything but a u16 is Rule.UNKNOWN, as it is in no set. */
+const ruleOf = (code: number, table: Uint8Array): number => ((code & 0xffff) === code ? table[code] : Rule.UNKNOWN);
 
 const hex = (c: number) => '0x' + c.toString(16).padStart(2, '0');
 
 /** bpf_check_classic, rule by rule in the kernel's order; null when the program passes. */
 export function checkClassic(insns: readonly Insn[]): Rejection | null {
   const flen = insns.length;
+  const rules = RULE_OF;
   for (let pc = 0; pc < flen; pc++) {
     const i = insns[pc];
     const code = i.code;
-    const rule = ruleOf(code);
-    if (rule === PLAIN) continue;
+    const rule = ruleOf(code, rules);
+    if (rule === Rule.PLAIN) continue;
     const k = i.k >>> 0;
     switch (rule) {
-      case UNKNOWN:
+      case Rule.UNKNOWN:
         return { rule: 'code-unknown', index: pc, message: `instruction ${pc}: code ${hex(code)} is not a classic BPF instruction the kernel accepts` };
-      case DIV_K:
+      case Rule.DIV_K:
         if (k === 0) return { rule: 'div-by-zero', index: pc, message: `instruction ${pc}: ${code === (BPF.ALU | BPF.DIV | BPF.K) ? 'division' : 'modulo'} by the constant 0` };
         break;
-      case SHIFT_K:
+      case Rule.SHIFT_K:
         if (k >= 32) return { rule: 'shift-range', index: pc, message: `instruction ${pc}: shift by ${k}; a constant shift must be below 32` };
         break;
-      case MEM:
+      case Rule.MEM:
         if (k >= BPF_MEMWORDS) return { rule: 'mem-range', index: pc, message: `instruction ${pc}: scratch cell M[${k}] does not exist (M[0]..M[15])` };
         break;
-      case JA:
+      case Rule.JA:
         // k >= flen - pc - 1, compared as unsigned
         if (k >= flen - pc - 1) return { rule: 'ja-range', index: pc, message: `instruction ${pc}: ja +${k} lands at ${pc + 1 + k}, past the last instruction ${flen - 1}` };
         break;
-      case LD_ABS:
+      case Rule.LD_ABS:
         if (k >= SKF_AD_OFF && !isKnownAncillary(k)) {
           return { rule: 'ancillary-unknown', index: pc, message: `instruction ${pc}: offset ${hex(k)} is in the ancillary range (SKF_AD_OFF and up) but names no known extension` };
         }
         break;
-      default: { // COND
+      default: { // Rule.COND
         const jt = i.jt, jf = i.jf;
         if (pc + jt + 1 >= flen || pc + jf + 1 >= flen) {
           const bad = pc + jt + 1 >= flen ? `jt +${jt} lands at ${pc + 1 + jt}` : `jf +${jf} lands at ${pc + 1 + jf}`;
@@ -112,35 +113,27 @@ export function checkClassic(insns: readonly Insn[]): Rejection | null {
  */
 export function checkLoadAndStores(insns: readonly Insn[]): Rejection | null {
   const flen = insns.length;
+  const rules = RULE_OF;
   const masks = new Uint16Array(flen).fill(0xffff);
   let valid = 0;
   for (let pc = 0; pc < flen; pc++) {
     valid &= masks[pc];
     const i = insns[pc];
-    const code = i.code;
-    switch (code) {
-      case BPF.ST:
-      case BPF.STX:
-        valid |= 1 << (i.k >>> 0);
-        break;
-      case BPF.LD | BPF.MEM:
-      case BPF.LDX | BPF.MEM: {
-        const k = i.k >>> 0;
-        if (!(valid & (1 << k))) {
-          return { rule: 'uninit-mem', index: pc, message: `instruction ${pc}: reads M[${k}], which some path reaches without writing` };
-        }
-        break;
+    const rule = ruleOf(i.code, rules);
+    if (rule === Rule.MEM) {
+      const k = i.k >>> 0;
+      // st and stx (classes 2 and 3) write the cell; ld and ldx M[k] read it
+      if ((i.code & 0x07) >= BPF.ST) valid |= 1 << k;
+      else if (!(valid & (1 << k))) {
+        return { rule: 'uninit-mem', index: pc, message: `instruction ${pc}: reads M[${k}], which some path reaches without writing` };
       }
-      case BPF.JMP | BPF.JA:
-        masks[pc + 1 + (i.k >>> 0)] &= valid;
-        valid = 0xffff;
-        break;
-      default:
-        if (ruleOf(code) === COND) {
-          masks[pc + 1 + i.jt] &= valid;
-          masks[pc + 1 + i.jf] &= valid;
-          valid = 0xffff;
-        }
+    } else if (rule === Rule.JA) {
+      masks[pc + 1 + (i.k >>> 0)] &= valid;
+      valid = 0xffff;
+    } else if (rule === Rule.COND) {
+      masks[pc + 1 + i.jt] &= valid;
+      masks[pc + 1 + i.jf] &= valid;
+      valid = 0xffff;
     }
   }
   return null;

@@ -23,12 +23,12 @@ export const IO_URING_CODES: ReadonlySet<number> = new Set([
  * What io_uring does with each code, as a table indexed by code (codes are u16): 0 rejects,
  * COPY lets it through, the others are the rewrites. One load per instruction.
  */
-const REJECT = 0, COPY = 1, LD_ABS_W = 2, LD_LEN = 3, LDX_LEN = 4;
+const enum Action { REJECT = 0, COPY = 1, LD_ABS_W = 2, LD_LEN = 3, LDX_LEN = 4 }
 const ACTION = new Uint8Array(0x10000);
-for (const c of IO_URING_CODES) ACTION[c] = COPY;
-ACTION[BPF.LD | BPF.W | BPF.ABS] = LD_ABS_W;
-ACTION[BPF.LD | BPF.W | BPF.LEN] = LD_LEN;
-ACTION[BPF.LDX | BPF.W | BPF.LEN] = LDX_LEN;
+for (const c of IO_URING_CODES) ACTION[c] = Action.COPY;
+ACTION[BPF.LD | BPF.W | BPF.ABS] = Action.LD_ABS_W;
+ACTION[BPF.LD | BPF.W | BPF.LEN] = Action.LD_LEN;
+ACTION[BPF.LDX | BPF.W | BPF.LEN] = Action.LDX_LEN;
 
 const WHY_NOT: Record<number, string> = {
   [BPF.ALU | BPF.MOD | BPF.K]: 'modulo (mod) is not in io_uring\'s allow list',
@@ -46,17 +46,18 @@ export type IoUringCheck = { ok: true; insns: Insn[] } | { ok: false; rejection:
 /** Check and rewrite, in order; the first failing instruction rejects the program. */
 export function checkIoUring(insns: readonly Insn[], ctxSize: number): IoUringCheck {
   const out: Insn[] = [];
+  const actions = ACTION;
   for (let pc = 0; pc < insns.length; pc++) {
     const i = insns[pc];
     const code = i.code;
     const k = i.k >>> 0;
-    const action = (code & 0xffff) === code ? ACTION[code] : REJECT;
-    if (action === COPY) {
+    const action = (code & 0xffff) === code ? actions[code] : Action.REJECT;
+    if (action === Action.COPY) {
       out.push({ code, jt: i.jt, jf: i.jf, k });
       continue;
     }
     switch (action) {
-      case LD_ABS_W:
+      case Action.LD_ABS_W:
         if (k >= ctxSize) {
           return { ok: false, rejection: { rule: 'ld-abs-range', index: pc, message: `instruction ${pc}: ld [${k}] is outside the ${ctxSize}-byte context (offsets 0..${ctxSize - 4})` } };
         }
@@ -65,10 +66,10 @@ export function checkIoUring(insns: readonly Insn[], ctxSize: number): IoUringCh
         }
         out.push({ code: LDX_W_ABS, jt: i.jt, jf: i.jf, k });
         continue;
-      case LD_LEN:
+      case Action.LD_LEN:
         out.push({ code: BPF.LD | BPF.IMM, jt: i.jt, jf: i.jf, k: ctxSize });
         continue;
-      case LDX_LEN:
+      case Action.LDX_LEN:
         out.push({ code: BPF.LDX | BPF.IMM, jt: i.jt, jf: i.jf, k: ctxSize });
         continue;
       default: {
