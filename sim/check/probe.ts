@@ -89,35 +89,49 @@ const sqeParts = new WeakMap<KernelProfile, WeakMap<object, WeakMap<object, Uint
 const regParts = new WeakMap<object, Uint8Array>();
 const NONE = {};
 
-/** 1 for each probe of the opcode that the chain starting at `head` lets through. */
+/** 1 for each probe of the opcode that the chain starting at `head` lets through; null: all of them. */
 function chainPart(profile: KernelProfile, op: number, head: Slot): Uint8Array | null {
   if (head === null) return null;
-  const n = opStart[op + 1] - opStart[op];
-  if (head === DENY) return new Uint8Array(n);
+  if (head === DENY) return zeros(op);
   let byProfile = chainParts.get(profile);
   if (!byProfile) chainParts.set(profile, (byProfile = new WeakMap()));
-  let part = byProfile.get(head as FilterNode);
+  const node = head as FilterNode;
+  let part = byProfile.get(node);
   if (part) return part;
+  // A chain allows what its head's program and the rest of the chain both allow.
+  const own = programPart(profile, op, node.program);
+  const rest = chainPart(profile, op, node.next);
+  part = new Uint8Array(own.length);
+  for (let i = 0; i < part.length; i++) part[i] = own[i] & (rest === null ? 1 : rest[i]);
+  byProfile.set(node, part);
+  return part;
+}
+
+/** A program's verdicts on an opcode's probes (programs are shared by every node that runs them). */
+const programParts = new WeakMap<KernelProfile, WeakMap<object, Map<number, Uint8Array>>>();
+function programPart(profile: KernelProfile, op: number, program: FilterNode['program']): Uint8Array {
+  let byProfile = programParts.get(profile);
+  if (!byProfile) programParts.set(profile, (byProfile = new WeakMap()));
+  let byOp = byProfile.get(program);
+  if (!byOp) byProfile.set(program, (byOp = new Map()));
+  let part = byOp.get(op);
+  if (part) return part;
+  const n = opStart[op + 1] - opStart[op];
   part = new Uint8Array(n);
   const ctx = new Uint32Array(profile.ctx.size / 4);
   for (let i = 0; i < n; i++) {
     const pr = PROBES[opStart[op] + i];
     populateCtx(ctx, profile, pr.sqe, pr.sqe.flags, pr.open);
-    part[i] = chainAllows(head, ctx) ? 1 : 0;
+    part[i] = program.run(ctx) === 0 ? 0 : 1;
   }
-  byProfile.set(head as FilterNode, part);
+  byOp.set(op, part);
   return part;
 }
 
-function chainAllows(head: Slot, ctx: Uint32Array): boolean {
-  let slot = head;
-  while (slot !== null) {
-    if (slot === DENY) return false;
-    const n = slot as FilterNode;
-    if (n.program.run(ctx) === 0) return false;
-    slot = n.next;
-  }
-  return true;
+/** All-zero verdicts for an opcode (what DENY gives), one array per opcode. */
+const zeroParts: Uint8Array[] = [];
+function zeros(op: number): Uint8Array {
+  return (zeroParts[op] ??= new Uint8Array(opStart[op + 1] - opStart[op]));
 }
 
 function sqePart(profile: KernelProfile, slots: readonly Slot[] | null, legacy: LegacyPolicy | null): Uint8Array {
