@@ -119,8 +119,10 @@ export function dropTableRef(store: FilterStore, id: number): FilterStore {
   const t = table(store, id);
   if (t.refs > 1) return makeStore(store.tables.set(id, makeTable(id, t.refs - 1, t.slots)), store.nodeRefs, store.nextTable, store.nextNode);
   let nodeRefs = store.nodeRefs;
-  for (const head of t.slots) {
-    let s: Slot = head;
+  // (Index loops over slot arrays: for-of over a frozen array allocates an
+  // iterator result per element in V8, and this runs millions of times.)
+  for (let i = 0; i < t.slots.length; i++) {
+    let s: Slot = t.slots[i];
     while (isNode(s)) {
       const r = (nodeRefs.get(s.id) ?? 0) - 1;
       if (r > 0) {
@@ -142,7 +144,10 @@ export function dropTableRef(store: FilterStore, id: number): FilterStore {
 export function cowTable(store: FilterStore, id: number): { store: FilterStore; id: number } {
   const old = table(store, id);
   let nodeRefs = store.nodeRefs;
-  for (const s of old.slots) if (isNode(s)) nodeRefs = nodeRefs.set(s.id, (nodeRefs.get(s.id) ?? 0) + 1);
+  for (let i = 0; i < old.slots.length; i++) {
+    const s = old.slots[i];
+    if (isNode(s)) nodeRefs = nodeRefs.set(s.id, (nodeRefs.get(s.id) ?? 0) + 1);
+  }
   const nid = store.nextTable;
   return { store: makeStore(store.tables.set(nid, makeTable(nid, 1, old.slots)), nodeRefs, nid + 1, store.nextNode), id: nid };
 }

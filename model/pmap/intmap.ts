@@ -137,6 +137,18 @@ export class IntMap<V> {
     return out;
   }
 
+  /** The keys in ascending order, as a shared read-only array (index loops allocate no iterator). */
+  keyArray(): readonly number[] {
+    if (this.keyList === undefined) this.list();
+    return this.keyList!;
+  }
+
+  /** The values in key order, as a shared read-only array. */
+  valueArray(): readonly V[] {
+    if (this.valueList === undefined) this.list();
+    return this.valueList!;
+  }
+
   entries(): IterableIterator<[number, V]> {
     return this.toArray()[Symbol.iterator]();
   }

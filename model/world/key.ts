@@ -297,9 +297,10 @@ function putQueues(out: KeyBuf, q: QueueState | undefined): void {
   out.put(PRESENT);
   out.put(q.drainDisabled ? 1 : 0);
   out.put(q.sq.length);
-  for (const s of q.sq as readonly Sqe[]) out.put(leafContent.id(s));
+  for (let i = 0; i < q.sq.length; i++) out.put(leafContent.id(q.sq[i] as Sqe));
   out.put(q.cq.length);
-  for (const c of q.cq as readonly Cqe[]) {
+  for (let i = 0; i < q.cq.length; i++) {
+    const c = q.cq[i] as Cqe;
     out.big(c.userData);
     out.put(c.res);
     out.put(c.flags);
@@ -324,7 +325,7 @@ function putTable(out: KeyBuf, t: FilterTable): void {
   out.put(t.refs);
   const c = summary(t.slots);
   out.put(c.length);
-  for (const m of c.deny) out.put(m);
+  for (let i = 0; i < c.deny.length; i++) out.put(c.deny[i]);
   const ch = c.chains;
   out.put(ch.length >> 1);
   for (let i = 0; i < ch.length; i += 2) {
@@ -362,9 +363,9 @@ function putTablesFrom(out: KeyBuf, w: World, i: number): number {
 }
 
 /** How many of the ids reached so far exist in a map (if all of its entries, nothing is unreached). */
-function reachedIn(r: Renumber, has: (id: number) => boolean): number {
+function reachedIn(r: Renumber, m: { has(id: number): boolean }): number {
   let n = 0;
-  for (let i = 0; i < r.count; i++) if (has(r.order[i])) n++;
+  for (let i = 0; i < r.count; i++) if (m.has(r.order[i])) n++;
   return n;
 }
 
@@ -376,14 +377,14 @@ function reachedIn(r: Renumber, has: (id: number) => boolean): number {
 export function encodeWorld(w: World, roots: readonly number[], out: KeyBuf): void {
   pids.reset(); rings.reset(); tables.reset(); nodes.reset();
   out.put(roots.length);
-  for (const pid of roots) pids.of(pid);
+  for (let i = 0; i < roots.length; i++) pids.of(roots[i]);
 
   // Tasks: the roots, then any task a ppid names, then the rest in raw order.
   out.put(w.tasks.size);
   let ti = putTasksFrom(out, w, 0);
   const tAt = out.reserve();
   let unreached = 0;
-  if (reachedIn(pids, (id) => w.tasks.has(id)) !== w.tasks.size) {
+  if (reachedIn(pids, w.tasks) !== w.tasks.size) {
     for (const id of w.tasks.keys()) if (pids.get(id) < 0) { pids.of(id); unreached++; ti = putTasksFrom(out, w, ti); }
   }
   out.patch(tAt, unreached);
@@ -393,7 +394,7 @@ export function encodeWorld(w: World, roots: readonly number[], out: KeyBuf): vo
   let ri = putRingsFrom(out, w, 0);
   const rAt = out.reserve();
   unreached = 0;
-  if (reachedIn(rings, (id) => w.rings.has(id)) !== w.rings.size) {
+  if (reachedIn(rings, w.rings) !== w.rings.size) {
     for (const id of w.rings.keys()) if (rings.get(id) < 0) { rings.of(id); unreached++; ri = putRingsFrom(out, w, ri); }
   }
   out.patch(rAt, unreached);
@@ -408,7 +409,7 @@ export function encodeWorld(w: World, roots: readonly number[], out: KeyBuf): vo
   let tbi = putTablesFrom(out, w, 0);
   const tbAt = out.reserve();
   unreached = 0;
-  if (reachedIn(tables, (id) => store.tables.has(id)) !== store.tables.size) {
+  if (reachedIn(tables, store.tables) !== store.tables.size) {
     for (const id of store.tables.keys()) if (tables.get(id) < 0) { tables.of(id); unreached++; tbi = putTablesFrom(out, w, tbi); }
   }
   out.patch(tbAt, unreached);

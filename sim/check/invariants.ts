@@ -36,15 +36,19 @@ export function checkInvariants(world: World, profile: KernelProfile, prev?: Wor
   // transform wraps each closure it creates.)
   const out: Found[] = [];
 
-  // Table refcounts.
+  // Table refcounts. (Index loops over the maps' value arrays: this runs for every
+  // new state of an exploration, and iterators allocate.)
   const holders = new Map<number, number>();
-  for (const t of world.tasks.values()) {
+  const tasks = world.tasks.valueArray(), rings = world.rings.valueArray();
+  for (let i = 0; i < tasks.length; i++) {
+    const t = tasks[i];
     const id = t.rs?.table ?? null;
     if (id === null) continue;
     if (!world.filters.tables.has(id)) add(out, 'table-refs', `task ${t.pid} points at table ${id}, which does not exist`);
     holders.set(id, (holders.get(id) ?? 0) + 1);
   }
-  for (const r of world.rings.values()) {
+  for (let i = 0; i < rings.length; i++) {
+    const r = rings[i];
     const id = r.rs.table;
     if (id !== null) {
       if (!world.filters.tables.has(id)) add(out, 'table-refs', `ring ${r.id} points at table ${id}, which does not exist`);
@@ -52,8 +56,10 @@ export function checkInvariants(world: World, profile: KernelProfile, prev?: Wor
     }
     if (r.filterCache !== null && !world.filters.tables.has(r.filterCache)) add(out, 'table-refs', `ring ${r.id} submits through table ${r.filterCache}, which does not exist`);
   }
-  for (const [id, n] of world.leaked) holders.set(id, (holders.get(id) ?? 0) + n);
-  for (const t of world.filters.tables.values()) {
+  if (world.leaked.size) for (const [id, n] of world.leaked) holders.set(id, (holders.get(id) ?? 0) + n);
+  const tables = world.filters.tables.valueArray();
+  for (let i = 0; i < tables.length; i++) {
+    const t = tables[i];
     const h = holders.get(t.id) ?? 0;
     if (t.refs !== h) add(out, 'table-refs', `table ${t.id} has refcount ${t.refs} but ${h} holder(s)`);
   }
@@ -71,7 +77,8 @@ export function checkInvariants(world: World, profile: KernelProfile, prev?: Wor
   // Restrict-only.
   if (prev) {
     const bug = !profile.restrictionsParseFailureKeepsBpf && world.leaked.size ? 'a failed ring RESTRICTIONS parse in 7.0-merge drops the ring\'s table, so its next BPF registration starts empty (§8.18)' : undefined;
-    for (const t of world.tasks.values()) {
+    for (let i = 0; i < tasks.length; i++) {
+      const t = tasks[i];
       const before = prev.tasks.get(t.pid);
       if (before) compare(out, 'task', t.pid, taskPolicy(prev, before), taskPolicy(world, t), profile);
       else if (t.ppid !== null) {
@@ -81,7 +88,8 @@ export function checkInvariants(world: World, profile: KernelProfile, prev?: Wor
         }
       }
     }
-    for (const r of world.rings.values()) {
+    for (let i = 0; i < rings.length; i++) {
+      const r = rings[i];
       const before = prev.rings.get(r.id);
       if (before) compare(out, 'ring', r.id, ringPolicy(prev, before, profile), ringPolicy(world, r, profile), profile, bug);
     }
@@ -121,31 +129,37 @@ function storeViolations(store: FilterStore): readonly Found[] {
   let found = byStore.get(store);
   if (found) return found;
   const out: Found[] = [];
-  const edges = new Map<number, number>();
-  const live = new Map<number, FilterNode>();
-  const visit = (n: FilterNode) => {
-    if (live.has(n.id)) return;
-    live.set(n.id, n);
-    if (isNode(n.next)) {
-      edges.set(n.next.id, (edges.get(n.next.id) ?? 0) + 1);
-      visit(n.next);
-    }
-  };
-  for (const t of store.tables.values()) {
+  // Node ids are handed out from store.nextNode: arrays indexed by id, no maps.
+  const edges = new Int32Array(store.nextNode);
+  const live: (FilterNode | undefined)[] = new Array(store.nextNode);
+  const tables = store.tables.valueArray();
+  for (let i = 0; i < tables.length; i++) {
+    const t = tables[i];
     const sh = slotsShape(t.slots);
-    for (let i = 0; i < sh.heads.length; i++) {
-      const h = sh.heads[i];
-      edges.set(h.id, (edges.get(h.id) ?? 0) + 1);
-      visit(h);
+    for (let h = 0; h < sh.heads.length; h++) {
+      // Owning edges: the slot's, then each `next` of a node reached for the first time.
+      let n: FilterNode = sh.heads[h];
+      edges[n.id]++;
+      while (live[n.id] === undefined) {
+        live[n.id] = n;
+        if (!isNode(n.next)) break;
+        n = n.next;
+        edges[n.id]++;
+      }
     }
     for (const op of sh.endless) out.push({ kind: 'deny-last', message: `table ${t.id} slot ${op}: the chain does not end` });
   }
-  for (const [id, n] of live) {
+  const refIds = store.nodeRefs.keyArray();
+  for (let id = 0; id < live.length; id++) {
+    const n = live[id];
+    if (n === undefined) continue;
     const r = store.nodeRefs.get(id);
     if (r === undefined) out.push({ kind: 'node-refs', message: `node ${id} (opcode ${n.opcode}) is reachable but has no refcount` });
-    else if (r !== (edges.get(id) ?? 0)) out.push({ kind: 'node-refs', message: `node ${id} has refcount ${r} but ${edges.get(id) ?? 0} owning edge(s)` });
+    else if (r !== edges[id]) out.push({ kind: 'node-refs', message: `node ${id} has refcount ${r} but ${edges[id]} owning edge(s)` });
   }
-  for (const [id] of store.nodeRefs) if (!live.has(id)) out.push({ kind: 'node-refs', message: `node ${id} has a refcount but nothing reaches it` });
+  for (let i = 0; i < refIds.length; i++) {
+    if (refIds[i] >= live.length || live[refIds[i]] === undefined) out.push({ kind: 'node-refs', message: `node ${refIds[i]} has a refcount but nothing reaches it` });
+  }
   found = out;
   byStore.set(store, found);
   return found;

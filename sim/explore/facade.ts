@@ -229,12 +229,9 @@ export function sameWorld(a: World, b: World): boolean {
   return true;
 }
 
-/** The ring ids of a ring map, remembered per map (iterating one builds arrays). */
-const ringIdLists = new WeakMap<World['rings'], number[]>();
-function ringIds(rings: World['rings']): number[] {
-  let l = ringIdLists.get(rings);
-  if (!l) ringIdLists.set(rings, (l = [...rings.keys()]));
-  return l;
+/** The ring ids of a ring map (a shared array the map keeps). */
+function ringIds(rings: World['rings']): readonly number[] {
+  return rings.keyArray();
 }
 
 function sameUdOps(a: ReadonlyMap<bigint, number>, b: ReadonlyMap<bigint, number>): boolean {

@@ -105,9 +105,11 @@ class SimKernel implements Kernel {
     this.snap = world.queues ? world : null;
     this.baseQueues = world.queues;
     this.queuesDirty = world.queues === null;
-    this.rt = new Map();
+    this.rt.clear();
     this.lk = null;
-    for (const id of world.rings.keys()) {
+    const ids = world.rings.keyArray();
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i];
       const q = world.queues?.get(id);
       this.rt.set(id, { sq: q ? copyOf(q.sq) : [], cq: q ? copyOf(q.cq) : [], drainDisabled: q?.drainDisabled ?? false });
     }
