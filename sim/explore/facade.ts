@@ -241,6 +241,17 @@ function sameUdOps(a: ReadonlyMap<bigint, number>, b: ReadonlyMap<bigint, number
   return true;
 }
 
+/** user_data as observations write it; a universe uses a few values, and bigint to text is slow. */
+const udTexts = new Map<bigint, string>();
+function udText(ud: bigint): string {
+  let t = udTexts.get(ud);
+  if (t === undefined) {
+    t = ud.toString();
+    if (udTexts.size < 4096) udTexts.set(ud, t);
+  }
+  return t;
+}
+
 function setTask(s: Names, name: string, t: TaskNames): ReadonlyMap<string, TaskNames> {
   const m = new Map(s.tasks);
   m.set(name, t);
@@ -305,7 +316,7 @@ function applyStep(k: Syscalls, s: Names, step: Step): { s: Names; obs: Obs } {
         m.set(b.sqe.ud, b.sqe.opcode);
         udOps = m;
       }
-      return { s: { ...s, udOps }, obs: { c: 'sqe', queued: q, op: opcodeName(b.sqe.opcode), ud: b.sqe.ud.toString() } };
+      return { s: { ...s, udOps }, obs: { c: 'sqe', queued: q, op: opcodeName(b.sqe.opcode), ud: udText(b.sqe.ud) } };
     }
     case 'submit': {
       const fd = fds.get(b.ring);
@@ -320,7 +331,7 @@ function applyStep(k: Syscalls, s: Names, step: Step): { s: Names; obs: Obs } {
       if (typeof r === 'number') return { s, obs: { c: 'cqes', ret: r } };
       const cqes = r.map((c): [string, number | 'fd', number] => {
         const op = s.udOps.get(c.userData);
-        return [c.userData.toString(), c.res >= 0 && op !== undefined && FD_MAKERS.has(op) ? 'fd' : c.res, c.flags];
+        return [udText(c.userData), c.res >= 0 && op !== undefined && FD_MAKERS.has(op) ? 'fd' : c.res, c.flags];
       });
       return { s, obs: { c: 'cqes', cqes } };
     }
