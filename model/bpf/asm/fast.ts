@@ -51,17 +51,31 @@ function nameEnd(b: Uint8Array, p: number): number {
 /** The hash of the last name scanName() read (a typed array cell: a number stays unboxed). */
 const NAME_HASH = new Int32Array(1);
 
-/** The end of the name starting at p, as nameEnd(), hashing it on the way (the friendly lexer's hash, with the dotted flag) into NAME_HASH. */
+/**
+ * The end of the name starting at p, as nameEnd(), hashing it on the way (the friendly
+ * lexer's hash, with the dotted flag) into NAME_HASH. Two characters a step: h * 31^2 +
+ * c1 * 31 + c2 is the same hash with half the multiplications in the dependency chain.
+ */
 function scanName(b: Uint8Array, p: number): number {
   const cls = CHAR;
   let h = b[p];
   let dotted = 0;
-  for (p++; ; p++) {
-    const d = b[p];
-    const dc = cls[d];
-    if ((dc & Cls.NAME) === 0) break;
-    dotted |= dc;
-    h = (Math.imul(h, 31) + d) | 0;
+  p++;
+  for (;;) {
+    const d1 = b[p];
+    const c1 = cls[d1];
+    if ((c1 & Cls.NAME) === 0) break;
+    const d2 = b[p + 1];
+    const c2 = cls[d2];
+    if ((c2 & Cls.NAME) === 0) {
+      dotted |= c1;
+      h = (Math.imul(h, 31) + d1) | 0;
+      p++;
+      break;
+    }
+    dotted |= c1 | c2;
+    h = (Math.imul(h, 961) + Math.imul(d1, 31) + d2) | 0;
+    p += 2;
   }
   NAME_HASH[0] = (h & Hash.MASK) | ((dotted & Cls.DOT) !== 0 ? Hash.DOTTED : 0);
   return p;
