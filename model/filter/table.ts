@@ -83,6 +83,40 @@ export function makeTable(id: number, refs: number, slots: readonly Slot[]): Fil
 
 export const EMPTY_STORE: FilterStore = makeStore(IntMap.empty<FilterTable>(), IntMap.empty<number>(), 1, 1);
 
+/**
+ * Where a slot array's chains and DENYs are: the opcodes whose slot holds a node
+ * (ascending) and the DENY slots as 32-bit mask words. Derived from the array and
+ * kept per array (arrays never change): the state key, the invariants and the
+ * probes read it instead of scanning all IORING_OP_LAST slots, and filter
+ * registration derives a new array's layout from the old one's.
+ */
+export interface SlotLayout {
+  readonly chained: readonly number[];
+  readonly deny: readonly number[];
+}
+
+const layouts = new WeakMap<readonly Slot[], SlotLayout>();
+
+export function slotLayout(slots: readonly Slot[]): SlotLayout {
+  let l = layouts.get(slots);
+  if (!l) layouts.set(slots, (l = scanLayout(slots)));
+  return l;
+}
+
+/** A slot array's layout by scanning every slot (what slotLayout remembers or derives). */
+export function scanLayout(slots: readonly Slot[]): SlotLayout {
+  const chained: number[] = [];
+  const deny: number[] = [];
+  for (let w = 0; w < (slots.length + 31) >>> 5; w++) deny.push(0);
+  for (let i = 0; i < slots.length; i++) {
+    const x = slots[i];
+    if (x === null || x === undefined) continue;
+    if (x === DENY) deny[i >>> 5] |= 1 << (i & 31);
+    else chained.push(i);
+  }
+  return { chained, deny };
+}
+
 export function isDeny(s: Slot): s is DenySentinel {
   return s === DENY;
 }
@@ -174,7 +208,26 @@ export function pushFilter(
   const slots = copyOf(t.slots);
   slots[opcode] = node;
   if (denyRest) for (let i = 0; i < slots.length; i++) if (i !== opcode && slots[i] === null) slots[i] = DENY;
-  const nt = makeTable(id, t.refs, Object.freeze(slots));
+  Object.freeze(slots);
+  // The new layout from the old one: opcode now holds a chain; with DENY_REST every
+  // slot without one holds DENY.
+  const old = slotLayout(t.slots);
+  let chained = old.chained as number[];
+  if (!chained.includes(opcode)) {
+    chained = chained.slice();
+    let at = chained.length;
+    while (at > 0 && chained[at - 1] > opcode) at--;
+    chained.splice(at, 0, opcode);
+  }
+  const deny = old.deny.slice();
+  if (denyRest) {
+    for (let w = 0; w < deny.length; w++) deny[w] = w === deny.length - 1 && slots.length & 31 ? (1 << (slots.length & 31)) - 1 : -1;
+    for (let i = 0; i < chained.length; i++) deny[chained[i] >>> 5] &= ~(1 << (chained[i] & 31));
+  } else {
+    deny[opcode >>> 5] &= ~(1 << (opcode & 31));
+  }
+  layouts.set(slots, { chained, deny });
+  const nt = makeTable(id, t.refs, slots);
   return { store: makeStore(store.tables.set(id, nt), store.nodeRefs.set(nodeId, 1), store.nextTable, nodeId + 1), node };
 }
 

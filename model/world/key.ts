@@ -15,7 +15,7 @@
 // ring registrations) are interned once per object by their content, so a part
 // shared by many worlds is read once.
 
-import { DENY, type FilterNode, type FilterTable, type Slot } from '../filter/table.ts';
+import { DENY, slotLayout, type FilterNode, type FilterTable, type Slot } from '../filter/table.ts';
 import type { RestrictionSet } from '../restriction/set.ts';
 import type { Ring } from '../ring/ring.ts';
 import type { Cqe, Sqe } from '../ring/sqe.ts';
@@ -217,34 +217,6 @@ const nodes = new Renumber();
 /** Node objects by canonical number (nodes are only reachable through slots); entries from nodes.count on are stale. */
 const nodeObjs: FilterNode[] = [];
 
-/**
- * A slot array in short: the slots holding a chain as [op, head, op, head, ...],
- * and the DENY-only slots as a bit mask (DENY_REST fills every empty slot, so a
- * mask keeps keys short). Memoised by identity: slot arrays are never changed.
- */
-interface SlotSummary {
-  readonly chains: readonly (number | FilterNode)[];
-  readonly deny: readonly number[];
-  readonly length: number;
-}
-const summaries = new WeakMap<readonly Slot[], SlotSummary>();
-function summary(slots: readonly Slot[]): SlotSummary {
-  let c = summaries.get(slots);
-  if (!c) {
-    const chains: (number | FilterNode)[] = [];
-    const deny: number[] = [];
-    for (let w = 0; w < (slots.length + 31) >>> 5; w++) deny.push(0);
-    for (let i = 0; i < slots.length; i++) {
-      const x = slots[i];
-      if (x === null || x === undefined) continue;
-      if (x === DENY) deny[i >>> 5] |= 1 << (i & 31);
-      else chains.push(i, x as FilterNode);
-    }
-    summaries.set(slots, (c = { chains, deny, length: slots.length }));
-  }
-  return c;
-}
-
 const PRESENT = 1, ABSENT = 0;
 /** A pid that names no live task (pids are never reused, so it never matches one). */
 const GONE = -1;
@@ -323,14 +295,15 @@ function putRing(out: KeyBuf, w: World, r: Ring): void {
 
 function putTable(out: KeyBuf, t: FilterTable): void {
   out.put(t.refs);
-  const c = summary(t.slots);
-  out.put(c.length);
-  for (let i = 0; i < c.deny.length; i++) out.put(c.deny[i]);
-  const ch = c.chains;
-  out.put(ch.length >> 1);
-  for (let i = 0; i < ch.length; i += 2) {
-    out.put(ch[i] as number);
-    out.put(slotRef(ch[i + 1] as FilterNode));
+  // The slots in short: DENY slots as a bit mask (DENY_REST fills every empty
+  // slot, so a mask keeps keys short), then each slot holding a chain with its head.
+  const l = slotLayout(t.slots);
+  out.put(t.slots.length);
+  for (let i = 0; i < l.deny.length; i++) out.put(l.deny[i]);
+  out.put(l.chained.length);
+  for (let i = 0; i < l.chained.length; i++) {
+    out.put(l.chained[i]);
+    out.put(slotRef(t.slots[l.chained[i]]));
   }
 }
 

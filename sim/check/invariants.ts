@@ -10,7 +10,7 @@
 //   starts equal to its parent's.
 
 import type { KernelProfile } from '../../model/profile/profiles.ts';
-import { DENY, isNode, type FilterNode, type Slot } from '../../model/filter/table.ts';
+import { DENY, isNode, slotLayout, type FilterNode, type Slot } from '../../model/filter/table.ts';
 import type { Ring } from '../../model/ring/ring.ts';
 import type { Task } from '../../model/task/task.ts';
 import type { World } from '../../model/world/world.ts';
@@ -176,7 +176,9 @@ function slotsShape(slots: readonly Slot[]): { heads: FilterNode[]; endless: num
   let sh = shapes.get(slots);
   if (sh) return sh;
   sh = { heads: [], endless: [] };
-  for (let op = 0; op < slots.length; op++) {
+  const chained = slotLayout(slots).chained;
+  for (let c = 0; c < chained.length; c++) {
+    const op = chained[c];
     const s = slots[op];
     if (!isNode(s)) continue;
     sh.heads.push(s);

@@ -59,3 +59,24 @@ describe('filter tables', () => {
     expect(s.nodeRefs.size).toBe(0);
   });
 });
+
+describe('slot layouts', () => {
+  it('the layout a registration derives from the old one equals a scan of the new slots', async () => {
+    const fc = (await import('fast-check')).default;
+    const { slotLayout, scanLayout } = await import('../../model/filter/table.ts');
+    const step = fc.record({ op: fc.integer({ min: 0, max: 64 }), rest: fc.boolean(), cow: fc.boolean() });
+    fc.assert(fc.property(fc.array(step, { maxLength: 12 }), (steps) => {
+      let { store: s, id } = allocTable(EMPTY_STORE);
+      for (const st of steps) {
+        if (st.cow) {
+          const c = cowTable(s, id);
+          s = dropTableRef(c.store, id);
+          id = c.id;
+        }
+        s = push(s, id, st.op, st.rest);
+        const sl = slots(s, id);
+        expect(slotLayout(sl)).toEqual(scanLayout(sl));
+      }
+    }), { numRuns: 300, seed: 11 });
+  });
+});
