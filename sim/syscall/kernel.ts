@@ -69,6 +69,12 @@ class SimKernel implements Kernel {
    */
   private baseQueues: IntMap<QueueState> | null = null;
   private queuesDirty = true;
+  /**
+   * `rt` does not reflect the world yet: restore only notes the world, and the
+   * runtime queues are built from baseQueues when a call first needs them (most
+   * calls an explorer makes after a restore are control-plane calls).
+   */
+  private rtStale = false;
   private readonly env: C.Env;
   private readonly sc: SubmitContext;
   readonly violations: InvariantViolation[] = [];
@@ -88,6 +94,7 @@ class SimKernel implements Kernel {
     if (this.snap) return this.snap;
     let queues = this.baseQueues;
     if (queues === null || this.queuesDirty) {
+      this.ensureRt();
       queues = IntMap.empty<QueueState>();
       for (const [id, q] of this.rt) {
         queues = queues.set(id, Object.freeze({ sq: Object.freeze(copyOf(q.sq)), cq: Object.freeze(copyOf(q.cq)), drainDisabled: q.drainDisabled }));
@@ -105,12 +112,20 @@ class SimKernel implements Kernel {
     this.snap = world.queues ? world : null;
     this.baseQueues = world.queues;
     this.queuesDirty = world.queues === null;
-    this.rt.clear();
     this.lk = null;
-    const ids = world.rings.keyArray();
+    this.rtStale = true;
+  }
+
+  /** Build the runtime queues of the current rings from the last restored world's. */
+  private ensureRt(): void {
+    if (!this.rtStale) return;
+    this.rtStale = false;
+    this.rt.clear();
+    const base = this.baseQueues;
+    const ids = this.w.rings.keyArray();
     for (let i = 0; i < ids.length; i++) {
       const id = ids[i];
-      const q = world.queues?.get(id);
+      const q = base?.get(id);
       this.rt.set(id, { sq: q ? copyOf(q.sq) : [], cq: q ? copyOf(q.cq) : [], drainDisabled: q?.drainDisabled ?? false });
     }
   }
@@ -123,10 +138,13 @@ class SimKernel implements Kernel {
       // Rings come and go only through control calls that replace the ring map.
       if (next.rings !== prev.rings) {
         this.queuesDirty = true;
-        next.rings.forEach((_r, id) => {
-          if (!this.rt.has(id)) this.rt.set(id, { sq: [], cq: [], drainDisabled: false });
-        });
-        if (this.rt.size !== next.rings.size) for (const id of [...this.rt.keys()]) if (!next.rings.has(id)) this.rt.delete(id);
+        // (A stale rt is built for the current rings when first needed.)
+        if (!this.rtStale) {
+          next.rings.forEach((_r, id) => {
+            if (!this.rt.has(id)) this.rt.set(id, { sq: [], cq: [], drainDisabled: false });
+          });
+          if (this.rt.size !== next.rings.size) for (const id of [...this.rt.keys()]) if (!next.rings.has(id)) this.rt.delete(id);
+        }
       }
     }
     this.snap = null;
@@ -197,6 +215,7 @@ class SimKernel implements Kernel {
   private runtime(pid: Pid, fd: number): { rt: RingRuntime; ringId: number; sqEntries: number } | number {
     const lk = this.lk;
     if (lk !== null && lk.w === this.w && lk.pid === pid && lk.fd === fd) return lk;
+    this.ensureRt();
     const t = this.w.tasks.get(pid);
     if (!t) return -ERRNO.ESRCH;
     const r = C.ringOf(this.w, t, fd);
@@ -238,6 +257,7 @@ class SimKernel implements Kernel {
     if (!t) return { ret: -ERRNO.ESRCH, left: 0 };
     const r = C.ringOf(this.w, t, fd);
     if (typeof r === 'number') return { ret: r, left: 0 };
+    this.ensureRt();
     const rt = this.rt.get(r.id)!;
     if (r.disabled) return { ret: -ERRNO.EBADFD, left: rt.sq.length };
     if (r.flags & SETUP_FLAGS.SQPOLL) {
