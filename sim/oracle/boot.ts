@@ -101,6 +101,16 @@ export async function bootGuest(o: BootOptions): Promise<Result<BootResult>> {
   return r;
 }
 
+/**
+ * Under TCG the guest's clock counts instructions (one per ns) and skips ahead whenever
+ * the guest is idle, so a guest never waits in real time: a quiet period or a timed wait
+ * for a CQE costs no wall time, and qemu is not woken for every guest timer. Measured on
+ * 10,000 random traces: 23% less wall time and 15% less CPU (docs/oracle.md). Only the
+ * clock changes: the clock skips only when no guest task can run, so an io-wq worker
+ * that still has work runs (and posts its CQE) before a wait for it can time out.
+ */
+export const TCG_CLOCK = ['-icount', 'shift=0,sleep=off'];
+
 function bootOnce(o: BootOptions): Promise<Result<BootResult> & { beforeHello?: boolean }> {
   const qemu = qemuPath();
   if (!qemu.ok) return Promise.resolve(qemu);
@@ -110,7 +120,7 @@ function bootOnce(o: BootOptions): Promise<Result<BootResult> & { beforeHello?: 
   const serial = join(dir, 'serial.log');
   writeFileSync(initrd, guestInitramfs(o.guest, o.wire));
   const args = [
-    '-M', 'q35', '-accel', accel, ...(accel === 'kvm' ? ['-cpu', 'host'] : []),
+    '-M', 'q35', '-accel', accel, ...(accel === 'kvm' ? ['-cpu', 'host'] : TCG_CLOCK),
     '-m', `${o.memMb ?? 256}M`, '-smp', '1',
     '-nodefaults', '-no-user-config', '-display', 'none', '-no-reboot',
     '-kernel', o.vmlinux, '-initrd', initrd,

@@ -3,6 +3,7 @@
 // and give back each trace's records under its own name.
 
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { rfError, type Result } from '../../model/errors.ts';
 import { getProfile } from '../../model/profile/profiles.ts';
 import type { Trace, TraceRecord } from '../trace/ast.ts';
@@ -42,7 +43,7 @@ export interface KernelRun {
 }
 
 export interface RunOptions {
-  /** qemu guests to run at once (default 1). */
+  /** qemu guests to run at once (default: defaultJobs). */
   jobs?: number;
   /** Run the guest program directly on this machine's kernel instead of booting qemu. */
   native?: boolean;
@@ -51,6 +52,18 @@ export interface RunOptions {
   traceMs?: number;
   /** The guest kernel's BPF JIT (default on, as Debian ships it); see BootOptions.bpfJit. */
   bpfJit?: boolean;
+}
+
+/** Traces a guest should have before booting one more is worth its boot (about 3 s of CPU). */
+export const TRACES_PER_GUEST = 100;
+
+/**
+ * Guests to boot when not told: one per host CPU (under TCG a guest keeps its CPU busy,
+ * since its clock skips its idle time: boot.ts TCG_CLOCK), and at most one per
+ * TRACES_PER_GUEST traces.
+ */
+export function defaultJobs(traces: number, cpus = availableParallelism()): number {
+  return Math.max(1, Math.min(cpus, Math.floor(traces / TRACES_PER_GUEST)));
 }
 
 /** Run `traces` (each in a fresh world) on the profile's kernel; results are in input order. */
@@ -64,7 +77,7 @@ export async function runOnKernel(traces: Trace[], profile: string, o: RunOption
   if (!kernel.ok) return kernel;
   const guestBytes = new Uint8Array(readFileSync(guest.value));
   const t0 = performance.now();
-  const jobs = Math.max(1, Math.min(o.jobs ?? 1, traces.length || 1));
+  const jobs = Math.max(1, Math.min(o.jobs ?? defaultJobs(traces.length), traces.length || 1));
   // Contiguous chunks, so each guest's output is in input order.
   const chunks: number[][] = Array.from({ length: jobs }, () => []);
   const per = Math.ceil(traces.length / jobs);

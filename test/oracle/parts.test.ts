@@ -176,6 +176,13 @@ describe('random traces', () => {
     expect(randomTraceFile(20, 7).source).toBe(randomTraceFile(20, 7).source);
     expect(randomTraceFile(20, 8).source).not.toBe(randomTraceFile(20, 7).source);
   });
+  it('parsed in chunks are the traces of the whole text parsed at once', () => {
+    const chunked = randomTraceFile(120, 5, '', 17);
+    const whole = parseTraceFile(chunked.file, chunked.source);
+    expect(whole.ok).toBe(true);
+    if (whole.ok) expect(chunked.traces).toEqual(whole.value.traces);
+    expect(chunked.traces[119].loc.line).toBeGreaterThan(1000);
+  });
   it('parse, and use forks, filters, restrictions, links and exits', () => {
     const f = randomTraceFile(150, 3);
     expect(f.traces.length).toBe(150);
@@ -216,5 +223,20 @@ describe('random traces', () => {
     const buckets = new Array(10).fill(0);
     for (let k = 0; k < 10000; k++) buckets[Math.floor(r() * 10)]++;
     for (const b of buckets) expect(b).toBeGreaterThan(800);
+  });
+});
+
+describe('default guest count', () => {
+  it('boots one guest per CPU, but not one per fewer than 100 traces', async () => {
+    const { defaultJobs, TRACES_PER_GUEST } = await import('../../sim/oracle/run.ts');
+    for (const cpus of [1, 2, 4, 8]) {
+      for (const n of [0, 1, 99, 100, 199, 250, 399, 400, 1000, 10_000]) {
+        const j = defaultJobs(n, cpus);
+        // Stated independently: the largest j in 1..cpus with j*100 <= n, else 1.
+        let want = 1;
+        for (let k = 1; k <= cpus; k++) if (k * TRACES_PER_GUEST <= n) want = k;
+        expect(j, `${n} traces, ${cpus} cpus`).toBe(want);
+      }
+    }
   });
 });
