@@ -82,13 +82,20 @@ export interface Decoded {
 }
 
 /** Decode checked instructions; throws on a code the io_uring checker never lets through (a bug). */
+/** OP_OF_CODE as a table indexed by the 16-bit code (0xff: not a VM op): one load per instruction. */
+const OP_TABLE = (() => {
+  const t = new Uint8Array(0x10000).fill(0xff);
+  for (const [code, op] of OP_OF_CODE) t[code] = op;
+  return t;
+})();
+
 export function decode(insns: readonly Insn[]): Decoded {
   const n = insns.length;
   const d = { ops: new Uint8Array(n), ks: new Uint32Array(n), jts: new Uint16Array(n), jfs: new Uint16Array(n), mem: new Uint32Array(16) };
   for (let pc = 0; pc < n; pc++) {
     const i = insns[pc];
-    const op = OP_OF_CODE.get(i.code);
-    if (op === undefined) throw new Error(`internal: code 0x${i.code.toString(16)} at ${pc} reached the VM unchecked`);
+    const op = (i.code & 0xffff) === i.code ? OP_TABLE[i.code] : 0xff;
+    if (op === 0xff) throw new Error(`internal: code 0x${i.code.toString(16)} at ${pc} reached the VM unchecked`);
     d.ops[pc] = op;
     d.ks[pc] = op === OPS.LD_CTX ? i.k >>> 2 : op === OPS.JA ? pc + 1 + i.k : i.k;
     d.jts[pc] = pc + 1 + i.jt;
