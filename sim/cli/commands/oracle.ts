@@ -45,9 +45,8 @@ for the profile in sim/oracle/kernels/pins.json; fetched and cached on first use
                  scenarios/recorded/<profile>/ and show what changed
   --jobs N       qemu guests to run at once (default: one per CPU, at most one per
                  100 traces)
-  --jit on|off   the guest kernel's BPF JIT: on as Debian ships it (the default), off
-                 runs the same programs in the kernel's interpreter, which is much
-                 cheaper under TCG (the default for --random)
+  --jit on|off   the guest kernel's BPF JIT (default on, as Debian ships it); off runs
+                 the same programs in the kernel's interpreter
   --native       run the guest program on this machine's own kernel instead of qemu
                  (for a host running the profile's kernel; needs root for task filters)
   --fetch        only fetch (and cache) the kernels; --list-kernels shows what the
@@ -106,10 +105,7 @@ export const command: Command = {
     const jobs = v.jobs === undefined ? undefined : Number(v.jobs);
     if (jobs !== undefined && (!Number.isInteger(jobs) || jobs < 1)) return reportError(io, rfError('usage', `--jobs wants a positive integer, not '${v.jobs}'`), undefined, USAGE);
     if (v.jit !== undefined && v.jit !== 'on' && v.jit !== 'off') return reportError(io, rfError('usage', `--jit takes on or off, not '${v.jit}'`), undefined, USAGE);
-    // The JIT is Debian's default, kept for scenarios and recordings; random runs default
-    // to the interpreter, which gives the same results and saves most of the boot's time
-    // spent registering filters under TCG (docs/oracle.md, "Figures").
-    const bpfJit = v.jit === undefined ? v.random === undefined : v.jit === 'on';
+    const bpfJit = v.jit !== 'off';
     const ro: RunOptions = { jobs, log: (l) => io.err(l), native: Boolean(v.native), bpfJit };
     const kname = v.kernel as string | undefined;
     const badKernel = () => reportError(io, rfError('usage', `unknown kernel '${kname}'`, undefined, `one of ${oracleProfiles().join(', ')}, or all`), undefined, USAGE);
