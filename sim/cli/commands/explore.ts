@@ -15,7 +15,7 @@ import { escapeSubject } from '../../explore/escapes.ts';
 import { referenceSubject } from '../../explore/reference/subject.ts';
 import type { Subject } from '../../explore/subject.ts';
 import { findingTrace, makeDiffSubject, makeSubject, observe, slug, type ModelChoice } from '../../explore/run.ts';
-import { defaultWorkers, exploreSpec } from '../../explore/parallel.ts';
+import { defaultWorkers, exploreSpec, PARALLEL_FROM_DEPTH, workersForDepth } from '../../explore/parallel.ts';
 import type { SubjectSpec } from '../../explore/spec.ts';
 
 const USAGE = `usage: ringfence explore [--depth N] [--profile P] [universe options] [--out DIR] [--json]
@@ -40,9 +40,11 @@ difference, each written as a trace.
                      register call through on a ring it holds that a ring it creates
                      now would deny (reference model; one trace per cause)
   --lean             no DENY_REST, nnp, setuid, close or exit moves
-  --workers N        threads to explore with (default: one per CPU, here ${defaultWorkers()});
-                     1 explores in this thread. Every thread runs a share of the same
-                     breadth-first search: the states and findings are the same
+  --workers N        threads to explore with (default: one per CPU, here ${defaultWorkers()},
+                     from depth ${PARALLEL_FROM_DEPTH}; shallower searches run in this thread).
+                     Every thread runs a share of the same breadth-first search: the
+                     states and the kinds of finding are the same; only --workers 1
+                     prints the same witness traces on every run
   --max-states N     stop after N distinct states
   --seconds S        stop after S seconds
   --out DIR          write findings there (default: print them)
@@ -84,7 +86,7 @@ export const command: Command = {
       nums[name] = n;
     }
     const depth = Number.isNaN(nums.depth) ? 4 : nums.depth;
-    const workers = Number.isNaN(nums.workers) ? defaultWorkers() : nums.workers;
+    const workers = Number.isNaN(nums.workers) ? workersForDepth(depth) : nums.workers;
     const model = (v.model as string | undefined) ?? 'kernel';
     if (!['kernel', 'reference', 'both'].includes(model)) return usage(`--model wants kernel, reference or both, got '${model}'`);
     const spec: UniverseSpec = { ...DEFAULT_UNIVERSE };
