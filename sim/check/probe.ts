@@ -55,9 +55,6 @@ function buildProbes(): Probe[] {
 
 const PROBES = buildProbes();
 
-/** Size of a probe bitset: SQE probes then register ops. */
-export const PROBE_COUNT = PROBES.length + IORING_REGISTER_LAST;
-
 export interface HolderPolicy {
   /** The legacy policy when SQEs are restricted by it, else null. */
   sqeLegacy: LegacyPolicy | null;
@@ -165,23 +162,8 @@ function regPart(legacy: LegacyPolicy | null): Uint8Array {
   return part;
 }
 
-/** The allowed bits for a policy (1 = allowed): SQE probes, then register ops. */
-export function probeSet(profile: KernelProfile, p: HolderPolicy): Uint8Array {
-  const out = new Uint8Array(PROBE_COUNT);
-  out.set(sqePart(profile, p.slots, p.sqeLegacy));
-  out.set(regPart(p.regLegacy), PROBES.length);
-  return out;
-}
-
-/** Indices allowed in `now` but not in `before`. */
-export function grown(before: Uint8Array, now: Uint8Array): number[] {
-  const out: number[] = [];
-  for (let i = 0; i < now.length; i++) if (now[i] && !before[i]) out.push(i);
-  return out;
-}
-
 /**
- * Probe indices `now` allows and `before` did not (probeSet's numbering). A part
+ * Probe indices `now` allows and `before` did not (SQE probes, then register ops). A part
  * whose inputs are the same values on both sides cannot have grown and is skipped.
  */
 export function grownPolicy(profile: KernelProfile, before: HolderPolicy, now: HolderPolicy): number[] {

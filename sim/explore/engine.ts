@@ -12,7 +12,6 @@ import type { Universe } from './universe.ts';
 import type { ExploreOptions, ExploreResult } from './result.ts';
 
 export type { ExploreOptions, ExploreResult, Finding, Progress } from './result.ts';
-export { replayPath } from './shard.ts';
 
 export function explore<S>(subject: Subject<S>, universe: Universe, opts: ExploreOptions): ExploreResult {
   const search = new Search(opts, 1);
