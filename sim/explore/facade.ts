@@ -121,7 +121,7 @@ export function encodeFacadeState(s: FacadeState, out: KeyBuf, roots: number[]):
   encodeWorld(w, roots, out);
   if (s.udOps.size === 0 || w.queues === null) { out.put(0); return; }
   const uds: bigint[] = [];
-  for (const id of ringIds(w.rings)) {
+  for (const id of w.rings.keyArray()) {
     const q = w.queues.get(id);
     if (q === undefined) continue;
     for (const e of q.sq) if (s.udOps.has(e.ud)) uds.push(e.ud);
@@ -222,17 +222,13 @@ export function sameWorld(a: World, b: World): boolean {
   if (a.queues === b.queues) return true;
   if (a.queues === null || b.queues === null || a.queues.size !== b.queues.size) return false;
   // Same rings (sameControl), so the same queue ids.
-  for (const id of ringIds(a.rings)) {
+  for (const id of a.rings.keyArray()) {
     const q = a.queues.get(id), p = b.queues.get(id);
     if (q === undefined || p === undefined ? q !== p : !sameQueue(q, p)) return false;
   }
   return true;
 }
 
-/** The ring ids of a ring map (a shared array the map keeps). */
-function ringIds(rings: World['rings']): readonly number[] {
-  return rings.keyArray();
-}
 
 function sameUdOps(a: ReadonlyMap<bigint, number>, b: ReadonlyMap<bigint, number>): boolean {
   if (a === b) return true;
