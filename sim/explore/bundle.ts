@@ -5,7 +5,7 @@
 // runs on), kept under node_modules/.cache/ringfence, and rebuilt only when one
 // of its sources changed. A worker then starts in about a tenth of the time.
 
-import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -50,14 +50,21 @@ export async function workerBundle(): Promise<string | null> {
     mkdirSync(dir, { recursive: true });
     const r = await build({
       entryPoints: [join(HERE, 'worker.ts')], bundle: true, platform: 'node', format: 'esm', target: 'node20',
-      outfile: out, metafile: true, logLevel: 'silent',
+      outfile: out, metafile: true, write: false, logLevel: 'silent',
     });
     const inputs: Record<string, string> = {};
     for (const p of Object.keys(r.metafile.inputs)) {
       const abs = resolve(process.cwd(), p);
       inputs[abs] = stamp(abs);
     }
-    writeFileSync(manifest, JSON.stringify({ inputs } satisfies Manifest));
+    // Written under a name of this process's own and renamed into place: several
+    // processes (test files run in parallel) may build at once, and a worker must
+    // never read a half-written bundle.
+    const tmp = `${out}.${process.pid}.${Date.now()}.tmp`;
+    writeFileSync(tmp, r.outputFiles[0].contents);
+    renameSync(tmp, out);
+    writeFileSync(`${manifest}.${process.pid}.tmp`, JSON.stringify({ inputs } satisfies Manifest));
+    renameSync(`${manifest}.${process.pid}.tmp`, manifest);
     return out;
   } catch {
     return null;
