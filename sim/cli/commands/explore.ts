@@ -11,12 +11,9 @@ import { lookupSymbol } from '../../../model/abi/symbols.ts';
 import type { Io } from '../io.ts';
 import type { Progress } from '../../explore/engine.ts';
 import { DEFAULT_UNIVERSE, Universe, type UniverseSpec } from '../../explore/universe.ts';
-import { escapeSubject } from '../../explore/escapes.ts';
-import { referenceSubject } from '../../explore/reference/subject.ts';
-import type { Subject } from '../../explore/subject.ts';
-import { findingTrace, makeDiffSubject, makeSubject, observe, slug, type ModelChoice } from '../../explore/run.ts';
+import { findingTrace, makeDiffSubject, observe, slug, type ModelChoice } from '../../explore/run.ts';
 import { defaultWorkers, exploreSpec, PARALLEL_FROM_DEPTH, workersForDepth } from '../../explore/parallel.ts';
-import type { SubjectSpec } from '../../explore/spec.ts';
+import { buildSearch, type SubjectSpec } from '../../explore/spec.ts';
 
 const USAGE = `usage: ringfence explore [--depth N] [--profile P] [universe options] [--out DIR] [--json]
        ringfence explore --diff A,B [--depth N] [universe options] [--out DIR] [--json]
@@ -124,13 +121,12 @@ export const command: Command = {
     }
     const profile = getProfile((v.profile as string | undefined) ?? DEFAULT_PROFILE);
     if (!profile) return usage(`--profile: unknown profile '${String(v.profile)}' (known: ${PROFILE_NAMES.join(', ')})`);
-    const made = v.escapes ? { subject: escapeSubject(referenceSubject(profile)) as Subject<unknown>, note: undefined } : await makeSubject(model as ModelChoice, profile);
-    const { subject, note } = made;
-    if (note) io.err(`ringfence explore: ${note}`);
     const what: SubjectSpec = v.escapes ? { kind: 'escapes', profile: profile.name } : { kind: 'model', model: model as ModelChoice, profile: profile.name };
+    // Built here too (the threads build their own) for its name, the note and the traces' programs.
+    const { subject, universe, note } = await buildSearch({ subject: what, universe: spec });
+    if (note) io.err(`ringfence explore: ${note}`);
     const r = await exploreSpec({ subject: what, universe: spec }, { ...limits, perKind: 1 }, workers);
     if (limits.onProgress) process.stderr.write('\r' + ' '.repeat(90) + '\r');
-    const universe = new Universe(spec, profile);
     const written: string[] = [];
     r.findings.forEach((f, i) => {
       const label = v.escapes ? 'escape' : 'violation';
