@@ -159,9 +159,11 @@ export class Shard<S> {
   }
 
   private left(): number {
-    let n = 0;
-    for (let i = this.fi; i < this.frontier.length; i++) if (this.mine(i)) n++;
-    return n;
+    const len = this.frontier.length;
+    if (!this.split) return Math.max(0, len - this.fi);
+    // Entries i >= fi with i % count === index: counted, not walked (a level can hold a million).
+    const below = (end: number) => Math.floor((end - this.index + this.count - 1) / this.count);
+    return Math.max(0, below(len) - below(this.fi));
   }
 
   /** Who reports what every shard found alike: shard 0. */
