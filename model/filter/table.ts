@@ -58,11 +58,85 @@ class Node implements FilterNode {
 /** EMPTY (null), DENY, or the head node of a chain. */
 export type Slot = FilterNode | DenySentinel | null;
 
+/** Where a table's chains and DENYs are (kept with the slots, see SlotTable). */
+export interface SlotLayout {
+  /** The opcodes whose slot holds a node, ascending. */
+  readonly chained: readonly number[];
+  /** The DENY slots as 32-bit mask words (bit op & 31 of word op >>> 5). */
+  readonly deny: readonly number[];
+}
+
+const DENY_WORDS = (IORING_OP_LAST + 31) >>> 5;
+
+/**
+ * A table's IORING_OP_LAST slots, stored sparsely: the few opcodes holding a chain
+ * with their head nodes, and the DENY slots as a bit mask; every other slot is
+ * EMPTY. A value: registration makes a new one. In the kernel the slots are an
+ * array of IORING_OP_LAST pointers; copying one per registration was most of what
+ * a filter registration cost the explorer, and every reader wants the chains and
+ * the DENY mask anyway (the state key, the invariants, the probes).
+ */
+export class SlotTable implements SlotLayout {
+  constructor(
+    readonly chained: readonly number[],
+    /** heads[i] is the head node of slot chained[i]. */
+    readonly heads: readonly FilterNode[],
+    readonly deny: readonly number[],
+  ) {}
+
+  /** Slot count (IORING_OP_LAST), as the kernel's array has. */
+  get length(): number {
+    return IORING_OP_LAST;
+  }
+
+  /** slots[op]: EMPTY (null), DENY or the chain's head. */
+  at(op: number): Slot {
+    if (((this.deny[op >>> 5] ?? 0) >>> (op & 31)) & 1) return DENY;
+    const c = this.chained;
+    for (let i = 0; i < c.length; i++) if (c[i] === op) return this.heads[i];
+    return null;
+  }
+
+  /** Every slot in opcode order, as the kernel's array reads (for describing; the hot paths use at()). */
+  toArray(): Slot[] {
+    const out = new Array<Slot>(IORING_OP_LAST);
+    for (let op = 0; op < IORING_OP_LAST; op++) out[op] = this.at(op);
+    return out;
+  }
+
+  forEach(fn: (s: Slot, op: number) => void): void {
+    for (let op = 0; op < IORING_OP_LAST; op++) fn(this.at(op), op);
+  }
+
+  [Symbol.iterator](): Iterator<Slot> {
+    return this.toArray()[Symbol.iterator]();
+  }
+
+  /** The table holding a dense array's slots (tests and tools). */
+  static of(slots: readonly Slot[]): SlotTable {
+    const chained: number[] = [];
+    const heads: FilterNode[] = [];
+    const deny = new Array<number>(DENY_WORDS).fill(0);
+    for (let op = 0; op < slots.length && op < IORING_OP_LAST; op++) {
+      const x = slots[op];
+      if (x === null || x === undefined) continue;
+      if (x === DENY) deny[op >>> 5] |= 1 << (op & 31);
+      else {
+        chained.push(op);
+        heads.push(x as FilterNode);
+      }
+    }
+    return Object.freeze(new SlotTable(Object.freeze(chained), Object.freeze(heads), Object.freeze(deny)));
+  }
+}
+
+export const EMPTY_SLOTS: SlotTable = SlotTable.of([]);
+
 export interface FilterTable {
   readonly id: number;
   /** Number of restriction sets whose bpf_filters points here (§3.2). */
   readonly refs: number;
-  readonly slots: readonly Slot[];
+  readonly slots: SlotTable;
 }
 
 export interface FilterStore {
@@ -77,45 +151,11 @@ export function makeStore(tables: IntMap<FilterTable>, nodeRefs: IntMap<number>,
   return { tables, nodeRefs, nextTable, nextNode };
 }
 
-export function makeTable(id: number, refs: number, slots: readonly Slot[]): FilterTable {
+export function makeTable(id: number, refs: number, slots: SlotTable): FilterTable {
   return { id, refs, slots };
 }
 
 export const EMPTY_STORE: FilterStore = makeStore(IntMap.empty<FilterTable>(), IntMap.empty<number>(), 1, 1);
-
-/**
- * Where a slot array's chains and DENYs are: the opcodes whose slot holds a node
- * (ascending) and the DENY slots as 32-bit mask words. Derived from the array and
- * kept per array (arrays never change): the state key, the invariants and the
- * probes read it instead of scanning all IORING_OP_LAST slots, and filter
- * registration derives a new array's layout from the old one's.
- */
-export interface SlotLayout {
-  readonly chained: readonly number[];
-  readonly deny: readonly number[];
-}
-
-const layouts = new WeakMap<readonly Slot[], SlotLayout>();
-
-export function slotLayout(slots: readonly Slot[]): SlotLayout {
-  let l = layouts.get(slots);
-  if (!l) layouts.set(slots, (l = scanLayout(slots)));
-  return l;
-}
-
-/** A slot array's layout by scanning every slot (what slotLayout remembers or derives). */
-export function scanLayout(slots: readonly Slot[]): SlotLayout {
-  const chained: number[] = [];
-  const deny: number[] = [];
-  for (let w = 0; w < (slots.length + 31) >>> 5; w++) deny.push(0);
-  for (let i = 0; i < slots.length; i++) {
-    const x = slots[i];
-    if (x === null || x === undefined) continue;
-    if (x === DENY) deny[i >>> 5] |= 1 << (i & 31);
-    else chained.push(i);
-  }
-  return { chained, deny };
-}
 
 export function isDeny(s: Slot): s is DenySentinel {
   return s === DENY;
@@ -134,7 +174,7 @@ function table(store: FilterStore, id: number): FilterTable {
 /** A fresh table: every slot empty, refcount 1. */
 export function allocTable(store: FilterStore): { store: FilterStore; id: number } {
   const id = store.nextTable;
-  const t = makeTable(id, 1, Object.freeze(new Array<Slot>(IORING_OP_LAST).fill(null)));
+  const t = makeTable(id, 1, EMPTY_SLOTS);
   return { store: makeStore(store.tables.set(id, t), store.nodeRefs, id + 1, store.nextNode), id };
 }
 
@@ -153,10 +193,9 @@ export function dropTableRef(store: FilterStore, id: number): FilterStore {
   const t = table(store, id);
   if (t.refs > 1) return makeStore(store.tables.set(id, makeTable(id, t.refs - 1, t.slots)), store.nodeRefs, store.nextTable, store.nextNode);
   let nodeRefs = store.nodeRefs;
-  // (Index loops over slot arrays: for-of over a frozen array allocates an
-  // iterator result per element in V8, and this runs millions of times.)
-  for (let i = 0; i < t.slots.length; i++) {
-    let s: Slot = t.slots[i];
+  const heads = t.slots.heads;
+  for (let i = 0; i < heads.length; i++) {
+    let s: Slot = heads[i];
     while (isNode(s)) {
       const r = (nodeRefs.get(s.id) ?? 0) - 1;
       if (r > 0) {
@@ -178,10 +217,8 @@ export function dropTableRef(store: FilterStore, id: number): FilterStore {
 export function cowTable(store: FilterStore, id: number): { store: FilterStore; id: number } {
   const old = table(store, id);
   let nodeRefs = store.nodeRefs;
-  for (let i = 0; i < old.slots.length; i++) {
-    const s = old.slots[i];
-    if (isNode(s)) nodeRefs = nodeRefs.set(s.id, (nodeRefs.get(s.id) ?? 0) + 1);
-  }
+  const heads = old.slots.heads;
+  for (let i = 0; i < heads.length; i++) nodeRefs = nodeRefs.set(heads[i].id, (nodeRefs.get(heads[i].id) ?? 0) + 1);
   const nid = store.nextTable;
   return { store: makeStore(store.tables.set(nid, makeTable(nid, 1, old.slots)), nodeRefs, nid + 1, store.nextNode), id: nid };
 }
@@ -204,29 +241,29 @@ export function pushFilter(
   const nodeId = store.nextNode;
   // The instructions as registered: a frozen array is already a value of its own.
   const own = Object.isFrozen(insns) ? insns : Object.freeze(copyOf(insns));
-  const node: FilterNode = Object.freeze(new Node(nodeId, opcode, own, label, t.slots[opcode], program));
-  const slots = copyOf(t.slots);
-  slots[opcode] = node;
-  if (denyRest) for (let i = 0; i < slots.length; i++) if (i !== opcode && slots[i] === null) slots[i] = DENY;
-  Object.freeze(slots);
-  // The new layout from the old one: opcode now holds a chain; with DENY_REST every
-  // slot without one holds DENY.
-  const old = slotLayout(t.slots);
-  let chained = old.chained as number[];
-  if (!chained.includes(opcode)) {
-    chained = chained.slice();
-    let at = chained.length;
-    while (at > 0 && chained[at - 1] > opcode) at--;
-    chained.splice(at, 0, opcode);
+  const old = t.slots;
+  const node: FilterNode = Object.freeze(new Node(nodeId, opcode, own, label, old.at(opcode), program));
+  // The node heads slot `opcode`; with DENY_REST every slot without a chain holds DENY.
+  let chained = old.chained;
+  const heads = copyOf(old.heads);
+  const at = chained.indexOf(opcode);
+  if (at >= 0) heads[at] = node;
+  else {
+    const c = copyOf(chained);
+    let i = c.length;
+    while (i > 0 && c[i - 1] > opcode) i--;
+    c.splice(i, 0, opcode);
+    heads.splice(i, 0, node);
+    chained = Object.freeze(c);
   }
-  const deny = old.deny.slice();
+  const deny = copyOf(old.deny);
   if (denyRest) {
-    for (let w = 0; w < deny.length; w++) deny[w] = w === deny.length - 1 && slots.length & 31 ? (1 << (slots.length & 31)) - 1 : -1;
+    for (let w = 0; w < deny.length; w++) deny[w] = w === deny.length - 1 && IORING_OP_LAST & 31 ? (1 << (IORING_OP_LAST & 31)) - 1 : -1;
     for (let i = 0; i < chained.length; i++) deny[chained[i] >>> 5] &= ~(1 << (chained[i] & 31));
   } else {
     deny[opcode >>> 5] &= ~(1 << (opcode & 31));
   }
-  layouts.set(slots, { chained, deny });
+  const slots = Object.freeze(new SlotTable(chained, Object.freeze(heads), Object.freeze(deny)));
   const nt = makeTable(id, t.refs, slots);
   return { store: makeStore(store.tables.set(id, nt), store.nodeRefs.set(nodeId, 1), store.nextTable, nodeId + 1), node };
 }

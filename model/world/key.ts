@@ -15,7 +15,7 @@
 // ring registrations) are interned once per object by their content, so a part
 // shared by many worlds is read once.
 
-import { DENY, slotLayout, type FilterNode, type FilterTable, type Slot } from '../filter/table.ts';
+import { DENY, type FilterNode, type FilterTable, type Slot } from '../filter/table.ts';
 import type { RestrictionSet } from '../restriction/set.ts';
 import type { Ring } from '../ring/ring.ts';
 import type { Cqe, Sqe } from '../ring/sqe.ts';
@@ -297,13 +297,13 @@ function putTable(out: KeyBuf, t: FilterTable): void {
   out.put(t.refs);
   // The slots in short: DENY slots as a bit mask (DENY_REST fills every empty
   // slot, so a mask keeps keys short), then each slot holding a chain with its head.
-  const l = slotLayout(t.slots);
-  out.put(t.slots.length);
+  const l = t.slots;
+  out.put(l.length);
   for (let i = 0; i < l.deny.length; i++) out.put(l.deny[i]);
   out.put(l.chained.length);
   for (let i = 0; i < l.chained.length; i++) {
     out.put(l.chained[i]);
-    out.put(slotRef(t.slots[l.chained[i]]));
+    out.put(slotRef(l.heads[i]));
   }
 }
 

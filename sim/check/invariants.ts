@@ -10,7 +10,7 @@
 //   starts equal to its parent's.
 
 import type { KernelProfile } from '../../model/profile/profiles.ts';
-import { DENY, isNode, slotLayout, type FilterNode, type Slot } from '../../model/filter/table.ts';
+import { isNode, type FilterNode, type SlotTable } from '../../model/filter/table.ts';
 import type { Ring } from '../../model/ring/ring.ts';
 import type { Task } from '../../model/task/task.ts';
 import type { World } from '../../model/world/world.ts';
@@ -135,10 +135,10 @@ function storeViolations(store: FilterStore): readonly Found[] {
   const tables = store.tables.valueArray();
   for (let i = 0; i < tables.length; i++) {
     const t = tables[i];
-    const sh = slotsShape(t.slots);
-    for (let h = 0; h < sh.heads.length; h++) {
+    const heads = t.slots.heads;
+    for (let h = 0; h < heads.length; h++) {
       // Owning edges: the slot's, then each `next` of a node reached for the first time.
-      let n: FilterNode = sh.heads[h];
+      let n: FilterNode = heads[h];
       edges[n.id]++;
       while (live[n.id] === undefined) {
         live[n.id] = n;
@@ -147,7 +147,8 @@ function storeViolations(store: FilterStore): readonly Found[] {
         edges[n.id]++;
       }
     }
-    for (const op of sh.endless) out.push({ kind: 'deny-last', message: `table ${t.id} slot ${op}: the chain does not end` });
+    const endless = endlessSlots(t.slots);
+    for (let e = 0; e < endless.length; e++) out.push({ kind: 'deny-last', message: `table ${t.id} slot ${endless[e]}: the chain does not end` });
   }
   const refIds = store.nodeRefs.keyArray();
   for (let id = 0; id < live.length; id++) {
@@ -166,34 +167,25 @@ function storeViolations(store: FilterStore): readonly Found[] {
 }
 
 /**
- * A slot array's chain heads (one entry per slot holding a node) and the slots
- * whose chain does not end; memoised per array (slot arrays never change, and a
- * copy-on-write table starts with its source's array). A chain can only end at
- * nothing or at DENY, so DENY-last reduces to every chain ending.
+ * The slots whose chain does not end. A chain can only end at nothing or at DENY,
+ * so DENY-last reduces to every chain ending. (Chains are a few nodes long: walking
+ * them costs less than remembering the answer per table.)
  */
-const shapes = new WeakMap<readonly Slot[], { heads: FilterNode[]; endless: number[] }>();
-function slotsShape(slots: readonly Slot[]): { heads: FilterNode[]; endless: number[] } {
-  let sh = shapes.get(slots);
-  if (sh) return sh;
-  sh = { heads: [], endless: [] };
-  const chained = slotLayout(slots).chained;
-  for (let c = 0; c < chained.length; c++) {
-    const op = chained[c];
-    const s = slots[op];
-    if (!isNode(s)) continue;
-    sh.heads.push(s);
-    let x: Slot = s;
+const NO_OPS: readonly number[] = Object.freeze([]);
+function endlessSlots(slots: SlotTable): readonly number[] {
+  let out: number[] | null = null;
+  for (let i = 0; i < slots.heads.length; i++) {
+    let x: FilterNode['next'] = slots.heads[i];
     let steps = 0;
     while (isNode(x)) {
       x = x.next;
-      if (++steps > 1 << 16) { sh.endless.push(op); break; }
+      if (++steps > 1 << 16) { (out ??= []).push(slots.chained[i]); break; }
     }
   }
-  shapes.set(slots, sh);
-  return sh;
+  return out ?? NO_OPS;
 }
 
-function slotsOf(w: World, id: number | null): readonly Slot[] | null {
+function slotsOf(w: World, id: number | null): SlotTable | null {
   return id === null ? null : (w.filters.tables.get(id)?.slots ?? null);
 }
 

@@ -10,7 +10,7 @@ import { IORING_REGISTER_LAST } from '../../model/abi/register.ts';
 import { SQE_FLAGS } from '../../model/abi/flags.ts';
 import type { KernelProfile } from '../../model/profile/profiles.ts';
 import { populateCtx } from '../../model/ctx/populate.ts';
-import { DENY, type FilterNode, type Slot } from '../../model/filter/table.ts';
+import { DENY, type FilterNode, type Slot, type SlotTable } from '../../model/filter/table.ts';
 import { registerAllowed, sqeAllowed, type LegacyPolicy } from '../../model/restriction/legacy.ts';
 import type { Sqe } from '../../model/ring/sqe.ts';
 
@@ -61,7 +61,7 @@ export interface HolderPolicy {
   /** The legacy policy when register ops are restricted by it, else null. */
   regLegacy: LegacyPolicy | null;
   /** The filter slots that apply, or null. */
-  slots: readonly Slot[] | null;
+  slots: SlotTable | null;
 }
 
 /** Probes of each opcode: PROBES[opStart[op] .. opStart[op + 1]). */
@@ -131,7 +131,7 @@ function zeros(op: number): Uint8Array {
   return (zeroParts[op] ??= new Uint8Array(opStart[op + 1] - opStart[op]));
 }
 
-function sqePart(profile: KernelProfile, slots: readonly Slot[] | null, legacy: LegacyPolicy | null): Uint8Array {
+function sqePart(profile: KernelProfile, slots: SlotTable | null, legacy: LegacyPolicy | null): Uint8Array {
   const k1 = slots ?? NONE;
   const k2 = legacy ?? NONE;
   let byProfile = sqeParts.get(profile);
@@ -142,7 +142,7 @@ function sqePart(profile: KernelProfile, slots: readonly Slot[] | null, legacy: 
   if (part) return part;
   part = new Uint8Array(PROBES.length);
   for (let op = 0; op < IORING_OP_LAST; op++) {
-    const chain = slots ? chainPart(profile, op, slots[op]) : null;
+    const chain = slots ? chainPart(profile, op, slots.at(op)) : null;
     for (let i = opStart[op], j = 0; i < opStart[op + 1]; i++, j++) {
       const s = PROBES[i].sqe;
       part[i] = (legacy === null || sqeAllowed(legacy, s.opcode, s.flags)) && (chain === null || chain[j] === 1) ? 1 : 0;
@@ -172,8 +172,10 @@ export function grownPolicy(profile: KernelProfile, before: HolderPolicy, now: H
     // Same legacy policy: only opcodes whose chain head changed can have grown.
     if (before.slots !== now.slots) {
       const legacy = now.sqeLegacy;
-      for (let op = 0; op < IORING_OP_LAST; op++) {
-        const hb = before.slots ? before.slots[op] : null, hn = now.slots ? now.slots[op] : null;
+      const ops = changedOps(before.slots, now.slots);
+      for (let c = 0; c < ops.length; c++) {
+        const op = ops[c];
+        const hb = before.slots ? before.slots.at(op) : null, hn = now.slots ? now.slots.at(op) : null;
         if (hb === hn) continue;
         const a = chainPart(profile, op, hb), b = chainPart(profile, op, hn);
         for (let i = opStart[op], j = 0; i < opStart[op + 1]; i++, j++) {
@@ -192,6 +194,33 @@ export function grownPolicy(profile: KernelProfile, before: HolderPolicy, now: H
     if (a !== b) for (let i = 0; i < b.length; i++) if (b[i] && !a[i]) out.push(PROBES.length + i);
   }
   return out;
+}
+
+/**
+ * The opcodes whose slot may differ between two slot tables, ascending: those
+ * holding a chain in either, and those DENY in one only (every other slot is EMPTY
+ * in both).
+ */
+function changedOps(a: SlotTable | null, b: SlotTable | null): number[] {
+  const out: number[] = [];
+  const words = (IORING_OP_LAST + 31) >>> 5;
+  for (let w = 0; w < words; w++) {
+    let m = (a ? a.deny[w] : 0) ^ (b ? b.deny[w] : 0);
+    if (a) m |= chainedBits(a.chained, w);
+    if (b) m |= chainedBits(b.chained, w);
+    while (m !== 0) {
+      out.push(w * 32 + 31 - Math.clz32(m & -m));
+      m &= m - 1;
+    }
+  }
+  return out;
+}
+
+/** Mask word w of a chained-opcode list. */
+function chainedBits(chained: readonly number[], w: number): number {
+  let m = 0;
+  for (let i = 0; i < chained.length; i++) if (chained[i] >>> 5 === w) m |= 1 << (chained[i] & 31);
+  return m;
 }
 
 /** Whether two policies allow exactly the same probes. */

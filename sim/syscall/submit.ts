@@ -14,7 +14,7 @@ import { ERRNO } from '../../model/abi/errno.ts';
 import { SETUP_FLAGS, SQE_FLAGS } from '../../model/abi/flags.ts';
 import { opLastFor, type KernelProfile } from '../../model/profile/profiles.ts';
 import { ctxPlan, fillCtx, type CtxPlan } from '../../model/ctx/populate.ts';
-import { DENY, type FilterNode, type Slot } from '../../model/filter/table.ts';
+import { DENY, type FilterNode, type Slot, type SlotTable } from '../../model/filter/table.ts';
 import { sqeAllowed } from '../../model/restriction/legacy.ts';
 import type { Ring } from '../../model/ring/ring.ts';
 import type { Cqe, Sqe } from '../../model/ring/sqe.ts';
@@ -127,7 +127,7 @@ class Batch {
     private readonly env: OpEnv,
     private readonly ring: Ring,
     private readonly rt: RingRuntime,
-    private readonly table: readonly Slot[] | null,
+    private readonly table: SlotTable | null,
   ) {
     this.plan = ctxPlan(sc.profile);
     this.opLast = opLastFor(sc.profile);
@@ -213,7 +213,7 @@ class Batch {
     }
     const table = this.table;
     if (table !== null) {
-      const slot = table[op];
+      const slot = table.at(op);
       if (slot !== null) {
         if (slot === DENY_SLOT) return EACCES;
         const prepared = req.prepared;

@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { getProfile } from '../../model/profile/profiles.ts';
 import { KEY_FIELDS, KeyBuf } from '../../model/world/key.ts';
 import type { World } from '../../model/world/world.ts';
-import { isNode, type FilterNode, type FilterTable } from '../../model/filter/table.ts';
+import { isNode, SlotTable, type FilterNode, type FilterTable } from '../../model/filter/table.ts';
 import type { RestrictionSet } from '../../model/restriction/set.ts';
 import type { Ring } from '../../model/ring/ring.ts';
 import type { Task } from '../../model/task/task.ts';
@@ -167,12 +167,13 @@ function mutations(w: World): [string, World][] {
   }
   for (const t of w.filters.tables.values()) {
     out.push([`table ${t.id} refs`, withTable({ ...t, refs: t.refs + 1 })]);
-    const i = t.slots.findIndex((x) => x !== null);
+    const dense = t.slots.toArray();
+    const i = dense.findIndex((x) => x !== null);
     if (i < 0) continue;
-    const slots = t.slots.slice();
+    const slots = dense.slice();
     slots[i] = null;
-    out.push([`table ${t.id} slot ${i}`, withTable({ ...t, slots })]);
-    const head = t.slots[i];
+    out.push([`table ${t.id} slot ${i}`, withTable({ ...t, slots: SlotTable.of(slots) })]);
+    const head = dense[i];
     if (isNode(head)) {
       for (const [f, v] of [['opcode', head.opcode + 1], ['label', head.label + 'x'], ['insns', [...head.insns, head.insns[0]]], ['next', null]] as const) {
         if (f === 'next' && head.next === null) continue;
@@ -180,8 +181,9 @@ function mutations(w: World): [string, World][] {
         const changed = { ...head, [f]: v } as FilterNode;
         let tables = w.filters.tables;
         for (const o of w.filters.tables.values()) {
-          if (!o.slots.includes(head)) continue;
-          tables = tables.set(o.id, { ...o, slots: o.slots.map((x) => (x === head ? changed : x)) });
+          const os = o.slots.toArray();
+          if (!os.includes(head)) continue;
+          tables = tables.set(o.id, { ...o, slots: SlotTable.of(os.map((x) => (x === head ? changed : x))) });
         }
         out.push([`node ${head.id} ${f}`, { ...w, filters: { ...w.filters, tables } }]);
       }

@@ -1,12 +1,12 @@
 // Filter tables (kernel-semantics.md §3): DENY_REST, COW, refcounts and the free
 // walk, on the model's table functions directly.
 import { describe, expect, it } from 'vitest';
-import { EMPTY_STORE, DENY, allocTable, cowTable, dropTableRef, pushFilter, takeTableRef, chainOf, isNode, type FilterStore } from '../../model/filter/table.ts';
+import { EMPTY_STORE, DENY, allocTable, cowTable, dropTableRef, pushFilter, takeTableRef, chainOf, isNode, type FilterStore, type Slot } from '../../model/filter/table.ts';
 import { OP } from '../../model/abi/opcodes.ts';
 
 const prog = { run: () => 1 };
 const push = (s: FilterStore, t: number, op: number, rest = false) => pushFilter(s, t, op, prog, [], '', rest).store;
-const slots = (s: FilterStore, t: number) => s.tables.get(t)!.slots;
+const slots = (s: FilterStore, t: number) => s.tables.get(t)!.slots.toArray();
 
 describe('filter tables', () => {
   it('DENY_REST fills only the slots that are empty at that moment (§8.1)', () => {
@@ -60,13 +60,15 @@ describe('filter tables', () => {
   });
 });
 
-describe('slot layouts', () => {
-  it('the layout a registration derives from the old one equals a scan of the new slots', async () => {
+describe('slot tables', () => {
+  // The sparse table against a dense array of IORING_OP_LAST slots updated as §2.4
+  // E.3-4 states it: push at the head, then with DENY_REST every empty slot is DENY.
+  it('a registration gives the slots a dense array gives, and the chained list and DENY mask agree with them', async () => {
     const fc = (await import('fast-check')).default;
-    const { slotLayout, scanLayout } = await import('../../model/filter/table.ts');
     const step = fc.record({ op: fc.integer({ min: 0, max: 64 }), rest: fc.boolean(), cow: fc.boolean() });
     fc.assert(fc.property(fc.array(step, { maxLength: 12 }), (steps) => {
       let { store: s, id } = allocTable(EMPTY_STORE);
+      const dense: Slot[] = new Array(65).fill(null);
       for (const st of steps) {
         if (st.cow) {
           const c = cowTable(s, id);
@@ -74,8 +76,18 @@ describe('slot layouts', () => {
           id = c.id;
         }
         s = push(s, id, st.op, st.rest);
-        const sl = slots(s, id);
-        expect(slotLayout(sl)).toEqual(scanLayout(sl));
+        const sl = s.tables.get(id)!.slots;
+        const head = sl.at(st.op);
+        expect(isNode(head) && head.next).toBe(dense[st.op]);
+        dense[st.op] = head;
+        if (st.rest) for (let op = 0; op < 65; op++) if (dense[op] === null) dense[op] = DENY;
+        expect(sl.toArray()).toEqual(dense);
+        for (let op = 0; op < 65; op++) {
+          expect(sl.chained.includes(op)).toBe(isNode(dense[op]));
+          expect(((sl.deny[op >>> 5] >>> (op & 31)) & 1) === 1).toBe(dense[op] === DENY);
+        }
+        expect(sl.chained).toEqual([...sl.chained].sort((a, b) => a - b));
+        expect(sl.at(65)).toBe(null);
       }
     }), { numRuns: 300, seed: 11 });
   });
