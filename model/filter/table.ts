@@ -242,19 +242,26 @@ export function pushFilter(
   // The instructions as registered: a frozen array is already a value of its own.
   const own = Object.isFrozen(insns) ? insns : Object.freeze(copyOf(insns));
   const old = t.slots;
-  const node: FilterNode = Object.freeze(new Node(nodeId, opcode, own, label, old.at(opcode), program));
+  const node: FilterNode = new Node(nodeId, opcode, own, label, old.at(opcode), program);
   // The node heads slot `opcode`; with DENY_REST every slot without a chain holds DENY.
-  let chained = old.chained;
-  const heads = copyOf(old.heads);
-  const at = chained.indexOf(opcode);
-  if (at >= 0) heads[at] = node;
-  else {
-    const c = copyOf(chained);
-    let i = c.length;
-    while (i > 0 && c[i - 1] > opcode) i--;
-    c.splice(i, 0, opcode);
-    heads.splice(i, 0, node);
-    chained = Object.freeze(c);
+  // (The new arrays are not frozen: freezing was a third of a registration's cost,
+  // and nothing outside this file makes or changes a SlotTable's arrays.)
+  const oc = old.chained, oh = old.heads;
+  let chained = oc;
+  let heads: FilterNode[];
+  const at = oc.indexOf(opcode);
+  if (at >= 0) {
+    heads = copyOf(oh);
+    heads[at] = node;
+  } else {
+    const c = new Array<number>(oc.length + 1);
+    heads = new Array<FilterNode>(oh.length + 1);
+    let i = 0;
+    for (; i < oc.length && oc[i] < opcode; i++) { c[i] = oc[i]; heads[i] = oh[i]; }
+    c[i] = opcode;
+    heads[i] = node;
+    for (; i < oc.length; i++) { c[i + 1] = oc[i]; heads[i + 1] = oh[i]; }
+    chained = c;
   }
   const deny = copyOf(old.deny);
   if (denyRest) {
@@ -263,7 +270,7 @@ export function pushFilter(
   } else {
     deny[opcode >>> 5] &= ~(1 << (opcode & 31));
   }
-  const slots = Object.freeze(new SlotTable(chained, Object.freeze(heads), Object.freeze(deny)));
+  const slots = new SlotTable(chained, heads, deny);
   const nt = makeTable(id, t.refs, slots);
   return { store: makeStore(store.tables.set(id, nt), store.nodeRefs.set(nodeId, 1), store.nextTable, nodeId + 1), node };
 }

@@ -97,13 +97,13 @@ class SimKernel implements Kernel {
       this.ensureRt();
       queues = IntMap.empty<QueueState>();
       for (const [id, q] of this.rt) {
-        queues = queues.set(id, Object.freeze({ sq: Object.freeze(copyOf(q.sq)), cq: Object.freeze(copyOf(q.cq)), drainDisabled: q.drainDisabled }));
+        queues = queues.set(id, { sq: copyOf(q.sq), cq: copyOf(q.cq), drainDisabled: q.drainDisabled });
       }
       this.baseQueues = queues;
       this.queuesDirty = false;
     }
     const w = this.w;
-    this.snap = Object.freeze(makeWorld(w.tasks, w.rings, w.filters, w.fs, w.nextPid, w.nextRing, w.leaked, queues));
+    this.snap = makeWorld(w.tasks, w.rings, w.filters, w.fs, w.nextPid, w.nextRing, w.leaked, queues);
     return this.snap;
   }
 
