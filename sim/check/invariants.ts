@@ -118,16 +118,22 @@ function compare(
 }
 
 type Found = Omit<InvariantViolation, 'state'>;
-const byStore = new WeakMap<FilterStore, readonly Found[]>();
+
+/**
+ * The last store checked and what was found. An explorer checks the successors of
+ * one state after another, and every move but a filter registration leaves the
+ * store as it was; a WeakMap over all stores cost more in its upkeep than the walks
+ * it saved.
+ */
+let lastStore: FilterStore | null = null;
+let lastFound: readonly Found[] = [];
 
 /**
  * Node refcounts (owning edges = slot heads + `next` pointers of live nodes) and
- * DENY last, for one filter store. Stores are immutable values shared by every
- * world a call left them alone in, so each is walked once.
+ * DENY last, for one filter store.
  */
 function storeViolations(store: FilterStore): readonly Found[] {
-  let found = byStore.get(store);
-  if (found) return found;
+  if (store === lastStore) return lastFound;
   const out: Found[] = [];
   // Node ids are handed out from store.nextNode: arrays indexed by id, no maps.
   const edges = new Int32Array(store.nextNode);
@@ -161,9 +167,9 @@ function storeViolations(store: FilterStore): readonly Found[] {
   for (let i = 0; i < refIds.length; i++) {
     if (refIds[i] >= live.length || live[refIds[i]] === undefined) out.push({ kind: 'node-refs', message: `node ${refIds[i]} has a refcount but nothing reaches it` });
   }
-  found = out;
-  byStore.set(store, found);
-  return found;
+  lastStore = store;
+  lastFound = out;
+  return out;
 }
 
 /**

@@ -75,7 +75,9 @@ export class KeySet {
       this.hash = grow(this.hash);
     }
     while (this.used + n > this.arena.length) this.arena = grow(this.arena);
-    this.arena.set(bytes.subarray(at, at + n), this.used);
+    // (A loop: keys are tens of bytes, and subarray + set cost more than the copy.)
+    const arena = this.arena, u = this.used;
+    for (let i = 0; i < n; i++) arena[u + i] = bytes[at + i];
     this.start[e] = this.used;
     this.len[e] = n;
     this.hash[e] = h;

@@ -120,13 +120,18 @@ class SimKernel implements Kernel {
   private ensureRt(): void {
     if (!this.rtStale) return;
     this.rtStale = false;
-    this.rt.clear();
+    // Entries are refilled in place (Map.clear would drop the map's table for a new one).
     const base = this.baseQueues;
-    const ids = this.w.rings.keyArray();
+    const rings = this.w.rings;
+    const ids = rings.keyArray();
+    if (this.rt.size > ids.length) for (const id of [...this.rt.keys()]) if (!rings.has(id)) this.rt.delete(id);
     for (let i = 0; i < ids.length; i++) {
       const id = ids[i];
       const q = base?.get(id);
-      this.rt.set(id, { sq: q ? copyOf(q.sq) : [], cq: q ? copyOf(q.cq) : [], drainDisabled: q?.drainDisabled ?? false });
+      const sq = q ? copyOf(q.sq) : [], cq = q ? copyOf(q.cq) : [], drainDisabled = q?.drainDisabled ?? false;
+      const e = this.rt.get(id);
+      if (e === undefined) this.rt.set(id, { sq, cq, drainDisabled });
+      else { e.sq = sq; e.cq = cq; e.drainDisabled = drainDisabled; }
     }
   }
 
