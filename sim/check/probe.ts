@@ -172,7 +172,7 @@ export function grownPolicy(profile: KernelProfile, before: HolderPolicy, now: H
     // Same legacy policy: only opcodes whose chain head changed can have grown.
     if (before.slots !== now.slots) {
       const legacy = now.sqeLegacy;
-      const ops = changedOps(before.slots, now.slots);
+      const ops = mayGrow(before.slots, now.slots);
       for (let c = 0; c < ops.length; c++) {
         const op = ops[c];
         const hb = before.slots ? before.slots.at(op) : null, hn = now.slots ? now.slots.at(op) : null;
@@ -197,17 +197,19 @@ export function grownPolicy(profile: KernelProfile, before: HolderPolicy, now: H
 }
 
 /**
- * The opcodes whose slot may differ between two slot tables, ascending: those
- * holding a chain in either, and those DENY in one only (every other slot is EMPTY
- * in both).
+ * The opcodes where slot table b may allow more than a, ascending: those holding a
+ * chain in either or DENY in a only (every other slot is EMPTY in both), less those
+ * DENY in b.
  */
-function changedOps(a: SlotTable | null, b: SlotTable | null): number[] {
+function mayGrow(a: SlotTable | null, b: SlotTable | null): number[] {
   const out: number[] = [];
   const words = (IORING_OP_LAST + 31) >>> 5;
   for (let w = 0; w < words; w++) {
     let m = (a ? a.deny[w] : 0) ^ (b ? b.deny[w] : 0);
     if (a) m |= chainedBits(a.chained, w);
     if (b) m |= chainedBits(b.chained, w);
+    // A slot that is DENY in b allows nothing there, so nothing can have grown.
+    if (b) m &= ~b.deny[w];
     while (m !== 0) {
       out.push(w * 32 + 31 - Math.clz32(m & -m));
       m &= m - 1;
@@ -240,4 +242,28 @@ export function probeName(i: number): string {
   if (i >= PROBES.length) return `register op ${i - PROBES.length}`;
   const s = PROBES[i].sqe;
   return `sqe op ${s.opcode} flags ${s.flags}${s.opcode === OP.SOCKET ? ` family ${s.fd}` : ''}`;
+}
+
+/**
+ * Every probe a policy allows, evaluated straight from its definition: the legacy
+ * checks, then each filter of the opcode's chain run on the probe's context, DENY
+ * allowing nothing. No memo and no deltas: the tests hold grownPolicy to it.
+ */
+export function allowedProbes(profile: KernelProfile, p: HolderPolicy): boolean[] {
+  const out: boolean[] = [];
+  const ctx = new Uint32Array(profile.ctx.size / 4);
+  for (const pr of PROBES) {
+    const s = pr.sqe;
+    let ok = p.sqeLegacy === null || sqeAllowed(p.sqeLegacy, s.opcode, s.flags);
+    for (let x: Slot = p.slots ? p.slots.at(s.opcode) : null; ok && x !== null; x = x === DENY ? null : (x as FilterNode).next) {
+      if (x === DENY) ok = false;
+      else {
+        populateCtx(ctx, profile, s, s.flags, pr.open);
+        ok = (x as FilterNode).program.run(ctx) !== 0;
+      }
+    }
+    out.push(ok);
+  }
+  for (let op = 0; op < IORING_REGISTER_LAST; op++) out.push(p.regLegacy === null || registerAllowed(p.regLegacy, op));
+  return out;
 }
