@@ -89,6 +89,9 @@ export function internText(s: string): number {
   return id;
 }
 
+/** internText(''), which most node labels are. */
+const EMPTY_TEXT = internText('');
+
 /** A stable text of an immutable id-free value (Maps and Sets sorted, bigints and typed arrays kept apart). */
 export function contentText(v: unknown, skip?: ReadonlySet<string>): string {
   if (v === null) return 'null';
@@ -394,7 +397,7 @@ export function encodeWorld(w: World, roots: readonly number[], out: KeyBuf): vo
     // A node's content: opcode, program and label (its compiled `program` follows from insns).
     out.put(n.opcode);
     out.put(insnsId(n.insns));
-    out.put(internText(n.label));
+    out.put(n.label === '' ? EMPTY_TEXT : internText(n.label));
     out.put(slotRef(n.next));
     const r = store.nodeRefs.get(n.id);
     if (r !== undefined) withRefs++;

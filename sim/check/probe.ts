@@ -76,32 +76,41 @@ const opStart = (() => {
 })();
 
 // Memoised on the policy's parts, which are immutable values shared between many
-// worlds: a chain's verdicts on its opcode's probes on the chain's head (nodes
-// never change, so a head names its whole chain), the SQE part on (slots, SQE
-// legacy policy), the register part on its legacy policy. The explorer checks
-// restrict-only after every new state, so a part is evaluated once per value, not
-// once per state.
-const chainParts = new WeakMap<KernelProfile, WeakMap<FilterNode, Uint8Array>>();
+// worlds: a program's verdicts on an opcode's probes on the program (programs are
+// shared by every node that runs them), the SQE part on (slots, SQE legacy policy),
+// the register part on its legacy policy. A chain's verdicts are the AND of its
+// programs' along the chain (a few nodes): cheaper to walk than to remember per
+// node, as the explorer makes a new node at every filter registration.
 const sqeParts = new WeakMap<KernelProfile, WeakMap<object, WeakMap<object, Uint8Array>>>();
 const regParts = new WeakMap<object, Uint8Array>();
 const NONE = {};
 
-/** 1 for each probe of the opcode that the chain starting at `head` lets through; null: all of them. */
-function chainPart(profile: KernelProfile, op: number, head: Slot): Uint8Array | null {
-  if (head === null) return null;
-  if (head === DENY) return zeros(op);
-  let byProfile = chainParts.get(profile);
-  if (!byProfile) chainParts.set(profile, (byProfile = new WeakMap()));
-  const node = head as FilterNode;
-  let part = byProfile.get(node);
-  if (part) return part;
-  // A chain allows what its head's program and the rest of the chain both allow.
-  const own = programPart(profile, op, node.program);
-  const rest = chainPart(profile, op, node.next);
-  part = new Uint8Array(own.length);
-  for (let i = 0; i < part.length; i++) part[i] = own[i] & (rest === null ? 1 : rest[i]);
-  byProfile.set(node, part);
-  return part;
+/** The most probes any opcode has. */
+const MAX_PER_OP = (() => {
+  let m = 0;
+  for (let op = 0; op < IORING_OP_LAST; op++) m = Math.max(m, opStart[op + 1] - opStart[op]);
+  return m;
+})();
+const scratchBefore = new Uint8Array(MAX_PER_OP);
+const scratchNow = new Uint8Array(MAX_PER_OP);
+
+/**
+ * 1 in out[j] for each probe j of the opcode that the chain starting at `head` lets
+ * through; returns false (out untouched) when there is no chain, which lets all through.
+ */
+function chainPart(profile: KernelProfile, op: number, head: Slot, out: Uint8Array): boolean {
+  if (head === null) return false;
+  const n = opStart[op + 1] - opStart[op];
+  out.fill(1, 0, n);
+  for (let x: Slot = head; x !== null; x = (x as FilterNode).next) {
+    if (x === DENY) {
+      out.fill(0, 0, n);
+      break;
+    }
+    const own = programPart(profile, op, (x as FilterNode).program);
+    for (let j = 0; j < n; j++) out[j] &= own[j];
+  }
+  return true;
 }
 
 /** A program's verdicts on an opcode's probes (programs are shared by every node that runs them). */
@@ -125,12 +134,6 @@ function programPart(profile: KernelProfile, op: number, program: FilterNode['pr
   return part;
 }
 
-/** All-zero verdicts for an opcode (what DENY gives), one array per opcode. */
-const zeroParts: Uint8Array[] = [];
-function zeros(op: number): Uint8Array {
-  return (zeroParts[op] ??= new Uint8Array(opStart[op + 1] - opStart[op]));
-}
-
 function sqePart(profile: KernelProfile, slots: SlotTable | null, legacy: LegacyPolicy | null): Uint8Array {
   const k1 = slots ?? NONE;
   const k2 = legacy ?? NONE;
@@ -142,10 +145,10 @@ function sqePart(profile: KernelProfile, slots: SlotTable | null, legacy: Legacy
   if (part) return part;
   part = new Uint8Array(PROBES.length);
   for (let op = 0; op < IORING_OP_LAST; op++) {
-    const chain = slots ? chainPart(profile, op, slots.at(op)) : null;
+    const chained = slots !== null && chainPart(profile, op, slots.at(op), scratchNow);
     for (let i = opStart[op], j = 0; i < opStart[op + 1]; i++, j++) {
       const s = PROBES[i].sqe;
-      part[i] = (legacy === null || sqeAllowed(legacy, s.opcode, s.flags)) && (chain === null || chain[j] === 1) ? 1 : 0;
+      part[i] = (legacy === null || sqeAllowed(legacy, s.opcode, s.flags)) && (!chained || scratchNow[j] === 1) ? 1 : 0;
     }
   }
   inner.set(k2, part);
@@ -177,11 +180,11 @@ export function grownPolicy(profile: KernelProfile, before: HolderPolicy, now: H
         const op = ops[c];
         const hb = before.slots ? before.slots.at(op) : null, hn = now.slots ? now.slots.at(op) : null;
         if (hb === hn) continue;
-        const a = chainPart(profile, op, hb), b = chainPart(profile, op, hn);
+        const a = chainPart(profile, op, hb, scratchBefore), b = chainPart(profile, op, hn, scratchNow);
         for (let i = opStart[op], j = 0; i < opStart[op + 1]; i++, j++) {
           const s = PROBES[i].sqe;
           if (legacy !== null && !sqeAllowed(legacy, s.opcode, s.flags)) continue;
-          if ((b === null || b[j] === 1) && !(a === null || a[j] === 1)) out.push(i);
+          if ((!b || scratchNow[j] === 1) && !(!a || scratchBefore[j] === 1)) out.push(i);
         }
       }
     }

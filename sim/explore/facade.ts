@@ -248,6 +248,11 @@ function udText(ud: bigint): string {
   return t;
 }
 
+/** A command naming a ring the task has no name for. */
+function unbound(s: Names, c: Obs['c']): { s: Names; obs: Obs } {
+  return { s, obs: { c, unstated: 'unbound ring' } };
+}
+
 function setTask(s: Names, name: string, t: TaskNames): ReadonlyMap<string, TaskNames> {
   const m = new Map(s.tasks);
   m.set(name, t);
@@ -261,7 +266,6 @@ function applyStep(k: Syscalls, s: Names, step: Step): { s: Names; obs: Obs } {
   if (!t || !t.alive) return { s, obs: { c: b.c, unstated: `no live task ${step.task}` } };
   // (No closures here: this runs for every step, and the tsx transform names each one.)
   const fds = t.fds;
-  const unbound = { s, obs: { c: b.c, unstated: 'unbound ring' } as Obs };
   switch (b.c) {
     case 'ring': {
       const fd = k.setup(t.pid, b.entries, b.flags);
@@ -272,7 +276,7 @@ function applyStep(k: Syscalls, s: Names, step: Step): { s: Names; obs: Obs } {
     }
     case 'close': {
       const fd = fds.get(b.ring);
-      if (fd === undefined) return unbound;
+      if (fd === undefined) return unbound(s, b.c);
       const ret = k.close(t.pid, fd);
       const left = new Map(t.fds);
       left.delete(b.ring);
@@ -280,22 +284,22 @@ function applyStep(k: Syscalls, s: Names, step: Step): { s: Names; obs: Obs } {
     }
     case 'restrict': {
       const fd = b.target.kind === 'task' ? -1 : fds.get(b.target.ring);
-      if (fd === undefined) return unbound;
+      if (fd === undefined) return unbound(s, b.c);
       return { s, obs: { c: 'restrict', ret: k.registerRestrictions(t.pid, fd, b.entries) } };
     }
     case 'enable': {
       const fd = fds.get(b.ring);
-      if (fd === undefined) return unbound;
+      if (fd === undefined) return unbound(s, b.c);
       return { s, obs: { c: 'enable', ret: k.enableRings(t.pid, fd) } };
     }
     case 'register': {
       const fd = fds.get(b.ring);
-      if (fd === undefined) return unbound;
+      if (fd === undefined) return unbound(s, b.c);
       return { s, obs: { c: 'register', ret: k.register(t.pid, fd, b.op) } };
     }
     case 'bpf': {
       const fd = b.target.kind === 'task' ? -1 : fds.get(b.target.ring);
-      if (fd === undefined) return unbound;
+      if (fd === undefined) return unbound(s, b.c);
       const r = k.registerBpf(t.pid, fd, { opcode: b.op, flags: b.flags, pdu: b.pdu, insns: b.insns, raw: b.raw });
       const obs: Obs = { c: 'bpf', ret: r.ret };
       if (r.pdu !== undefined) obs.pdu = r.pdu;
@@ -303,7 +307,7 @@ function applyStep(k: Syscalls, s: Names, step: Step): { s: Names; obs: Obs } {
     }
     case 'sqe': {
       const fd = fds.get(b.ring);
-      if (fd === undefined) return unbound;
+      if (fd === undefined) return unbound(s, b.c);
       const q = k.queueSqe(t.pid, fd, b.sqe);
       // The map is a value: copy it only when this user_data's opcode changes.
       let udOps = s.udOps;
@@ -316,13 +320,13 @@ function applyStep(k: Syscalls, s: Names, step: Step): { s: Names; obs: Obs } {
     }
     case 'submit': {
       const fd = fds.get(b.ring);
-      if (fd === undefined) return unbound;
+      if (fd === undefined) return unbound(s, b.c);
       const r = k.enter(t.pid, fd);
       return { s, obs: { c: 'submit', ret: r.ret, left: r.left } };
     }
     case 'cqes': {
       const fd = fds.get(b.ring);
-      if (fd === undefined) return unbound;
+      if (fd === undefined) return unbound(s, b.c);
       const r = k.reapCqes(t.pid, fd);
       if (typeof r === 'number') return { s, obs: { c: 'cqes', ret: r } };
       const cqes = r.map((c): [string, number | 'fd', number] => {

@@ -26,8 +26,11 @@ export class KeySet {
   /** Add the key in buf: the new entry's index, or -1 - the index of the entry that holds it. */
   addKey(buf: KeyBuf): number {
     const n = this.pack(buf);
-    return this.addBytes(this.scratch, 0, n, hashBytes(this.scratch, 0, n));
+    return this.addBytes(this.scratch, 0, n, this.packedHash);
   }
+
+  /** hashBytes of what pack() wrote last, computed as it wrote the bytes. */
+  private packedHash = 0;
 
   /**
    * Add a key already packed (as another explorer's set stored it, see `bytes`):
@@ -98,27 +101,41 @@ export class KeySet {
     this.table = table;
   }
 
-  /** Zigzag varints of buf's ints into scratch; returns the byte count. */
+  /** Zigzag varints of buf's ints into scratch, hashed as hashBytes would on the way; returns the byte count. */
   private pack(buf: KeyBuf): number {
     if (this.scratch.length < buf.n * 5) this.scratch = new Uint8Array(buf.n * 10);
     const b = this.scratch, a = buf.a;
     let j = 0;
+    let h = 0;
     for (let i = 0; i < buf.n; i++) {
       let v = ((a[i] << 1) ^ (a[i] >> 31)) >>> 0;
       while (v >= 0x80) {
-        b[j++] = (v & 0x7f) | 0x80;
+        const x = (v & 0x7f) | 0x80;
+        b[j++] = x;
+        h = Math.imul(h ^ x, 0x01000193);
         v >>>= 7;
       }
       b[j++] = v;
+      h = Math.imul(h ^ v, 0x01000193);
     }
+    this.packedHash = finishHash(h, j);
     return j;
   }
 }
 
 /** FNV-1a over the packed bytes, then a finaliser so that low bits spread. */
 export function hashBytes(b: Uint8Array, at: number, n: number): number {
-  let h = 0x811c9dc5 ^ n;
+  let h = 0;
   for (let i = 0; i < n; i++) h = Math.imul(h ^ b[at + i], 0x01000193);
+  return finishHash(h, n);
+}
+
+/**
+ * The byte loop starts from 0; a basis and the length are mixed in at the end, so
+ * that pack() can hash bytes as it writes them, before it knows how many.
+ */
+function finishHash(h: number, n: number): number {
+  h ^= Math.imul(0x811c9dc5 ^ n, 0x2c1b3c6d);
   h ^= h >>> 15;
   return Math.imul(h, 0x2c1b3c6d) >>> 0;
 }
