@@ -122,14 +122,20 @@ export function contentText(v: unknown, skip?: ReadonlySet<string>): string {
 /** Content ids of objects of one kind, memoised by identity. */
 class Interner {
   private readonly byObj = new WeakMap<object, number>();
+  /** The last object asked for and its id: most lookups repeat it (the console fds, no registrations, the initial file system). */
+  private last: object | null = null;
+  private lastId = 0;
   constructor(private readonly kind: string, private readonly skip?: ReadonlySet<string>) {}
 
   id(o: object): number {
+    if (o === this.last) return this.lastId;
     let id = this.byObj.get(o);
     if (id === undefined) {
       id = internText(this.kind + contentText(o, this.skip));
       this.byObj.set(o, id);
     }
+    this.last = o;
+    this.lastId = id;
     return id;
   }
 }
@@ -163,7 +169,12 @@ function insnsId(insns: readonly { code: number; jt: number; jf: number; k: numb
   return id;
 }
 const legacyContent = new Interner('L');
-const leafContent = new Interner('V');
+// Leaf values, one interner per place they are read (the same kind, so equal
+// contents get equal ids everywhere), which keeps each one's last-object cache warm.
+const fdContent = new Interner('V');
+const sqeContent = new Interner('V');
+const regContent = new Interner('V');
+const fsContent = new Interner('V');
 
 // ---------------------------------------------------------------- renumbering
 
@@ -263,7 +274,7 @@ function putTask(out: KeyBuf, w: World, t: Task): void {
     const e = fds[fd];
     if (e === undefined) out.put(NONE);
     else if (e.kind === 'ring') out.put(-3 - rings.of(e.ring));
-    else out.put(leafContent.id(e));
+    else out.put(fdContent.id(e));
   }
 }
 
@@ -272,7 +283,7 @@ function putQueues(out: KeyBuf, q: QueueState | undefined): void {
   out.put(PRESENT);
   out.put(q.drainDisabled ? 1 : 0);
   out.put(q.sq.length);
-  for (let i = 0; i < q.sq.length; i++) out.put(leafContent.id(q.sq[i] as Sqe));
+  for (let i = 0; i < q.sq.length; i++) out.put(sqeContent.id(q.sq[i] as Sqe));
   out.put(q.cq.length);
   for (let i = 0; i < q.cq.length; i++) {
     const c = q.cq[i] as Cqe;
@@ -288,7 +299,7 @@ function putRing(out: KeyBuf, w: World, r: Ring): void {
   out.put(r.cqEntries);
   out.put((r.disabled ? 1 : 0) | (r.opRestricted ? 2 : 0) | (r.regRestricted ? 4 : 0) | (r.regInherited ? 8 : 0));
   out.put(r.fileRefs);
-  out.put(leafContent.id(r.reg));
+  out.put(regContent.id(r.reg));
   out.put(pidRef(w, r.submitter));
   out.put(pidRef(w, r.creator));
   putSet(out, r.rs);
@@ -350,10 +361,10 @@ function reachedIn(r: Renumber, m: { has(id: number): boolean }): number {
  * (in a fixed order of the caller's names); they get canonical pids 0, 1, ... in
  * that order.
  */
-export function encodeWorld(w: World, roots: readonly number[], out: KeyBuf): void {
+export function encodeWorld(w: World, roots: readonly number[], out: KeyBuf, nRoots = roots.length): void {
   pids.reset(); rings.reset(); tables.reset(); nodes.reset();
-  out.put(roots.length);
-  for (let i = 0; i < roots.length; i++) pids.of(roots[i]);
+  out.put(nRoots);
+  for (let i = 0; i < nRoots; i++) pids.of(roots[i]);
 
   // Tasks: the roots, then any task a ppid names, then the rest in raw order.
   out.put(w.tasks.size);
@@ -412,5 +423,5 @@ export function encodeWorld(w: World, roots: readonly number[], out: KeyBuf): vo
   }
   out.patch(nAt, unreached);
 
-  out.put(leafContent.id(w.fs));
+  out.put(fsContent.id(w.fs));
 }

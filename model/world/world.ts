@@ -28,7 +28,11 @@ export interface World {
   readonly nextRing: number;
   /** Table references leaked by a kernel bug (7.0-merge parse failure, §8.18): table id → count. */
   readonly leaked: IntMap<number>;
-  /** Runtime queues at the time this value was taken; null in worlds not handed out. */
+  /**
+   * Runtime queues at the time this value was taken. Worlds the kernel builds
+   * internally carry their source's, which may be stale: only the kernel's `world`
+   * getter hands worlds out, and it sets the current ones (sim/syscall/kernel.ts).
+   */
   readonly queues: IntMap<QueueState> | null;
 }
 
@@ -43,11 +47,11 @@ export function makeWorld(
 }
 
 export function withTasks(w: World, tasks: IntMap<Task>): World {
-  return makeWorld(tasks, w.rings, w.filters, w.fs, w.nextPid, w.nextRing, w.leaked, null);
+  return makeWorld(tasks, w.rings, w.filters, w.fs, w.nextPid, w.nextRing, w.leaked, w.queues);
 }
 
 export function withFilters(w: World, filters: FilterStore): World {
-  return makeWorld(w.tasks, w.rings, filters, w.fs, w.nextPid, w.nextRing, w.leaked, null);
+  return makeWorld(w.tasks, w.rings, filters, w.fs, w.nextPid, w.nextRing, w.leaked, w.queues);
 }
 
 /** A fresh world: one task, init (uid 0, CAP_SYS_ADMIN, nnp off, no restrictions, no rings). */

@@ -39,11 +39,11 @@ const MAX_ENTRIES = 32768;
 const KNOWN_SETUP_FLAGS = (1 << 21) - 1;
 
 export function putTask(w: World, t: Task): World {
-  return makeWorld(w.tasks.set(t.pid, t), w.rings, w.filters, w.fs, w.nextPid, w.nextRing, w.leaked, null);
+  return makeWorld(w.tasks.set(t.pid, t), w.rings, w.filters, w.fs, w.nextPid, w.nextRing, w.leaked, w.queues);
 }
 
 export function putRing(w: World, r: Ring): World {
-  return makeWorld(w.tasks, w.rings.set(r.id, r), w.filters, w.fs, w.nextPid, w.nextRing, w.leaked, null);
+  return makeWorld(w.tasks, w.rings.set(r.id, r), w.filters, w.fs, w.nextPid, w.nextRing, w.leaked, w.queues);
 }
 
 // Control-plane record changes: a recipe assigns fields of a copy, which is then
@@ -187,7 +187,7 @@ export function releaseRing(w: World, ringId: number): World {
   const r = w.rings.get(ringId)!;
   if (r.fileRefs > 1) return editRing(w, r, (d) => { d.fileRefs--; });
   const filters = r.rs.table !== null ? dropTableRef(w.filters, r.rs.table) : w.filters;
-  return makeWorld(w.tasks, w.rings.delete(ringId), filters, w.fs, w.nextPid, w.nextRing, w.leaked, null);
+  return makeWorld(w.tasks, w.rings.delete(ringId), filters, w.fs, w.nextPid, w.nextRing, w.leaked, w.queues);
 }
 
 export function close(w: World, pid: Pid, fd: number): Out {
@@ -244,7 +244,7 @@ export function fork(w: World, env: Env, pid: Pid): { world: World; ret: number;
   const cpid = w.nextPid;
   const child = makeTask(cpid, pid, t.uid, t.cap, t.nnp, fds, rs);
   const tasks = (parent === t ? w.tasks : w.tasks.set(pid, parent)).set(cpid, child);
-  return { world: makeWorld(tasks, rings, filters, w.fs, cpid + 1, w.nextRing, w.leaked, null), ret: 0, child: cpid };
+  return { world: makeWorld(tasks, rings, filters, w.fs, cpid + 1, w.nextRing, w.leaked, w.queues), ret: 0, child: cpid };
 }
 
 export function setNoNewPrivs(w: World, pid: Pid): Out {
@@ -315,7 +315,7 @@ export function registerRestrictions(w: World, env: Env, pid: Pid, fd: number, e
     const lost = r.rs.table;
     const leaked = w.leaked.set(lost, (w.leaked.get(lost) ?? 0) + 1);
     const world = editRing(w, r, (d) => { d.rs = EMPTY_SET; });
-    return { world: makeWorld(world.tasks, world.rings, world.filters, world.fs, world.nextPid, world.nextRing, leaked, null), ret: legacy };
+    return { world: makeWorld(world.tasks, world.rings, world.filters, world.fs, world.nextPid, world.nextRing, leaked, world.queues), ret: legacy };
   }
   const armedNow = p.legacy === '7.0';
   return {

@@ -103,7 +103,9 @@ class SimKernel implements Kernel {
       this.queuesDirty = false;
     }
     const w = this.w;
-    this.snap = makeWorld(w.tasks, w.rings, w.filters, w.fs, w.nextPid, w.nextRing, w.leaked, queues);
+    // Worlds made by control calls carry the queues of the world they came from;
+    // when those are the current ones, the world itself is the snapshot.
+    this.snap = w.queues === queues ? w : makeWorld(w.tasks, w.rings, w.filters, w.fs, w.nextPid, w.nextRing, w.leaked, queues);
     return this.snap;
   }
 

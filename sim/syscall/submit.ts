@@ -108,7 +108,7 @@ export function submitAll(w: World, sc: SubmitContext, task: Task, ring: Ring, r
   let world: World | null = null;
   if (env.fds !== task.fds || env.fs !== w.fs) {
     const t = makeTask(task.pid, task.ppid, task.uid, task.cap, task.nnp, env.fds, task.rs);
-    world = makeWorld(w.tasks.set(task.pid, t), w.rings, w.filters, env.fs, w.nextPid, w.nextRing, w.leaked, null);
+    world = makeWorld(w.tasks.set(task.pid, t), w.rings, w.filters, env.fs, w.nextPid, w.nextRing, w.leaked, w.queues);
   }
   return { ret, world };
 }
