@@ -14,3 +14,8 @@ export interface RestrictionSet {
 }
 
 export const EMPTY_SET: RestrictionSet = Object.freeze({ legacy: null, table: null, cow: false });
+
+/** A set from its fields (one object shape; see copyRing in model/ring/ring.ts for why not a spread). */
+export function makeSet(legacy: LegacyPolicy | null, table: number | null, cow: boolean): RestrictionSet {
+  return { legacy, table, cow };
+}
