@@ -39,10 +39,19 @@ function fresh(manifestPath: string): boolean {
   }
 }
 
+/** A short hex tag of a path (FNV-1a). */
+function pathTag(path: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < path.length; i++) h = Math.imul(h ^ path.charCodeAt(i), 0x01000193);
+  return (h >>> 0).toString(16).padStart(8, '0');
+}
+
 /** The path of an up-to-date worker bundle, or null when it cannot be built (the caller falls back to tsx). */
 export async function workerBundle(): Promise<string | null> {
   const dir = join(ROOT, 'node_modules', '.cache', 'ringfence');
-  const out = join(dir, 'explore-worker.mjs');
+  // Named after this checkout's path: two checkouts can share node_modules (a
+  // symlink, a worktree), and each must run a bundle of its own sources.
+  const out = join(dir, `explore-worker-${pathTag(HERE)}.mjs`);
   const manifest = `${out}.inputs.json`;
   if (fresh(manifest)) return out;
   try {

@@ -1,22 +1,38 @@
 // The set of state keys an exploration has seen. Keys are int sequences
-// (model/world/key.ts KeyBuf); they are stored varint-packed in one byte arena and
+// (model/world/key.ts KeyBuf); they are stored varint-packed in byte chunks and
 // found through an open-addressing table of hashes, with an exact byte compare on
 // every hash match. Nothing per key lives on the JS heap, so a million states cost
 // tens of megabytes and no garbage collection.
+//
+// A complete depth-6 search keeps ten million keys per shard, far beyond the
+// caches, so the layout is about memory accesses: a table slot holds the entry and
+// its hash side by side (a probe reads one line, and only a hash match reads more);
+// an entry's place and length sit together; the bytes live in fixed-size chunks,
+// so the store grows without copying what it holds.
 
 import { KeyBuf } from '../../model/world/key.ts';
 
 export class KeySet {
-  private arena = new Uint8Array(1 << 20);
+  /** Bytes per chunk of key storage (a key never spans two chunks). */
+  private readonly chunk: number;
+  private chunks: Uint8Array[];
+  /** Bytes used in the last chunk. */
   private used = 0;
-  /** Per entry: start in the arena, byte length, hash. */
-  private start = new Int32Array(1 << 14);
-  private len = new Int32Array(1 << 14);
+  /** Per entry, side by side: its chunk, offset in the chunk, byte length. */
+  private meta = new Int32Array(3 << 14);
+  /** Per entry: its hash (for bytes out and ownership; lookups read the table's copy). */
   private hash = new Uint32Array(1 << 14);
-  /** Open addressing: entry index + 1, 0 = free. */
-  private table = new Int32Array(1 << 15);
+  /** Open addressing, two ints a slot: entry index + 1 (0 = free), the entry's hash. */
+  private table = new Int32Array(2 << 15);
+  private mask = (1 << 15) - 1;
   private scratch = new Uint8Array(1024);
   size = 0;
+
+  /** chunkBits: log2 of the chunk size (16 MiB by default; tests make it small). */
+  constructor(chunkBits = 24) {
+    this.chunk = 1 << chunkBits;
+    this.chunks = [new Uint8Array(Math.min(1 << 16, this.chunk))];
+  }
 
   /** Add the key in buf; true when it was not there yet. */
   add(buf: KeyBuf): boolean {
@@ -37,21 +53,23 @@ export class KeySet {
    * the new entry's index, or -1 - the index of the entry that holds it already.
    */
   addBytes(bytes: Uint8Array, at: number, n: number, h: number): number {
-    const mask = this.table.length - 1;
+    const t = this.table, mask = this.mask;
+    const hs = h | 0;
     let slot = h & mask;
     for (;;) {
-      const e = this.table[slot];
+      const e = t[2 * slot];
       if (e === 0) break;
-      if (this.hash[e - 1] === h && this.len[e - 1] === n && this.same(e - 1, bytes, at, n)) return -e;
+      if (t[2 * slot + 1] === hs && this.same(e - 1, bytes, at, n)) return -e;
       slot = (slot + 1) & mask;
     }
     this.insert(slot, h, bytes, at, n);
     return this.size - 1;
   }
 
-  /** Entry e's packed bytes (a view into the arena: copy it before the next add). */
+  /** Entry e's packed bytes (a view into storage: copy it before the next add). */
   bytes(e: number): Uint8Array {
-    return this.arena.subarray(this.start[e], this.start[e] + this.len[e]);
+    const off = this.meta[3 * e + 1];
+    return this.chunks[this.meta[3 * e]].subarray(off, off + this.meta[3 * e + 2]);
   }
 
   /** Entry e's hash. */
@@ -64,41 +82,65 @@ export class KeySet {
     return Array.from(buf.a.subarray(0, buf.n)).join(',');
   }
 
+  /** Whether entry e holds the n bytes b[at, at + n). */
   private same(e: number, b: Uint8Array, at: number, n: number): boolean {
-    const a = this.arena, s = this.start[e];
-    for (let i = 0; i < n; i++) if (a[s + i] !== b[at + i]) return false;
+    const m = this.meta;
+    if (m[3 * e + 2] !== n) return false;
+    const c = this.chunks[m[3 * e]];
+    const s = m[3 * e + 1];
+    for (let i = 0; i < n; i++) if (c[s + i] !== b[at + i]) return false;
     return true;
   }
 
   private insert(slot: number, h: number, bytes: Uint8Array, at: number, n: number): void {
     const e = this.size;
-    if (e === this.start.length) {
-      this.start = grow(this.start);
-      this.len = grow(this.len);
+    if (e === this.hash.length) {
+      this.meta = grow(this.meta);
       this.hash = grow(this.hash);
     }
-    while (this.used + n > this.arena.length) this.arena = grow(this.arena);
+    let c = this.chunks[this.chunks.length - 1];
+    if (this.used + n > c.length) {
+      if (c.length < this.chunk) {
+        // The first chunk starts small and doubles up to CHUNK.
+        let size = c.length * 2;
+        while (size < this.used + n) size *= 2;
+        const bigger = new Uint8Array(Math.min(size, this.chunk));
+        bigger.set(c.subarray(0, this.used));
+        this.chunks[this.chunks.length - 1] = c = bigger;
+      }
+      if (this.used + n > c.length) {
+        if (n > this.chunk) throw new Error(`internal: a ${n}-byte key is longer than a key-set chunk`);
+        this.chunks.push((c = new Uint8Array(this.chunk)));
+        this.used = 0;
+      }
+    }
     // (A loop: keys are tens of bytes, and subarray + set cost more than the copy.)
-    const arena = this.arena, u = this.used;
-    for (let i = 0; i < n; i++) arena[u + i] = bytes[at + i];
-    this.start[e] = this.used;
-    this.len[e] = n;
+    const u = this.used;
+    for (let i = 0; i < n; i++) c[u + i] = bytes[at + i];
+    this.meta[3 * e] = this.chunks.length - 1;
+    this.meta[3 * e + 1] = u;
+    this.meta[3 * e + 2] = n;
     this.hash[e] = h;
-    this.used += n;
-    this.table[slot] = e + 1;
+    this.used = u + n;
+    this.table[2 * slot] = e + 1;
+    this.table[2 * slot + 1] = h | 0;
     this.size++;
-    if (this.size * 2 > this.table.length) this.rehash();
+    if (this.size * 2 > this.mask + 1) this.rehash();
   }
 
   private rehash(): void {
-    const table = new Int32Array(this.table.length * 2);
-    const mask = table.length - 1;
+    const slots = (this.mask + 1) * 2;
+    const table = new Int32Array(2 * slots);
+    const mask = slots - 1;
     for (let e = 0; e < this.size; e++) {
-      let slot = this.hash[e] & mask;
-      while (table[slot] !== 0) slot = (slot + 1) & mask;
-      table[slot] = e + 1;
+      const h = this.hash[e];
+      let slot = h & mask;
+      while (table[2 * slot] !== 0) slot = (slot + 1) & mask;
+      table[2 * slot] = e + 1;
+      table[2 * slot + 1] = h | 0;
     }
     this.table = table;
+    this.mask = mask;
   }
 
   /** Zigzag varints of buf's ints into scratch, hashed as hashBytes would on the way; returns the byte count. */

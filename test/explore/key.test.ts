@@ -273,4 +273,19 @@ describe('KeySet', () => {
     for (let i = 0; i < 40_000; i += 7) { put(i); expect(set.add(buf)).toBe(false); }
     expect(set.size).toBe(40_000);
   });
+
+  it('keeps keys apart across storage chunks (here 4 KiB each)', () => {
+    const set = new KeySet(12);
+    const buf = new KeyBuf();
+    const put = (i: number) => { buf.reset(); for (let j = 0; j < 1 + (i % 50); j++) buf.put(i * 7 + j); };
+    for (let i = 0; i < 3000; i++) { put(i); expect(set.add(buf)).toBe(true); }
+    for (let i = 0; i < 3000; i++) {
+      put(i);
+      expect(set.addKey(buf)).toBe(-1 - i);
+      buf.reset();
+      for (let j = 0; j < 1 + (i % 50); j++) buf.put(i * 7 + j);
+      expect(Array.from(set.bytes(i)).length).toBeGreaterThan(0);
+    }
+    expect(set.size).toBe(3000);
+  });
 });
