@@ -32,6 +32,8 @@ export interface FacadeState {
   tasks: ReadonlyMap<string, TaskNames>;
   /** Opcode of the last SQE queued with each user_data (to normalise fd results). */
   udOps: ReadonlyMap<bigint, number>;
+  /** The task map's part of the key, made with the map (see nameList). */
+  list: readonly NameEntry[];
 }
 
 const FD_MAKERS = new Set([OP.SOCKET, OP.OPENAT, OP.OPENAT2, OP.ACCEPT]);
@@ -71,28 +73,23 @@ export async function loadFacade(): Promise<Result<FacadeParts>> {
 /** The facade's own part of a state: everything but the world. */
 type Names = Omit<FacadeState, 'world'>;
 
-/** (name id, fd) pairs of a task's ring names, sorted by name; memoised per map. */
-const fdPairs = new WeakMap<ReadonlyMap<string, number>, number[]>();
+/** (name id, fd) pairs of a task's ring names, sorted by name (a universe gives a task a ring name or two). */
 function namedFds(fds: ReadonlyMap<string, number>): number[] {
-  let p = fdPairs.get(fds);
-  if (!p) {
-    p = [];
-    for (const name of [...fds.keys()].sort()) p.push(internText(name), fds.get(name)!);
-    fdPairs.set(fds, p);
-  }
+  const p: number[] = [];
+  const names = fds.size > 1 ? [...fds.keys()].sort() : fds.keys();
+  for (const name of names) p.push(internText(name), fds.get(name)!);
   return p;
 }
 
-/** A task map's part of the key, once per map (maps are values shared by many states). */
+/**
+ * A task map's part of the key, made once when the map is made and carried with it
+ * in the state (a map is shared by every state whose names did not change; a
+ * WeakMap from maps to lists cost an insert for every new map, dear in V8).
+ */
 interface NameEntry { name: number; uid: number; pid: number; fds: number[] }
-const nameLists = new WeakMap<ReadonlyMap<string, TaskNames>, NameEntry[]>();
 function nameList(tasks: ReadonlyMap<string, TaskNames>): NameEntry[] {
-  let l = nameLists.get(tasks);
-  if (!l) {
-    l = [];
-    for (const [name, t] of tasks) l.push({ name: internText(name), uid: t.uid, pid: t.alive ? t.pid : -1, fds: t.alive ? namedFds(t.fds) : [] });
-    nameLists.set(tasks, l);
-  }
+  const l: NameEntry[] = [];
+  for (const [name, t] of tasks) l.push({ name: internText(name), uid: t.uid, pid: t.alive ? t.pid : -1, fds: t.alive ? namedFds(t.fds) : [] });
   return l;
 }
 
@@ -106,7 +103,7 @@ export function encodeFacadeState(s: FacadeState, out: KeyBuf, roots: number[]):
   // (roots is reused between keys and only ever grows: shortening an array is a
   // runtime call that showed in profiles, so the count is kept apart.)
   let nRoots = 0;
-  const names = nameList(s.tasks);
+  const names = s.list;
   out.put(s.tasks.size);
   for (let i = 0; i < names.length; i++) {
     const n = names[i];
@@ -162,11 +159,14 @@ export function facadeSubject(parts: FacadeParts, profile: KernelProfile): Subje
       at = s.world;
       return { s, obs };
     }
-    return { s: { tasks: n.tasks, udOps: n.udOps, world: w }, obs };
+    return { s: { tasks: n.tasks, udOps: n.udOps, list: n.list, world: w }, obs };
   };
   return {
     name: `kernel(${profile.name})`,
-    init: () => ({ world: initWorld, tasks: new Map([['init', taskNames(INIT_PID, true, 0, new Map())]]), udOps: new Map() }),
+    init: () => {
+      const tasks = new Map([['init', taskNames(INIT_PID, true, 0, new Map())]]);
+      return { world: initWorld, tasks, udOps: new Map(), list: nameList(tasks) };
+    },
     apply(s, step) {
       const r = run(s, [step]);
       return { s: r.s, obs: r.obs[0] };
@@ -187,14 +187,18 @@ export function facadeSubject(parts: FacadeParts, profile: KernelProfile): Subje
       // The invariants read the tasks, rings, filter store and leaked references; a
       // state whose every part but the queues is its parent's own value (only
       // queues or names moved) can break none of them, since the parent passed.
-      if (prev && sameControl(s.world as World, prev.world as World)) return [];
+      if (prev && sameControl(s.world as World, prev.world as World)) return NO_VIOLATIONS;
       const v = parts.checkInvariants(s.world, profile, prev?.world ?? null) as ({ kind?: string; message?: string; knownKernelBug?: string } | string)[];
+      if (v.length === 0) return NO_VIOLATIONS;
       // A violation the profile's real kernel also has (a known kernel bug) is not the model's.
       return v.filter((x) => typeof x === 'string' || !x.knownKernelBug)
         .map((x) => (typeof x === 'string' ? x : `${x.kind ?? 'invariant'}: ${x.message ?? JSON.stringify(x)}`));
     },
   };
 }
+
+/** What check() returns for a sound state: one shared empty list, not a new one per state. */
+const NO_VIOLATIONS: string[] = Object.freeze([]) as unknown as string[];
 
 /**
  * The same parts, by identity, for every field of the world but its queues
@@ -252,8 +256,8 @@ function udText(ud: bigint): string {
 
 // Names and TaskNames records are built field by field, never spread (one shape
 // each; a spread site that sees several shapes copies ten times slower in V8).
-function names(tasks: ReadonlyMap<string, TaskNames>, udOps: ReadonlyMap<bigint, number>): Names {
-  return { tasks, udOps };
+function names(tasks: ReadonlyMap<string, TaskNames>, udOps: ReadonlyMap<bigint, number>, list: readonly NameEntry[] = nameList(tasks)): Names {
+  return { tasks, udOps, list };
 }
 
 function taskNames(pid: number, alive: boolean, uid: number, fds: ReadonlyMap<string, number>): TaskNames {
@@ -328,7 +332,7 @@ function applyStep(k: Syscalls, s: Names, step: Step): { s: Names; obs: Obs } {
         m.set(b.sqe.ud, b.sqe.opcode);
         udOps = m;
       }
-      return { s: names(s.tasks, udOps), obs: { c: 'sqe', queued: q, op: opcodeName(b.sqe.opcode), ud: udText(b.sqe.ud) } };
+      return { s: names(s.tasks, udOps, s.list), obs: { c: 'sqe', queued: q, op: opcodeName(b.sqe.opcode), ud: udText(b.sqe.ud) } };
     }
     case 'submit': {
       const fd = fds.get(b.ring);

@@ -106,7 +106,8 @@ export class Shard<S> {
   private split = false;
   /** The last expansion was done alike by every shard. */
   private lastShared = true;
-  private cand: Candidate[] = [];
+  /** Candidates of the last expansion, by key entry (null: a sound state of the last level). */
+  private cand: (Candidate | null)[] = [];
   private candFrom = 0;
   private pending: ShardFinding[] = [];
   private readonly kinds = new Map<string, number>();
@@ -179,6 +180,7 @@ export class Shard<S> {
     this.candFrom = seen.size;
     // Transitions every shard made alike count once.
     const counts = this.reports();
+    const last = this.depth >= this.maxDepth;
     while (this.fi < this.frontier.length && seen.size < maxStates) {
       const i = this.fi++;
       if (!this.mine(i)) continue;
@@ -199,7 +201,10 @@ export class Shard<S> {
         // Checked now, even if another shard turns out to own it: keeping every
         // state until the shards settle would keep a round's worth of worlds alive
         // through garbage collections, which cost more than the few extra checks.
-        this.cand.push({ node: { prev: path, move }, bad: subject.check(cur, s) });
+        // A sound state of the last level is never expanded nor reported: it is
+        // only counted, and needs no path (most states of a search are there).
+        const bad = subject.check(cur, s);
+        this.cand.push(last && bad.length === 0 ? null : { node: { prev: path, move }, bad });
         if (seen.size >= maxStates) break;
       }
       if ((i & 15) === 0 && performance.now() > deadline) break;
@@ -249,6 +254,7 @@ export class Shard<S> {
       const x = cand[c];
       if (others[c] !== 0 && owner(this.seen.hashOf(this.candFrom + c), others[c] | (1 << this.index), this.count) !== this.index) continue;
       kept++;
+      if (x === null) continue;
       if (x.bad.length) {
         if (this.reports()) this.found('invariant', x.bad.join('; '), x.node);
         continue;
