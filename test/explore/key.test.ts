@@ -274,6 +274,19 @@ describe('KeySet', () => {
     expect(set.size).toBe(40_000);
   });
 
+  it('finds a key again that is longer than any before it (its packing needs a larger scratch buffer)', () => {
+    const set = new KeySet();
+    const buf = new KeyBuf();
+    for (const len of [10, 300, 1000, 5000]) {
+      const put = () => { buf.reset(); for (let j = 0; j < len; j++) buf.put((j * 2654435761) | 0); };
+      put();
+      expect(set.add(buf)).toBe(true);
+      put();
+      expect(set.add(buf)).toBe(false);
+    }
+    expect(set.size).toBe(4);
+  });
+
   it('keeps keys apart across storage chunks (here 4 KiB each)', () => {
     const set = new KeySet(12);
     const buf = new KeyBuf();
