@@ -22,13 +22,23 @@ import type { Cqe, Sqe } from '../ring/sqe.ts';
 import type { Task } from '../task/task.ts';
 import type { QueueState, World } from './world.ts';
 
-/** A growable int32 buffer a key is written into (reused between keys). */
+/**
+ * A growable buffer a key is written into (reused between keys): a sequence of
+ * int32s, each stored as a zigzag varint (one byte for -64..63, which most of a
+ * key is). The bytes are what the explorer's key set stores and compares, so a
+ * key is packed as it is written, not in a pass of its own.
+ */
 export class KeyBuf {
-  a = new Int32Array(256);
+  /** The key's bytes: b[0, n). */
+  b = new Uint8Array(1024);
+  /** Bytes written. */
   n = 0;
+  /** The slot reserve() handed out and patch() has not filled yet, or -1. */
+  private open = -1;
 
   reset(): void {
     this.n = 0;
+    this.open = -1;
   }
 
   /** Append an int32; any other number is written as an escape and an interned id. */
@@ -56,23 +66,69 @@ export class KeyBuf {
     for (let i = 0; i < s.length; i++) this.raw(s.charCodeAt(i));
   }
 
-  /** A slot to fill in later (counts known only after a pass). */
+  /** A slot to fill in later (counts known only after a pass); patch it before reserving another. */
   reserve(): number {
+    if (this.open >= 0) throw new Error('internal: KeyBuf.reserve before the last reserved slot was patched');
     this.raw(0);
-    return this.n - 1;
+    this.open = this.n - 1;
+    return this.open;
   }
 
   patch(at: number, x: number): void {
-    this.a[at] = x;
+    if (at !== this.open) throw new Error('internal: KeyBuf.patch of a slot that is not the one reserved');
+    this.open = -1;
+    const v = ((x << 1) ^ (x >> 31)) >>> 0;
+    if (v < 0x80) {
+      this.b[at] = v;
+      return;
+    }
+    // A count of 64 or more (never seen in practice): make room after the slot.
+    let len = 1;
+    for (let w = v; w >= 0x80; w >>>= 7) len++;
+    this.room(len - 1);
+    this.b.copyWithin(at + len, at + 1, this.n);
+    this.n += len - 1;
+    let w = v, p = at;
+    while (w >= 0x80) {
+      this.b[p++] = (w & 0x7f) | 0x80;
+      w >>>= 7;
+    }
+    this.b[p] = w;
+  }
+
+  /** The ints written so far, decoded (tests and tools). */
+  ints(): number[] {
+    const out: number[] = [];
+    for (let p = 0; p < this.n;) {
+      let x = this.b[p++];
+      let v = x & 0x7f;
+      for (let shift = 7; x & 0x80; shift += 7) {
+        x = this.b[p++];
+        v |= (x & 0x7f) << shift;
+      }
+      out.push((v >>> 1) ^ -(v & 1));
+    }
+    return out;
+  }
+
+  private room(more: number): void {
+    if (this.n + more <= this.b.length) return;
+    const b = new Uint8Array(Math.max(this.b.length * 2, this.n + more));
+    b.set(this.b.subarray(0, this.n));
+    this.b = b;
   }
 
   private raw(x: number): void {
-    if (this.n === this.a.length) {
-      const b = new Int32Array(this.a.length * 2);
-      b.set(this.a);
-      this.a = b;
+    if (this.n + 5 > this.b.length) this.room(5);
+    const b = this.b;
+    let v = ((x << 1) ^ (x >> 31)) >>> 0;
+    let n = this.n;
+    while (v >= 0x80) {
+      b[n++] = (v & 0x7f) | 0x80;
+      v >>>= 7;
     }
-    this.a[this.n++] = x;
+    b[n++] = v;
+    this.n = n;
   }
 }
 

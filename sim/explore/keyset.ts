@@ -25,7 +25,6 @@ export class KeySet {
   /** Open addressing, two ints a slot: entry index + 1 (0 = free), the entry's hash. */
   private table = new Int32Array(2 << 15);
   private mask = (1 << 15) - 1;
-  private scratch = new Uint8Array(1024);
   size = 0;
 
   /** chunkBits: log2 of the chunk size (16 MiB by default; tests make it small). */
@@ -41,12 +40,8 @@ export class KeySet {
 
   /** Add the key in buf: the new entry's index, or -1 - the index of the entry that holds it. */
   addKey(buf: KeyBuf): number {
-    const n = this.pack(buf);
-    return this.addBytes(this.scratch, 0, n, this.packedHash);
+    return this.addBytes(buf.b, 0, buf.n, hashBytes(buf.b, 0, buf.n));
   }
-
-  /** hashBytes of what pack() wrote last, computed as it wrote the bytes. */
-  private packedHash = 0;
 
   /**
    * Add a key already packed (as another explorer's set stored it, see `bytes`):
@@ -79,7 +74,7 @@ export class KeySet {
 
   /** The key in buf as a string (for tests and small tools; the set itself never makes one). */
   static text(buf: KeyBuf): string {
-    return Array.from(buf.a.subarray(0, buf.n)).join(',');
+    return buf.ints().join(',');
   }
 
   /** Whether entry e holds the n bytes b[at, at + n). */
@@ -142,27 +137,6 @@ export class KeySet {
     this.table = table;
     this.mask = mask;
   }
-
-  /** Zigzag varints of buf's ints into scratch, hashed as hashBytes would on the way; returns the byte count. */
-  private pack(buf: KeyBuf): number {
-    if (this.scratch.length < buf.n * 5) this.scratch = new Uint8Array(buf.n * 10);
-    const b = this.scratch, a = buf.a;
-    let j = 0;
-    let h = 0;
-    for (let i = 0; i < buf.n; i++) {
-      let v = ((a[i] << 1) ^ (a[i] >> 31)) >>> 0;
-      while (v >= 0x80) {
-        const x = (v & 0x7f) | 0x80;
-        b[j++] = x;
-        h = Math.imul(h ^ x, 0x01000193);
-        v >>>= 7;
-      }
-      b[j++] = v;
-      h = Math.imul(h ^ v, 0x01000193);
-    }
-    this.packedHash = finishHash(h, j);
-    return j;
-  }
 }
 
 /** FNV-1a over the packed bytes, then a finaliser so that low bits spread. */
@@ -172,10 +146,7 @@ export function hashBytes(b: Uint8Array, at: number, n: number): number {
   return finishHash(h, n);
 }
 
-/**
- * The byte loop starts from 0; a basis and the length are mixed in at the end, so
- * that pack() can hash bytes as it writes them, before it knows how many.
- */
+/** The length and a basis mixed into the byte loop's result, then spread to the low bits. */
 function finishHash(h: number, n: number): number {
   h ^= Math.imul(0x811c9dc5 ^ n, 0x2c1b3c6d);
   h ^= h >>> 15;

@@ -98,5 +98,5 @@ const keyBuf = new KeyBuf();
 export function keyText<S>(subject: Subject<S>, s: S): string {
   keyBuf.reset();
   subject.encode(s, keyBuf);
-  return Array.from(keyBuf.a.subarray(0, keyBuf.n)).join(',');
+  return keyBuf.ints().join(',');
 }
