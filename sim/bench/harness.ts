@@ -53,6 +53,8 @@ export interface BenchContext {
 
 export interface BenchSuite {
   name: string;
+  /** Run only when named exactly by `--only` (long or memory-hungry suites). */
+  optIn?: boolean;
   run(ctx: BenchContext): Promise<void> | void;
 }
 
