@@ -3,8 +3,7 @@
 
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import type { RfError } from '../../model/errors.ts';
-import type { Io } from '../cli/io.ts';
+import type { Result, RfError } from '../../model/errors.ts';
 import type { TraceFile } from './ast.ts';
 import { parseTraceFile } from './parse.ts';
 
@@ -15,13 +14,18 @@ export interface LoadFailure {
   errors: RfError[];
 }
 
+/** Where trace text comes from (the CLI's Io is one; tests can pass their own). */
+export interface TextSource {
+  readFile(path: string): Result<string>;
+}
+
 export interface Loaded {
   files: TraceFile[];
   failures: LoadFailure[];
 }
 
 /** Read and parse every file; files with errors are left out and reported. */
-export function loadTraceFiles(io: Io, paths: readonly string[]): Loaded {
+export function loadTraceFiles(io: TextSource, paths: readonly string[]): Loaded {
   const out: Loaded = { files: [], failures: [] };
   for (const p of paths) {
     const text = io.readFile(p);
