@@ -88,12 +88,7 @@ export class KeyBuf {
     this.room(len - 1);
     this.b.copyWithin(at + len, at + 1, this.n);
     this.n += len - 1;
-    let w = v, p = at;
-    while (w >= 0x80) {
-      this.b[p++] = (w & 0x7f) | 0x80;
-      w >>>= 7;
-    }
-    this.b[p] = w;
+    writeVarint(this.b, at, v);
   }
 
   /** The ints written so far, decoded (tests and tools). */
@@ -120,16 +115,18 @@ export class KeyBuf {
 
   private raw(x: number): void {
     if (this.n + 5 > this.b.length) this.room(5);
-    const b = this.b;
-    let v = ((x << 1) ^ (x >> 31)) >>> 0;
-    let n = this.n;
-    while (v >= 0x80) {
-      b[n++] = (v & 0x7f) | 0x80;
-      v >>>= 7;
-    }
-    b[n++] = v;
-    this.n = n;
+    this.n = writeVarint(this.b, this.n, ((x << 1) ^ (x >> 31)) >>> 0);
   }
+}
+
+/** The unsigned varint of v into b at p; the position after it. */
+function writeVarint(b: Uint8Array, p: number, v: number): number {
+  while (v >= 0x80) {
+    b[p++] = (v & 0x7f) | 0x80;
+    v >>>= 7;
+  }
+  b[p++] = v;
+  return p;
 }
 
 const ESCAPE = -0x80000000;
