@@ -269,6 +269,11 @@ function unbound(s: Names, c: Obs['c']): { s: Names; obs: Obs } {
   return { s, obs: { c, unstated: 'unbound ring' } };
 }
 
+/** The names with one task's entry replaced. */
+function withTask(s: Names, name: string, t: TaskNames): Names {
+  return names(setTask(s, name, t), s.udOps);
+}
+
 function setTask(s: Names, name: string, t: TaskNames): ReadonlyMap<string, TaskNames> {
   const m = new Map(s.tasks);
   m.set(name, t);
@@ -288,7 +293,7 @@ function applyStep(k: Syscalls, s: Names, step: Step): { s: Names; obs: Obs } {
       if (fd < 0) return { s, obs: { c: 'ring', ret: fd } };
       const more = new Map(t.fds);
       more.set(b.ring, fd);
-      return { s: names(setTask(s, step.task, taskNames(t.pid, t.alive, t.uid, more)), s.udOps), obs: { c: 'ring', ret: 0 } };
+      return { s: withTask(s, step.task, taskNames(t.pid, t.alive, t.uid, more)), obs: { c: 'ring', ret: 0 } };
     }
     case 'close': {
       const fd = fds.get(b.ring);
@@ -296,7 +301,7 @@ function applyStep(k: Syscalls, s: Names, step: Step): { s: Names; obs: Obs } {
       const ret = k.close(t.pid, fd);
       const left = new Map(t.fds);
       left.delete(b.ring);
-      return { s: names(setTask(s, step.task, taskNames(t.pid, t.alive, t.uid, left)), s.udOps), obs: { c: 'close', ret } };
+      return { s: withTask(s, step.task, taskNames(t.pid, t.alive, t.uid, left)), obs: { c: 'close', ret } };
     }
     case 'restrict': {
       const fd = b.target.kind === 'task' ? -1 : fds.get(b.target.ring);
@@ -355,7 +360,7 @@ function applyStep(k: Syscalls, s: Names, step: Step): { s: Names; obs: Obs } {
       return { s, obs: { c: 'nnp', ret: k.setNoNewPrivs(t.pid) } };
     case 'setuid': {
       const ret = k.setresuid(t.pid, b.uid);
-      const s2 = ret === 0 ? names(setTask(s, step.task, taskNames(t.pid, t.alive, b.uid, t.fds)), s.udOps) : s;
+      const s2 = ret === 0 ? withTask(s, step.task, taskNames(t.pid, t.alive, b.uid, t.fds)) : s;
       return { s: s2, obs: { c: 'setuid', ret } };
     }
     case 'fork': {
@@ -367,7 +372,7 @@ function applyStep(k: Syscalls, s: Names, step: Step): { s: Names; obs: Obs } {
     }
     case 'exit': {
       const ret = k.exit(t.pid);
-      return { s: names(setTask(s, step.task, taskNames(t.pid, false, t.uid, new Map())), s.udOps), obs: { c: 'exit', ret } };
+      return { s: withTask(s, step.task, taskNames(t.pid, false, t.uid, new Map())), obs: { c: 'exit', ret } };
     }
   }
 }
