@@ -113,11 +113,17 @@ function chainPart(profile: KernelProfile, op: number, head: Slot, out: Uint8Arr
   return true;
 }
 
+/** The WeakMap under key k of a two-level memo, made on first use. */
+function innerMap<K extends object, V>(outer: WeakMap<K, WeakMap<object, V>>, k: K): WeakMap<object, V> {
+  let m = outer.get(k);
+  if (!m) outer.set(k, (m = new WeakMap()));
+  return m;
+}
+
 /** A program's verdicts on an opcode's probes (programs are shared by every node that runs them). */
 const programParts = new WeakMap<KernelProfile, WeakMap<object, Map<number, Uint8Array>>>();
 function programPart(profile: KernelProfile, op: number, program: FilterNode['program']): Uint8Array {
-  let byProfile = programParts.get(profile);
-  if (!byProfile) programParts.set(profile, (byProfile = new WeakMap()));
+  const byProfile = innerMap(programParts, profile);
   let byOp = byProfile.get(program);
   if (!byOp) byProfile.set(program, (byOp = new Map()));
   let part = byOp.get(op);
@@ -137,10 +143,7 @@ function programPart(profile: KernelProfile, op: number, program: FilterNode['pr
 function sqePart(profile: KernelProfile, slots: SlotTable | null, legacy: LegacyPolicy | null): Uint8Array {
   const k1 = slots ?? NONE;
   const k2 = legacy ?? NONE;
-  let byProfile = sqeParts.get(profile);
-  if (!byProfile) sqeParts.set(profile, (byProfile = new WeakMap()));
-  let inner = byProfile.get(k1);
-  if (!inner) byProfile.set(k1, (inner = new WeakMap()));
+  const inner = innerMap(innerMap(sqeParts, profile), k1);
   let part = inner.get(k2);
   if (part) return part;
   part = new Uint8Array(PROBES.length);
