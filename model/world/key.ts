@@ -135,11 +135,30 @@ const ESCAPE = -0x80000000;
 
 const texts = new Map<string, number>();
 
+/**
+ * Where a text not met before gets its number. By default the numbers are this
+ * thread's own, in order of first use; threads that compare keys with each other
+ * (a parallel exploration) must number texts alike and install a shared numbering
+ * before their first key (useTextNumbers).
+ */
+let numberOf: (s: string) => number = () => texts.size;
+
 /** A process-wide number for a text: equal texts, equal numbers. */
 export function internText(s: string): number {
   let id = texts.get(s);
-  if (id === undefined) texts.set(s, (id = texts.size));
+  if (id === undefined) texts.set(s, (id = numberOf(s)));
   return id;
+}
+
+/**
+ * Number texts from now on with `f`, which must give '' the number 0 (the only text
+ * numbered at load). Throws if any other text was numbered before.
+ */
+export function useTextNumbers(f: (s: string) => number): void {
+  if (texts.size !== 1 || texts.get('') !== 0 || f('') !== 0) {
+    throw new Error('internal: a shared text numbering must be installed before the first key is written');
+  }
+  numberOf = f;
 }
 
 /** internText(''), which most node labels are. */

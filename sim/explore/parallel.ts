@@ -1,6 +1,7 @@
 // An exploration over several worker threads: each runs one shard (shard.ts) of the
-// same breadth-first search, and this thread drives them in steps (search.ts),
-// passing every shard the keys the others found. With one worker the search runs
+// same breadth-first search, and this thread drives them in rounds (search.ts). The
+// shards share one key set (shared-keys.ts) and one numbering of the texts keys
+// refer to (shared-texts.ts). With one worker the search runs
 // in this thread (engine.ts). The result is the same search: the same distinct
 // states per level and shortest findings; only which shard found what differs.
 
@@ -13,6 +14,7 @@ import type { StepReply, StepRequest } from './shard.ts';
 import { buildSearch, type SearchSpec } from './spec.ts';
 import type { WorkerInit } from './worker.ts';
 import { WORKER_SOURCE_ENTRY, workerBundle } from './bundle.ts';
+import { makeSharedTexts } from './shared-texts.ts';
 
 /** Most worker threads a search starts by default. */
 export const MAX_DEFAULT_WORKERS = 8;
@@ -85,8 +87,9 @@ export async function exploreSpec(spec: SearchSpec, opts: ExploreOptions, worker
   }
   const search = new Search(opts, workers);
   const script = (await workerBundle()) ?? WORKER_SOURCE_ENTRY;
+  const texts = makeSharedTexts();
   const pool = Array.from({ length: workers }, (_, index) => {
-    const init: WorkerInit = { spec, index, count: workers, depth: opts.depth, perKind };
+    const init: WorkerInit = { spec, index, count: workers, depth: opts.depth, perKind, texts };
     return new Worker(script, { workerData: init });
   });
   try {

@@ -1,21 +1,24 @@
-// The search that drives the shards of an exploration (shard.ts) step by step, the
-// same way whether they run in this thread or in worker threads: it sums what they
-// settled, keeps findings (at most `perKind` of each kind, smallest depth first),
-// closes a level once every shard has expanded its share, and stops at the depth,
-// a time limit, a state limit or a finding asked for.
+// The search that drives the shards of an exploration (shard.ts) round by round,
+// the same way whether they run in this thread or in worker threads: it sums what
+// they found, keeps findings (at most `perKind` of each kind, smallest depth
+// first), closes a level once every shard has expanded its share, and stops at the
+// depth, a time limit, a state limit or a finding asked for. With several shards it
+// also makes room in their shared key set between rounds (shared-keys.ts).
 
 import type { ExploreOptions, ExploreResult, Finding, Progress } from './result.ts';
-import type { PackedKeys, StepReply, StepRequest } from './shard.ts';
+import { KeySpace } from './shared-keys.ts';
+import type { StepReply, StepRequest } from './shard.ts';
 
-/** How long each shard expands before the shards settle what they found (ms). */
+/** How long each shard expands before it reports to the search (ms). */
 export const ROUND_MS = 100;
 
-type Phase = 'expand' | 'close-level' | 'stop' | 'finished';
+type Phase = 'expand' | 'finished';
 
 export class Search {
   private readonly t0 = performance.now();
   private phase: Phase;
-  private pending: PackedKeys[] | null = null;
+  private readonly space: KeySpace | null;
+  private arenaFree: (number | undefined)[] | null = null;
   private advanceNext = false;
   private level = 1;
   private levelsDone = 0;
@@ -31,6 +34,7 @@ export class Search {
   constructor(private readonly opts: ExploreOptions, private readonly workers: number) {
     this.phase = opts.depth >= 1 ? 'expand' : 'finished';
     this.lastProgress = this.t0;
+    this.space = workers > 1 ? new KeySpace(workers) : null;
   }
 
   get finished(): boolean {
@@ -38,12 +42,12 @@ export class Search {
   }
 
   request(): StepRequest {
-    const settle = this.pending;
-    this.pending = null;
-    if (this.phase !== 'expand') return { settle, advance: false, budgetMs: 0 };
     const advance = this.advanceNext;
     this.advanceNext = false;
-    return { settle, advance, budgetMs: ROUND_MS, maxStates: this.opts.maxStates };
+    const req: StepRequest = { advance, budgetMs: ROUND_MS, maxStates: this.opts.maxStates };
+    const space = this.space?.update(this.arenaFree);
+    if (space) req.space = space;
+    return req;
   }
 
   absorb(replies: StepReply[]): void {
@@ -52,8 +56,8 @@ export class Search {
     let transitions = 0, left = 0, exhausted = true;
     for (const r of replies) {
       if (r.kept) {
-        while (this.perDepth.length <= r.settledDepth) this.perDepth.push(0);
-        this.perDepth[r.settledDepth] += r.kept;
+        while (this.perDepth.length <= r.depth) this.perDepth.push(0);
+        this.perDepth[r.depth] += r.kept;
         this.states += r.kept;
       }
       for (const f of r.findings) {
@@ -64,14 +68,11 @@ export class Search {
       left += r.left;
       exhausted &&= r.exhausted;
     }
+    this.arenaFree = replies.map((r) => r.arenaFree);
     this.transitions = transitions;
     this.left = left;
     found.sort((a, b) => a.depth - b.depth);
     for (const { f } of found) this.record(f);
-    if (this.phase === 'expand' || this.phase === 'close-level') {
-      // Keys still to settle, unless the step only settled.
-      if (replies.some((r) => r.keys.lens.length)) this.pending = replies.map((r) => r.keys);
-    }
     this.next(now, exhausted);
     if (this.opts.onProgress && now - this.lastProgress >= (this.opts.progressEveryMs ?? 250)) {
       this.lastProgress = now;
@@ -80,30 +81,16 @@ export class Search {
   }
 
   private next(now: number, exhausted: boolean): void {
-    const o = this.opts;
-    switch (this.phase) {
-      case 'stop':
-        this.phase = 'finished';
-        return;
-      case 'close-level':
-        this.levelsDone = this.level;
-        if (this.stopFor(now)) return;
-        if (this.level >= o.depth || (this.perDepth[this.level] ?? 0) === 0) {
-          while (this.perDepth.length <= this.level) this.perDepth.push(0);
-          this.phase = 'finished';
-          return;
-        }
-        this.level++;
-        this.advanceNext = true;
-        this.phase = 'expand';
-        return;
-      case 'expand':
-        if (this.stopFor(now)) return;
-        if (exhausted) this.phase = 'close-level';
-        return;
-      case 'finished':
-        return;
+    if (this.phase === 'finished' || this.stopFor(now) || !exhausted) return;
+    // Every shard has expanded its share: the level is closed.
+    this.levelsDone = this.level;
+    if (this.level >= this.opts.depth || (this.perDepth[this.level] ?? 0) === 0) {
+      while (this.perDepth.length <= this.level) this.perDepth.push(0);
+      this.phase = 'finished';
+      return;
     }
+    this.level++;
+    this.advanceNext = true;
   }
 
   /** Whether a limit or a finding ends the search; if so, the next step only settles. */
@@ -116,7 +103,7 @@ export class Search {
     else if (o.timeLimitMs !== undefined && now - this.t0 > o.timeLimitMs) why = 'time';
     if (why === null) return false;
     this.stoppedBy = why;
-    this.phase = this.pending ? 'stop' : 'finished';
+    this.phase = 'finished';
     return true;
   }
 

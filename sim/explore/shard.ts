@@ -1,19 +1,17 @@
 // One share of a breadth-first exploration. A search runs one shard in this
 // thread (engine.ts) or one per worker thread (parallel.ts); the search
-// (search.ts) drives every shard through the same steps:
+// (search.ts) drives every shard in rounds: each round a shard takes its frontier
+// entries for a while, applies every move, and keeps each state whose key no one
+// has seen: it checks the invariants there and queues the state for the next level.
 //
-//   expand  take the shard's frontier entries for a while, apply every move, and
-//           keep each state whose key it has not seen as a candidate;
-//   settle  learn the keys every other shard found in that expansion. A key
-//           several shards found in the same expansion belongs to one of them (a
-//           rule all shards compute alike); the others drop their candidate. The
-//           owner checks the invariants and queues the state for the next level.
-//
-// The first levels are small: every shard expands all of them alike (replicated),
-// so that all shards hold the same frontier. At the first level with enough
-// entries, shard i takes entries i, i + n, i + 2n, ...; from then on each shard
-// expands the states it owns. Breadth-first order is kept level by level, so the
-// first finding of a kind is still at the smallest depth.
+// With several shards the keys live in one set in shared memory (shared-keys.ts):
+// a key belongs to the shard that inserted it first, which expands it at the next
+// level. The first levels are small: every shard expands all of them alike
+// (replicated), each with a set of its own, so that all shards hold the same
+// frontier. At the first level with enough entries, shard i takes entries i, i + n,
+// i + 2n, ...; from then on the shards use the shared set (each first puts in it
+// the keys it knows) and expand the states they own. Breadth-first order is kept
+// level by level, so the first finding of a kind is still at the smallest depth.
 //
 // The frontier holds paths, not states: a level can hold millions of states, and
 // keeping them all alive made garbage collection a quarter of the run. A state is
@@ -23,6 +21,7 @@
 
 import { KeyBuf } from '../../model/world/key.ts';
 import { KeySet } from './keyset.ts';
+import { SharedKeySet, type KeySpaceUpdate } from './shared-keys.ts';
 import type { Obs, Step } from './observe.ts';
 import { applySteps, type Subject } from './subject.ts';
 import type { Move, Universe } from './universe.ts';
@@ -31,13 +30,6 @@ import type { Move, Universe } from './universe.ts';
 export interface PathNode {
   prev: PathNode | null;
   move: Move;
-}
-
-/** Keys found by one expansion, packed as the key set stores them. */
-export interface PackedKeys {
-  bytes: Uint8Array;
-  lens: Int32Array;
-  hashes: Uint32Array;
 }
 
 /** A finding as a shard reports it (the search adds the time). */
@@ -51,45 +43,39 @@ export interface ShardFinding {
 }
 
 export interface StepRequest {
-  /** Keys each shard found in the last expansion (index = shard), or null if there was none. */
-  settle: PackedKeys[] | null;
-  /** Go on to the next level first (every shard settled the current one). */
+  /** Go on to the next level first (every shard expanded its share of the current one). */
   advance: boolean;
-  /** Expand for about this long (ms); 0: settle only. */
+  /** Expand for about this long (ms). */
   budgetMs: number;
-  /** Stop expanding once this many keys are known (exact with one shard). */
+  /** Stop expanding once this many keys are known. */
   maxStates?: number;
+  /** Room made in the shared key set since the last round (several shards only). */
+  space?: KeySpaceUpdate;
 }
 
 export interface StepReply {
-  /** From settling: states this shard now owns, at level `settledDepth`, and its findings. */
+  /** New states this shard found and owns, at level `depth`, and its findings. */
   kept: number;
-  settledDepth: number;
+  depth: number;
   findings: ShardFinding[];
-  /** Keys this expansion found (settled by the next step). */
-  keys: PackedKeys;
   /** This shard has expanded its whole share of the current level. */
   exhausted: boolean;
   /** Entries of its share of the level still to expand. */
   left: number;
   transitions: number;
-  depth: number;
+  /** Bytes left in its shared key-set arena (several shards only). */
+  arenaFree?: number;
 }
 
 /** Levels with fewer entries than this many per shard are expanded by every shard alike. */
 const SPLIT_PER_SHARD = 64;
 
-const NO_KEYS: PackedKeys = { bytes: new Uint8Array(0), lens: new Int32Array(0), hashes: new Uint32Array(0) };
-
-/** A state found by an expansion, checked at once so the state itself need not be kept. */
-interface Candidate {
-  node: PathNode;
-  /** Invariant violations of the state (empty when none). */
-  bad: string[];
-}
-
 export class Shard<S> {
-  private readonly seen = new KeySet();
+  /** The keys this shard has seen, while it has a set of its own (one shard, or replicated levels). */
+  private seen: KeySet | null = new KeySet();
+  /** The set shared with the other shards, used from the split level on. */
+  private readonly shared: SharedKeySet | null;
+  private sharing = false;
   private readonly buf = new KeyBuf();
   private frontier: (PathNode | null)[];
   private next: PathNode[] = [];
@@ -104,11 +90,6 @@ export class Shard<S> {
   private replicated: boolean;
   /** This level is the one the shards split between them. */
   private split = false;
-  /** The last expansion was done alike by every shard. */
-  private lastShared = true;
-  /** Candidates of the last expansion, by key entry (null: a sound state of the last level). */
-  private cand: (Candidate | null)[] = [];
-  private candFrom = 0;
   private pending: ShardFinding[] = [];
   private readonly kinds = new Map<string, number>();
 
@@ -123,22 +104,24 @@ export class Shard<S> {
     const s0 = subject.init();
     this.s0 = s0;
     subject.encode(s0, this.buf);
-    this.seen.add(this.buf);
+    this.seen!.add(this.buf);
     this.frontier = [null];
     this.replicated = count > 1;
+    this.shared = count > 1 ? new SharedKeySet(index) : null;
     this.startLevel();
   }
 
   step(req: StepRequest): StepReply {
-    const settledDepth = this.depth;
-    const kept = req.settle ? this.settle(req.settle) : 0;
+    if (req.space) this.shared?.update(req.space);
+    if (req.advance) this.advance();
+    const depth = this.depth;
+    const kept = req.budgetMs > 0 ? this.expand(req.budgetMs, req.maxStates ?? Infinity) : 0;
     const findings = this.pending;
     this.pending = [];
-    if (req.advance) this.advance();
-    const keys = req.budgetMs > 0 ? this.expand(req.budgetMs, req.maxStates ?? Infinity) : NO_KEYS;
     return {
-      kept, settledDepth, findings, keys,
-      exhausted: this.fi >= this.frontier.length, left: this.left(), transitions: this.transitions, depth: this.depth,
+      kept, depth, findings,
+      exhausted: this.fi >= this.frontier.length, left: this.left(), transitions: this.transitions,
+      arenaFree: this.shared?.free,
     };
   }
 
@@ -167,105 +150,69 @@ export class Shard<S> {
     return Math.max(0, below(len) - below(this.fi));
   }
 
-  /** Who reports what every shard found alike: shard 0. */
+  /** Whether this shard reports what it finds: always, except on levels every shard expands alike (shard 0 does). */
   private reports(): boolean {
-    return !this.lastShared || this.index === 0;
+    return !(this.replicated && !this.split) || this.index === 0;
   }
 
-  private expand(budgetMs: number, maxStates: number): PackedKeys {
+  /**
+   * From the split level on, find keys in the shared set. Every shard first puts in
+   * it all the keys it knows (the same ones in every shard), so that none can take
+   * an old state for a new one, whichever shard gets there first.
+   */
+  private startSharing(): void {
+    const seen = this.seen!, shared = this.shared!;
+    for (let e = 0; e < seen.size; e++) {
+      const b = seen.bytes(e);
+      shared.addBytes(b, 0, b.length, seen.hashOf(e));
+    }
+    this.seen = null;
+    this.sharing = true;
+  }
+
+  /** Expand for about budgetMs; how many new states this shard kept. */
+  private expand(budgetMs: number, maxStates: number): number {
+    if (this.split && !this.sharing) this.startSharing();
     const deadline = performance.now() + budgetMs;
-    const { subject, universe, seen, buf } = this;
-    this.lastShared = this.replicated && !this.split;
-    this.cand = [];
-    this.candFrom = seen.size;
-    // Transitions every shard made alike count once.
-    const counts = this.reports();
+    const { subject, universe, buf } = this;
+    const seen = this.seen, shared = this.shared !== null && this.sharing ? this.shared : null;
+    const size = () => (shared !== null ? shared.size : seen!.size);
+    const reports = this.reports();
+    // The last level is never expanded: a sound state there is only counted, and
+    // needs no path (most states of a search are there).
     const last = this.depth >= this.maxDepth;
-    while (this.fi < this.frontier.length && seen.size < maxStates) {
+    let kept = 0;
+    while (this.fi < this.frontier.length && size() < maxStates) {
+      if (shared !== null && shared.full()) break; // the coordinator makes room between rounds
       const i = this.fi++;
       if (!this.mine(i)) continue;
       const path = this.frontier[i];
       const s = this.stateOf(path);
       for (const move of universe.moves(subject.shape(s))) {
         const { s: cur, issues } = applySteps(subject, s, move.steps);
-        if (counts) this.transitions++;
+        if (reports) this.transitions++;
         if (issues) {
           // A diverged sequence says nothing more.
-          if (this.reports()) for (const x of issues) this.found(x.kind, x.message, { prev: path, move });
+          if (reports) for (const x of issues) this.found(x.kind, x.message, { prev: path, move });
           continue;
         }
         if (cur === s) continue; // unchanged: the state being expanded, seen already
         buf.reset();
         subject.encode(cur, buf);
-        if (seen.addKey(buf) < 0) continue;
-        // Checked now, even if another shard turns out to own it: keeping every
-        // state until the shards settle would keep a round's worth of worlds alive
-        // through garbage collections, which cost more than the few extra checks.
-        // A sound state of the last level is never expanded nor reported: it is
-        // only counted, and needs no path (most states of a search are there).
+        if (shared !== null ? !shared.addKey(buf) : seen!.addKey(buf) < 0) continue;
         const bad = subject.check(cur, s);
-        this.cand.push(last && bad.length === 0 ? null : { node: { prev: path, move }, bad });
-        if (seen.size >= maxStates) break;
+        if (reports) kept++;
+        if (bad.length) {
+          if (reports) this.found('invariant', bad.join('; '), { prev: path, move });
+        } else if (!last) this.next.push({ prev: path, move });
+        if (size() >= maxStates) break;
       }
       if ((i & 15) === 0 && performance.now() > deadline) break;
-      if (seen.size >= maxStates) break;
     }
-    return this.pack();
+    return kept;
   }
 
-  private pack(): PackedKeys {
-    const n = this.cand.length;
-    const lens = new Int32Array(n), hashes = new Uint32Array(n);
-    let total = 0;
-    for (let c = 0; c < n; c++) {
-      lens[c] = this.seen.bytes(this.candFrom + c).length;
-      hashes[c] = this.seen.hashOf(this.candFrom + c);
-      total += lens[c];
-    }
-    const bytes = new Uint8Array(total);
-    for (let c = 0, at = 0; c < n; c++) {
-      bytes.set(this.seen.bytes(this.candFrom + c), at);
-      at += lens[c];
-    }
-    return { bytes, lens, hashes };
-  }
-
-  /** Learn the other shards' keys, keep the candidates this shard owns; how many it kept. */
-  private settle(all: PackedKeys[]): number {
-    const cand = this.cand;
-    this.cand = [];
-    // Finders of each candidate other than this shard, as a bit mask.
-    const others = new Int32Array(cand.length);
-    if (!this.lastShared) {
-      for (let j = 0; j < all.length; j++) {
-        if (j === this.index) continue;
-        const k = all[j];
-        for (let c = 0, at = 0; c < k.lens.length; at += k.lens[c], c++) {
-          const r = this.seen.addBytes(k.bytes, at, k.lens[c], k.hashes[c]);
-          if (r >= 0) continue; // new to this shard: now known
-          const mine = -1 - r - this.candFrom;
-          if (mine >= 0 && mine < cand.length) others[mine] |= 1 << j;
-        }
-      }
-    }
-    let kept = 0;
-    const last = this.depth >= this.maxDepth;
-    for (let c = 0; c < cand.length; c++) {
-      const x = cand[c];
-      if (others[c] !== 0 && owner(this.seen.hashOf(this.candFrom + c), others[c] | (1 << this.index), this.count) !== this.index) continue;
-      kept++;
-      if (x === null) continue;
-      if (x.bad.length) {
-        if (this.reports()) this.found('invariant', x.bad.join('; '), x.node);
-        continue;
-      }
-      // The last level is never expanded: keep no state for it.
-      if (!last) this.next.push(x.node);
-    }
-    return this.reports() ? kept : 0;
-  }
-
-  /** The state at the end of a path, reusing the states of the last path's common prefix. */
+/** The state at the end of a path, reusing the states of the last path's common prefix. */
   private stateOf(path: PathNode | null): S {
     const nodes: PathNode[] = [];
     for (let n = path; n !== null; n = n.prev) nodes.push(n);
@@ -290,16 +237,6 @@ export class Shard<S> {
     this.kinds.set(kind, n + 1);
     this.pending.push({ kind, message, depth: this.depth, ...replayPath(this.subject, node) });
   }
-}
-
-/** The shard a key belongs to among those that found it: the first finder from hash mod n on. */
-export function owner(hash: number, finders: number, n: number): number {
-  const p = hash % n;
-  for (let k = 0; k < n; k++) {
-    const i = (p + k) % n;
-    if (finders & (1 << i)) return i;
-  }
-  return -1;
 }
 
 /** Re-run a path from the initial state to collect its steps and observations. */

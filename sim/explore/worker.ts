@@ -2,6 +2,8 @@
 // universe from the spec it is given and runs one shard, one step per message.
 
 import { parentPort, workerData } from 'node:worker_threads';
+import { useTextNumbers } from '../../model/world/key.ts';
+import { SharedTexts, type SharedTextsInit } from './shared-texts.ts';
 import { buildSearch, type SearchSpec } from './spec.ts';
 import { Shard, type StepReply, type StepRequest } from './shard.ts';
 
@@ -11,11 +13,15 @@ export interface WorkerInit {
   count: number;
   depth: number;
   perKind: number;
+  /** The text numbering all workers share (keys from different threads must agree). */
+  texts: SharedTextsInit;
 }
 
 const port = parentPort!;
 const init = workerData as WorkerInit;
 try {
+  const texts = new SharedTexts(init.texts);
+  useTextNumbers((s) => texts.number(s));
   const { subject, universe } = await buildSearch(init.spec);
   const shard = new Shard(subject, universe, init.index, init.count, init.depth, init.perKind);
   port.on('message', (req: StepRequest) => {
@@ -26,8 +32,7 @@ try {
       port.postMessage({ error: (e as Error).stack ?? String(e) });
       return;
     }
-    const k = reply.keys;
-    port.postMessage(reply, k.lens.length ? [k.bytes.buffer, k.lens.buffer, k.hashes.buffer] as ArrayBuffer[] : []);
+    port.postMessage(reply);
   });
   port.postMessage({ ready: true });
 } catch (e) {

@@ -9,7 +9,7 @@ import { OP } from '../../model/abi/opcodes.ts';
 import { explore } from '../../sim/explore/engine.ts';
 import { exploreSpec } from '../../sim/explore/parallel.ts';
 import { Search } from '../../sim/explore/search.ts';
-import { owner, Shard } from '../../sim/explore/shard.ts';
+import { Shard } from '../../sim/explore/shard.ts';
 import { buildSearch, type SearchSpec } from '../../sim/explore/spec.ts';
 import type { ExploreOptions, ExploreResult } from '../../sim/explore/result.ts';
 import { DEFAULT_UNIVERSE, type UniverseSpec } from '../../sim/explore/universe.ts';
@@ -42,18 +42,6 @@ const summary = (r: ExploreResult) => ({ states: r.states, transitions: r.transi
 const kinds = (r: ExploreResult) => r.findings.map((f) => `${f.moves.length} ${f.kind}`).sort();
 
 describe('sharded exploration', () => {
-  it('owner: exactly one of the finders owns a key, and a lone finder owns it', () => {
-    for (let n = 1; n <= 5; n++) {
-      for (let finders = 1; finders < 1 << n; finders++) {
-        for (const h of [0, 1, 2, 7, 0xffffffff]) {
-          const o = owner(h, finders, n);
-          expect(finders & (1 << o)).not.toBe(0);
-          if ((finders & (finders - 1)) === 0) expect(1 << o).toBe(finders);
-        }
-      }
-    }
-  });
-
   for (const [name, spec, depth] of [
     ['kernel 7.3, default', { subject: { kind: 'model', model: 'kernel', profile: '7.3' }, universe: DEFAULT_UNIVERSE }, 3],
     ['reference 7.2, default', { subject: { kind: 'model', model: 'reference', profile: '7.2' }, universe: DEFAULT_UNIVERSE }, 3],

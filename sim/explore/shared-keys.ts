@@ -1,0 +1,243 @@
+// The key set of a parallel exploration: one set for all worker threads, in shared
+// memory, so that each key is stored and inserted once however many threads search.
+// (With a set per thread, every thread kept and inserted every key: twice the
+// memory, and a quarter more CPU per state on two threads.)
+//
+// Layout:
+//   table   open addressing, two int32s a slot: the key's hash (never 0; 0 = free)
+//           and a reference to its bytes (0 until the bytes are written);
+//   arenas  byte areas the keys are written into; each shard writes into its own
+//           current arena, and every shard can read all of them;
+//   counters  [0] distinct keys, [1] the count at which shards end their round.
+//
+// An insert claims a free slot by compare-and-swap on its hash word, writes the
+// bytes into its arena, then publishes the reference with an atomic store. A shard
+// that finds an equal hash waits for the reference (a few stores away) and compares
+// the bytes, so every key has exactly one winner: the shard that claimed its slot.
+//
+// Nothing in the set grows during a round. Between rounds the coordinator
+// (KeySpace, in the thread that drives the search) doubles the table when it is
+// 40% full, and gives a shard a fresh arena when its own is nearly used; a shard
+// ends its round early when the table reaches 60% or its arena runs low, so no
+// round can outgrow what it was given.
+
+import type { KeyBuf } from '../../model/world/key.ts';
+import { hashBytes } from './keyset.ts';
+
+/** Bytes per arena; a reference holds the arena id (8 bits) and the 4-byte word in it (24 bits). */
+const ARENA_BYTES = 64 << 20;
+const MAX_ARENAS = 255;
+/** A shard ends its round when its arena has less than this left. */
+const ARENA_MARGIN = 1 << 20;
+/** The coordinator gives a shard a new arena when its own has less than this left. */
+const ARENA_REFILL = 8 << 20;
+/** Keys longer than this are refused (a state's successors must fit in ARENA_MARGIN). */
+const MAX_KEY_BYTES = 16 << 10;
+const FIRST_SLOTS = 1 << 20;
+const GROW_AT = 0.4;
+const STOP_AT = 0.6;
+/** Past this a shard refuses to insert rather than let probing run out of free slots. */
+const HARD_AT = 0.9;
+
+/** What shards learn from the coordinator before a round. */
+export interface KeySpaceUpdate {
+  /** Sent once: the counters. */
+  counters?: SharedArrayBuffer;
+  /** A table to use from now on (the first, or a bigger one holding every key). */
+  table?: SharedArrayBuffer;
+  /** Arenas not sent before, as [id, buffer]. */
+  arenas?: [number, SharedArrayBuffer][];
+  /** The arena each shard writes into (index = shard). */
+  writeTo?: number[];
+}
+
+/** A shard's view of the shared set. */
+export class SharedKeySet {
+  private table: Int32Array<ArrayBufferLike> = new Int32Array(0);
+  private mask = -1;
+  private hard = 0;
+  private counters: Int32Array<ArrayBufferLike> = new Int32Array(1);
+  private readonly arenas: Uint8Array<ArrayBufferLike>[] = [];
+  private out: Uint8Array<ArrayBufferLike> = new Uint8Array(0);
+  private outId = 0;
+  private used = 0;
+
+  constructor(private readonly shard: number) {}
+
+  update(u: KeySpaceUpdate): void {
+    if (u.counters) this.counters = new Int32Array(u.counters);
+    if (u.table) {
+      this.table = new Int32Array(u.table);
+      const slots = this.table.length >> 1;
+      this.mask = slots - 1;
+      this.hard = Math.floor(slots * HARD_AT);
+    }
+    for (const [id, buf] of u.arenas ?? []) this.arenas[id] = new Uint8Array(buf);
+    const id = u.writeTo?.[this.shard];
+    if (id !== undefined && id !== this.outId) {
+      this.outId = id;
+      this.out = this.arenas[id];
+      this.used = 0;
+    }
+  }
+
+  /** Distinct keys in the set, all shards' together. */
+  get size(): number {
+    return Atomics.load(this.counters, 0);
+  }
+
+  /** Bytes left in this shard's arena. */
+  get free(): number {
+    return this.out.length - this.used;
+  }
+
+  /** Whether this shard should end its round so that the coordinator can make room. */
+  full(): boolean {
+    return Atomics.load(this.counters, 0) >= this.counters[1] || this.out.length - this.used < ARENA_MARGIN;
+  }
+
+  /** Add the key in buf; true when this shard added it (no shard had). */
+  addKey(buf: KeyBuf): boolean {
+    return this.addBytes(buf.b, 0, buf.n, hashBytes(buf.b, 0, buf.n));
+  }
+
+  /** Add the n bytes b[at, at + n) with hash h (hashBytes); true when this shard added them. */
+  addBytes(b: Uint8Array, at: number, n: number, h: number): boolean {
+    const t = this.table, mask = this.mask;
+    const hs = (h | 0) || 1;
+    let slot = hs & mask; // (hs, not h: the coordinator rehashes from the stored word)
+    for (;;) {
+      let sh = t[2 * slot];
+      if (sh === 0) {
+        this.roomFor(n);
+        sh = Atomics.compareExchange(t, 2 * slot, 0, hs);
+        if (sh === 0) {
+          this.write(slot, b, at, n);
+          return true;
+        }
+      }
+      if (sh === hs && this.same(this.refAt(slot), b, at, n)) return false;
+      slot = (slot + 1) & mask;
+    }
+  }
+
+  /** The reference in a claimed slot, once its claimer has published it. */
+  private refAt(slot: number): number {
+    let r = Atomics.load(this.table, 2 * slot + 1);
+    while (r === 0) r = Atomics.load(this.table, 2 * slot + 1);
+    return r;
+  }
+
+  private same(ref: number, b: Uint8Array, at: number, n: number): boolean {
+    const a = this.arenas[ref >>> 24];
+    if (a === undefined) throw new Error(`internal: key-set arena ${ref >>> 24} was never sent to shard ${this.shard}`);
+    const off = (ref & 0xffffff) << 2;
+    if ((a[off] | (a[off + 1] << 8)) !== n) return false;
+    const s = off + 2;
+    for (let i = 0; i < n; i++) if (a[s + i] !== b[at + i]) return false;
+    return true;
+  }
+
+  /** Checked before a slot is claimed: a claimed slot must get its bytes. */
+  private roomFor(n: number): void {
+    if (n > MAX_KEY_BYTES) throw new Error(`internal: a ${n}-byte state key is longer than the shared key set takes (${MAX_KEY_BYTES})`);
+    if (this.used + 2 + n > this.out.length) throw new Error('internal: a shard ran out of key-set arena within a round');
+    if (Atomics.load(this.counters, 0) >= this.hard) throw new Error('internal: the shared key set filled up within a round');
+  }
+
+  private write(slot: number, b: Uint8Array, at: number, n: number): void {
+    const o = this.out, u = this.used;
+    o[u] = n & 0xff;
+    o[u + 1] = n >>> 8;
+    for (let i = 0; i < n; i++) o[u + 2 + i] = b[at + i];
+    this.used = (u + 2 + n + 3) & ~3;
+    // The bytes are written before the reference is published (a seq-cst store).
+    Atomics.store(this.table, 2 * slot + 1, (this.outId << 24) | (u >>> 2));
+    Atomics.add(this.counters, 0, 1);
+  }
+}
+
+/** The coordinator's side: makes the shared memory and, between rounds, room in it. */
+export class KeySpace {
+  private readonly counters = new Int32Array(new SharedArrayBuffer(8));
+  private table: Int32Array;
+  private readonly arenas: SharedArrayBuffer[] = [];
+  private readonly writeTo: number[] = [];
+  private first = true;
+
+  constructor(private readonly shards: number) {
+    this.table = new Int32Array(new SharedArrayBuffer(FIRST_SLOTS * 8));
+    this.setLimit();
+    for (let i = 0; i < shards; i++) this.writeTo.push(this.newArena());
+  }
+
+  /** Distinct keys so far. */
+  get size(): number {
+    return Atomics.load(this.counters, 0);
+  }
+
+  /**
+   * What the shards must learn before the next round, given each shard's free arena
+   * bytes after the last one (null before the first round); undefined when nothing changed.
+   */
+  update(free: (number | undefined)[] | null): KeySpaceUpdate | undefined {
+    const u: KeySpaceUpdate = {};
+    let changed = false;
+    if (this.first) {
+      this.first = false;
+      u.counters = this.counters.buffer as SharedArrayBuffer;
+      u.table = this.table.buffer as SharedArrayBuffer;
+      u.arenas = this.arenas.map((b, i) => [i + 1, b] as [number, SharedArrayBuffer]);
+      u.writeTo = [...this.writeTo];
+      return u;
+    }
+    if (this.size > (this.table.length >> 1) * GROW_AT) {
+      this.grow();
+      u.table = this.table.buffer as SharedArrayBuffer;
+      changed = true;
+    }
+    const fresh: [number, SharedArrayBuffer][] = [];
+    for (let i = 0; i < this.shards; i++) {
+      if ((free?.[i] ?? ARENA_BYTES) >= ARENA_REFILL) continue;
+      this.writeTo[i] = this.newArena();
+      fresh.push([this.writeTo[i], this.arenas[this.writeTo[i] - 1]]);
+    }
+    if (fresh.length) {
+      u.arenas = fresh;
+      u.writeTo = [...this.writeTo];
+      changed = true;
+    }
+    return changed ? u : undefined;
+  }
+
+  private newArena(): number {
+    if (this.arenas.length >= MAX_ARENAS) {
+      throw new Error(`exploration too large: its state keys passed ${(MAX_ARENAS * ARENA_BYTES) / 2 ** 30} GiB`);
+    }
+    // Zero-filled pages are only committed when written, so an arena costs what it holds.
+    this.arenas.push(new SharedArrayBuffer(ARENA_BYTES));
+    return this.arenas.length;
+  }
+
+  /** Rehash into a table twice as large (no shard is running). */
+  private grow(): void {
+    const old = this.table;
+    const slots = old.length; // twice the old slot count
+    const t = new Int32Array(new SharedArrayBuffer(slots * 8));
+    const mask = slots - 1;
+    for (let i = 0; i < old.length; i += 2) {
+      const h = old[i];
+      if (h === 0) continue;
+      let slot = h & mask;
+      while (t[2 * slot] !== 0) slot = (slot + 1) & mask;
+      t[2 * slot] = h;
+      t[2 * slot + 1] = old[i + 1];
+    }
+    this.table = t;
+    this.setLimit();
+  }
+
+  private setLimit(): void {
+    Atomics.store(this.counters, 1, Math.floor((this.table.length >> 1) * STOP_AT));
+  }
+}
