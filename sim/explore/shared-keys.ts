@@ -24,16 +24,24 @@
 import type { KeyBuf } from '../../model/world/key.ts';
 import { hashBytes } from './keyset.ts';
 
-/** Bytes per arena; a reference holds the arena id (8 bits) and the 4-byte word in it (24 bits). */
-const ARENA_BYTES = 64 << 20;
+/** Sizes of the shared set (tests make them small to exercise growth). */
+export interface KeySpaceSizes {
+  /** Slots of the first table (a power of two). */
+  firstSlots: number;
+  /** Bytes per arena; at most 64 MiB (a reference holds the arena id and the 4-byte word in it). */
+  arenaBytes: number;
+  /** A shard ends its round when its arena has less than this left (more than one state's successors need). */
+  arenaMargin: number;
+  /** The coordinator gives a shard a new arena when its own has less than this left. */
+  arenaRefill: number;
+}
+
+export const DEFAULT_SIZES: KeySpaceSizes = { firstSlots: 1 << 20, arenaBytes: 64 << 20, arenaMargin: 1 << 20, arenaRefill: 8 << 20 };
+
+/** Arena ids are 8 bits, and 0 is no reference. */
 const MAX_ARENAS = 255;
-/** A shard ends its round when its arena has less than this left. */
-const ARENA_MARGIN = 1 << 20;
-/** The coordinator gives a shard a new arena when its own has less than this left. */
-const ARENA_REFILL = 8 << 20;
-/** Keys longer than this are refused (a state's successors must fit in ARENA_MARGIN). */
+/** Keys longer than this are refused (a state's successors must fit in the arena margin). */
 const MAX_KEY_BYTES = 16 << 10;
-const FIRST_SLOTS = 1 << 20;
 const GROW_AT = 0.4;
 const STOP_AT = 0.6;
 /** Past this a shard refuses to insert rather than let probing run out of free slots. */
@@ -41,8 +49,9 @@ const HARD_AT = 0.9;
 
 /** What shards learn from the coordinator before a round. */
 export interface KeySpaceUpdate {
-  /** Sent once: the counters. */
+  /** Sent once: the counters and the arena margin. */
   counters?: SharedArrayBuffer;
+  arenaMargin?: number;
   /** A table to use from now on (the first, or a bigger one holding every key). */
   table?: SharedArrayBuffer;
   /** Arenas not sent before, as [id, buffer]. */
@@ -61,11 +70,13 @@ export class SharedKeySet {
   private out: Uint8Array<ArrayBufferLike> = new Uint8Array(0);
   private outId = 0;
   private used = 0;
+  private margin = 0;
 
   constructor(private readonly shard: number) {}
 
   update(u: KeySpaceUpdate): void {
     if (u.counters) this.counters = new Int32Array(u.counters);
+    if (u.arenaMargin !== undefined) this.margin = u.arenaMargin;
     if (u.table) {
       this.table = new Int32Array(u.table);
       const slots = this.table.length >> 1;
@@ -93,7 +104,7 @@ export class SharedKeySet {
 
   /** Whether this shard should end its round so that the coordinator can make room. */
   full(): boolean {
-    return Atomics.load(this.counters, 0) >= this.counters[1] || this.out.length - this.used < ARENA_MARGIN;
+    return Atomics.load(this.counters, 0) >= this.counters[1] || this.out.length - this.used < this.margin;
   }
 
   /** Add the key in buf; true when this shard added it (no shard had). */
@@ -165,8 +176,11 @@ export class KeySpace {
   private readonly writeTo: number[] = [];
   private first = true;
 
-  constructor(private readonly shards: number) {
-    this.table = new Int32Array(new SharedArrayBuffer(FIRST_SLOTS * 8));
+  constructor(private readonly shards: number, private readonly sizes: KeySpaceSizes = DEFAULT_SIZES) {
+    if (sizes.arenaBytes > 64 << 20 || sizes.arenaMargin < 2 + MAX_KEY_BYTES || sizes.arenaRefill < sizes.arenaMargin) {
+      throw new Error('internal: key-space sizes out of range');
+    }
+    this.table = new Int32Array(new SharedArrayBuffer(sizes.firstSlots * 8));
     this.setLimit();
     for (let i = 0; i < shards; i++) this.writeTo.push(this.newArena());
   }
@@ -186,6 +200,7 @@ export class KeySpace {
     if (this.first) {
       this.first = false;
       u.counters = this.counters.buffer as SharedArrayBuffer;
+      u.arenaMargin = this.sizes.arenaMargin;
       u.table = this.table.buffer as SharedArrayBuffer;
       u.arenas = this.arenas.map((b, i) => [i + 1, b] as [number, SharedArrayBuffer]);
       u.writeTo = [...this.writeTo];
@@ -198,7 +213,7 @@ export class KeySpace {
     }
     const fresh: [number, SharedArrayBuffer][] = [];
     for (let i = 0; i < this.shards; i++) {
-      if ((free?.[i] ?? ARENA_BYTES) >= ARENA_REFILL) continue;
+      if ((free?.[i] ?? Infinity) >= this.sizes.arenaRefill) continue;
       this.writeTo[i] = this.newArena();
       fresh.push([this.writeTo[i], this.arenas[this.writeTo[i] - 1]]);
     }
@@ -212,10 +227,10 @@ export class KeySpace {
 
   private newArena(): number {
     if (this.arenas.length >= MAX_ARENAS) {
-      throw new Error(`exploration too large: its state keys passed ${(MAX_ARENAS * ARENA_BYTES) / 2 ** 30} GiB`);
+      throw new Error(`exploration too large: its state keys filled ${MAX_ARENAS} arenas of ${this.sizes.arenaBytes >> 20} MiB`);
     }
     // Zero-filled pages are only committed when written, so an arena costs what it holds.
-    this.arenas.push(new SharedArrayBuffer(ARENA_BYTES));
+    this.arenas.push(new SharedArrayBuffer(this.sizes.arenaBytes));
     return this.arenas.length;
   }
 
