@@ -81,9 +81,10 @@ describe('sharded exploration', () => {
   });
 
   it('runs in worker threads with the same result', async () => {
+    // Deep enough that the threads race on the shared key set for two levels.
     const spec: SearchSpec = { subject: { kind: 'model', model: 'kernel', profile: '7.3' }, universe: LEAN };
-    const one = await single(spec, { depth: 3 });
-    const two = await exploreSpec(spec, { depth: 3 }, 2);
+    const one = await single(spec, { depth: 4 });
+    const two = await exploreSpec(spec, { depth: 4 }, 2);
     expect(two.workers).toBe(2);
     expect(summary(two)).toEqual(summary(one));
   }, 60_000);
