@@ -16,6 +16,6 @@ export type { ExploreOptions, ExploreResult, Finding, Progress } from './result.
 export function explore<S>(subject: Subject<S>, universe: Universe, opts: ExploreOptions): ExploreResult {
   const search = new Search(opts, 1);
   const shard = new Shard(subject, universe, 0, 1, opts.depth, opts.stopAtFirst ? 1 : (opts.perKind ?? 1));
-  while (!search.finished) search.absorb([shard.step(search.request())]);
+  while (!search.finished) search.absorb([shard.step(search.request()[0])]);
   return search.result();
 }

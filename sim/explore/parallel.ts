@@ -96,8 +96,8 @@ export async function exploreSpec(spec: SearchSpec, opts: ExploreOptions, worker
     const links = pool.map((w) => new Link(w));
     await Promise.all(links.map((l) => l.ready));
     while (!search.finished) {
-      const req = search.request();
-      search.absorb(await Promise.all(links.map((l) => l.step(req))));
+      const reqs = search.request();
+      search.absorb(await Promise.all(links.map((l, i) => l.step(reqs[i]))));
     }
   } finally {
     await Promise.all(pool.map((w) => w.terminate()));

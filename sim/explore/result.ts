@@ -38,6 +38,8 @@ export interface ExploreOptions {
   perKind?: number;
   onProgress?: (p: Progress) => void;
   progressEveryMs?: number;
+  /** Frontier entries a shard expands at most between reports (tests: rounds that do not depend on time). */
+  roundEntries?: number;
   /** Stop once every one of these kinds has been found. */
   wantKinds?: (kind: string) => boolean;
 }

@@ -12,6 +12,13 @@ import type { StepReply, StepRequest } from './shard.ts';
 /** How long each shard expands before it reports to the search (ms). */
 export const ROUND_MS = 100;
 
+/**
+ * A shard with no entries left is given half of a busy shard's remaining ones, if
+ * that is at least this many: states belong to the shard that found them first, so
+ * shares of a level differ, and without this the others would wait for the last.
+ */
+const MIN_GIFT = 16;
+
 type Phase = 'expand' | 'finished';
 
 export class Search {
@@ -19,6 +26,10 @@ export class Search {
   private phase: Phase;
   private readonly space: KeySpace | null;
   private arenaFree: (number | undefined)[] | null = null;
+  /** Entries to move: how many each shard gives next round, and to whom. */
+  private give: { from: number; to: number; count: number }[] = [];
+  /** Entries given and not yet taken, by receiving shard. */
+  private take = new Map<number, Int32Array>();
   private advanceNext = false;
   private level = 1;
   private levelsDone = 0;
@@ -41,13 +52,21 @@ export class Search {
     return this.phase === 'finished';
   }
 
-  request(): StepRequest {
+  /** The next round's request for each shard. */
+  request(): StepRequest[] {
     const advance = this.advanceNext;
     this.advanceNext = false;
-    const req: StepRequest = { advance, budgetMs: ROUND_MS, maxStates: this.opts.maxStates };
     const space = this.space?.update(this.arenaFree);
-    if (space) req.space = space;
-    return req;
+    const reqs = Array.from({ length: this.workers }, () => {
+      const req: StepRequest = { advance, budgetMs: ROUND_MS, maxStates: this.opts.maxStates };
+      if (this.opts.roundEntries !== undefined) req.maxEntries = this.opts.roundEntries;
+      if (space) req.space = space;
+      return req;
+    });
+    for (const g of this.give) reqs[g.from].give = g.count;
+    for (const [to, gift] of this.take) reqs[to].take = gift;
+    this.take.clear();
+    return reqs;
   }
 
   absorb(replies: StepReply[]): void {
@@ -69,11 +88,17 @@ export class Search {
       exhausted &&= r.exhausted;
     }
     this.arenaFree = replies.map((r) => r.arenaFree);
+    for (const g of this.give) {
+      const gift = replies[g.from].gift;
+      if (gift && gift.length) { this.take.set(g.to, gift); exhausted = false; }
+    }
+    this.give = [];
     this.transitions = transitions;
     this.left = left;
     found.sort((a, b) => a.depth - b.depth);
     for (const { f } of found) this.record(f);
     this.next(now, exhausted);
+    if (this.phase === 'expand' && !exhausted) this.balance(replies);
     if (this.opts.onProgress && now - this.lastProgress >= (this.opts.progressEveryMs ?? 250)) {
       this.lastProgress = now;
       this.opts.onProgress(this.progress(now));
@@ -91,6 +116,16 @@ export class Search {
     }
     this.level++;
     this.advanceNext = true;
+  }
+
+  /** Pair each shard that has run out with a busy one, which gives it half of what it has left. */
+  private balance(replies: StepReply[]): void {
+    const idle = replies.map((r, i) => i).filter((i) => replies[i].exhausted && replies[i].canGive && !this.take.has(i));
+    const busy = replies.map((r, i) => i).filter((i) => replies[i].canGive && replies[i].left >= 2 * MIN_GIFT)
+      .sort((a, b) => replies[b].left - replies[a].left);
+    for (let k = 0; k < idle.length && k < busy.length; k++) {
+      this.give.push({ from: busy[k], to: idle[k], count: Math.floor(replies[busy[k]].left / 2) });
+    }
   }
 
   /** Whether a limit or a finding ends the search; if so, the next step only settles. */

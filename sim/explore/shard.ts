@@ -30,6 +30,8 @@ import type { Move, Universe } from './universe.ts';
 export interface PathNode {
   prev: PathNode | null;
   move: Move;
+  /** The move's place in its parent's move list (how a path is sent to another shard). */
+  index: number;
 }
 
 /** A finding as a shard reports it (the search adds the time). */
@@ -49,8 +51,14 @@ export interface StepRequest {
   budgetMs: number;
   /** Stop expanding once this many keys are known. */
   maxStates?: number;
+  /** Expand at most this many frontier entries. */
+  maxEntries?: number;
   /** Room made in the shared key set since the last round (several shards only). */
   space?: KeySpaceUpdate;
+  /** Hand this many of the level's entries still to expand to another shard (see `gift`). */
+  give?: number;
+  /** Entries of the current level another shard handed over (pathsOut's encoding). */
+  take?: Int32Array;
 }
 
 export interface StepReply {
@@ -65,6 +73,10 @@ export interface StepReply {
   transitions: number;
   /** Bytes left in its shared key-set arena (several shards only). */
   arenaFree?: number;
+  /** This shard's level is its own (not replicated, not split by index), so entries can be handed over. */
+  canGive: boolean;
+  /** The entries it was asked to give, taken off its frontier. */
+  gift?: Int32Array;
 }
 
 /** Levels with fewer entries than this many per shard are expanded by every shard alike. */
@@ -114,15 +126,62 @@ export class Shard<S> {
   step(req: StepRequest): StepReply {
     if (req.space) this.shared?.update(req.space);
     if (req.advance) this.advance();
+    if (req.take) this.receive(req.take);
+    const gift = req.give ? this.give(req.give) : undefined;
     const depth = this.depth;
-    const kept = req.budgetMs > 0 ? this.expand(req.budgetMs, req.maxStates ?? Infinity) : 0;
+    const kept = req.budgetMs > 0 ? this.expand(req.budgetMs, req.maxStates ?? Infinity, req.maxEntries ?? Infinity) : 0;
     const findings = this.pending;
     this.pending = [];
-    return {
+    const reply: StepReply = {
       kept, depth, findings,
       exhausted: this.fi >= this.frontier.length, left: this.left(), transitions: this.transitions,
-      arenaFree: this.shared?.free,
+      arenaFree: this.shared?.free, canGive: !this.replicated,
     };
+    if (gift) reply.gift = gift;
+    return reply;
+  }
+
+  /**
+   * Take the last `count` entries still to expand off the frontier, as paths of move
+   * indices: [length, index, index, ..., length, ...], in frontier order.
+   */
+  private give(count: number): Int32Array {
+    const end = this.frontier.length;
+    const from = Math.max(this.fi, end - count);
+    const out: number[] = [];
+    const idx: number[] = [];
+    for (let i = from; i < end; i++) {
+      idx.length = 0;
+      for (let n = this.frontier[i]; n !== null; n = n.prev) idx.push(n.index);
+      out.push(idx.length);
+      for (let k = idx.length - 1; k >= 0; k--) out.push(idx[k]);
+    }
+    this.frontier.length = from;
+    return Int32Array.from(out);
+  }
+
+  /** Add entries another shard gave (see give) to the current level, rebuilding their paths. */
+  private receive(gift: Int32Array): void {
+    const { subject, universe } = this;
+    // The last path decoded: its indices, nodes, and the states after each node but the last.
+    const idx: number[] = [], nodes: PathNode[] = [], states: S[] = [];
+    for (let p = 0; p < gift.length;) {
+      const len = gift[p++];
+      let k = 0;
+      while (k < len && k < idx.length && k <= states.length && idx[k] === gift[p + k]) k++;
+      idx.length = nodes.length = k;
+      states.length = Math.min(k, states.length);
+      for (; k < len; k++) {
+        const parent = k === 0 ? this.s0 : states[k - 1];
+        const move = universe.moves(subject.shape(parent))[gift[p + k]];
+        nodes.push({ prev: k === 0 ? null : nodes[k - 1], move, index: gift[p + k] });
+        idx.push(gift[p + k]);
+        // The entry's own state is computed when it is expanded.
+        if (k < len - 1) states.push(applySteps(subject, parent, move.steps).s);
+      }
+      this.frontier.push(len === 0 ? null : nodes[len - 1]);
+      p += len;
+    }
   }
 
   private startLevel(): void {
@@ -171,7 +230,7 @@ export class Shard<S> {
   }
 
   /** Expand for about budgetMs; how many new states this shard kept. */
-  private expand(budgetMs: number, maxStates: number): number {
+  private expand(budgetMs: number, maxStates: number, maxEntries: number): number {
     if (this.split && !this.sharing) this.startSharing();
     const deadline = performance.now() + budgetMs;
     const { subject, universe, buf } = this;
@@ -182,18 +241,21 @@ export class Shard<S> {
     // needs no path (most states of a search are there).
     const last = this.depth >= this.maxDepth;
     let kept = 0;
-    while (this.fi < this.frontier.length && size() < maxStates) {
+    const stopAt = this.fi + maxEntries;
+    while (this.fi < this.frontier.length && this.fi < stopAt && size() < maxStates) {
       if (shared !== null && shared.full()) break; // the coordinator makes room between rounds
       const i = this.fi++;
       if (!this.mine(i)) continue;
       const path = this.frontier[i];
       const s = this.stateOf(path);
-      for (const move of universe.moves(subject.shape(s))) {
+      const moves = universe.moves(subject.shape(s));
+      for (let mi = 0; mi < moves.length; mi++) {
+        const move = moves[mi];
         const { s: cur, issues } = applySteps(subject, s, move.steps);
         if (reports) this.transitions++;
         if (issues) {
           // A diverged sequence says nothing more.
-          if (reports) for (const x of issues) this.found(x.kind, x.message, { prev: path, move });
+          if (reports) for (const x of issues) this.found(x.kind, x.message, { prev: path, move, index: mi });
           continue;
         }
         if (cur === s) continue; // unchanged: the state being expanded, seen already
@@ -203,11 +265,12 @@ export class Shard<S> {
         const bad = subject.check(cur, s);
         if (reports) kept++;
         if (bad.length) {
-          if (reports) this.found('invariant', bad.join('; '), { prev: path, move });
-        } else if (!last) this.next.push({ prev: path, move });
+          if (reports) this.found('invariant', bad.join('; '), { prev: path, move, index: mi });
+        } else if (!last) this.next.push({ prev: path, move, index: mi });
         if (size() >= maxStates) break;
       }
-      if ((i & 15) === 0 && performance.now() > deadline) break;
+      // Checked at every entry: the other shards wait at the round's end for the last to stop.
+      if (performance.now() > deadline) break;
     }
     return kept;
   }

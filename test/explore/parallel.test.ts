@@ -17,7 +17,7 @@ import { DEFAULT_UNIVERSE, type UniverseSpec } from '../../sim/explore/universe.
 const LEAN: UniverseSpec = { ...DEFAULT_UNIVERSE, denyRest: false, lifecycle: false };
 
 /** The search with n shards in this thread; `work` gets each shard's own transitions. */
-async function sharded(spec: SearchSpec, opts: ExploreOptions, n: number, work: number[] = []): Promise<ExploreResult> {
+async function sharded(spec: SearchSpec, opts: ExploreOptions, n: number, work: number[] = [], gifts = { entries: 0 }): Promise<ExploreResult> {
   const shards: Shard<unknown>[] = [];
   for (let i = 0; i < n; i++) {
     const { subject, universe } = await buildSearch(spec);
@@ -25,12 +25,19 @@ async function sharded(spec: SearchSpec, opts: ExploreOptions, n: number, work: 
   }
   const search = new Search(opts, n);
   while (!search.finished) {
-    const req = search.request();
-    const replies = shards.map((s) => structuredClone(s.step(structuredClone(req))));
-    replies.forEach((r, i) => { work[i] = r.transitions; });
+    const reqs = search.request();
+    const replies = shards.map((s, i) => structuredClone(s.step(structuredClone(reqs[i]))));
+    replies.forEach((r, i) => { work[i] = r.transitions; gifts.entries += r.gift ? count(r.gift) : 0; });
     search.absorb(replies);
   }
   return search.result();
+}
+
+/** Paths in a gift (see Shard.give). */
+function count(gift: Int32Array): number {
+  let n = 0;
+  for (let p = 0; p < gift.length; p += 1 + gift[p]) n++;
+  return n;
 }
 
 async function single(spec: SearchSpec, opts: ExploreOptions): Promise<ExploreResult> {
@@ -67,6 +74,19 @@ describe('sharded exploration', () => {
     expect(one.findings.length).toBeGreaterThan(0);
     expect(kinds(three)).toEqual(kinds(one));
     expect(summary(three)).toEqual(summary(one));
+  });
+
+  it('hands entries from busy shards to idle ones without changing what is found', async () => {
+    // Rounds of a few entries, so that shards run out at different times within every level.
+    const spec: SearchSpec = { subject: { kind: 'model', model: 'kernel', profile: '7.3' }, universe: DEFAULT_UNIVERSE };
+    const one = await single(spec, { depth: 4 });
+    for (const n of [2, 3]) {
+      const gifts = { entries: 0 };
+      const r = await sharded(spec, { depth: 4, roundEntries: 5 }, n, [], gifts);
+      expect(summary(r)).toEqual(summary(one));
+      expect(kinds(r)).toEqual(kinds(one));
+      expect(gifts.entries).toBeGreaterThan(0);
+    }
   });
 
   it('stops at a state limit and a depth of 0 like one shard', async () => {
