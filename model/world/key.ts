@@ -31,6 +31,8 @@ import type { QueueState, World } from './world.ts';
 export class KeyBuf {
   /** The key's bytes: b[0, n). */
   b = new Uint8Array(1024);
+  /** The same bytes as little-endian int32 words (the buffer's length is a multiple of 4); bytes past n are stale. */
+  w = new Int32Array(this.b.buffer);
   /** Bytes written. */
   n = 0;
   /** The slot reserve() handed out and patch() has not filled yet, or -1. */
@@ -106,17 +108,69 @@ export class KeyBuf {
     return out;
   }
 
+  /** Make the key the n bytes b[at, at + n) (a key stored elsewhere, to look it up again). */
+  setBytes(b: Uint8Array, at: number, n: number): void {
+    this.reset();
+    this.room(n);
+    this.b.set(b.subarray(at, at + n));
+    this.n = n;
+  }
+
+  /** The key's hash: hashKeyBytes(b, 0, n), a word at a time. */
+  hash(): number {
+    const w = this.w, n = this.n, full = n >>> 2;
+    let h = 0;
+    for (let i = 0; i < full; i++) h = mixWord(h, w[i]);
+    const rest = n & 3;
+    if (rest) h = mixWord(h, w[full] & ((1 << (8 * rest)) - 1));
+    return finishHash(h, n);
+  }
+
   private room(more: number): void {
     if (this.n + more <= this.b.length) return;
-    const b = new Uint8Array(Math.max(this.b.length * 2, this.n + more));
+    const b = new Uint8Array((Math.max(this.b.length * 2, this.n + more) + 3) & ~3);
     b.set(this.b.subarray(0, this.n));
     this.b = b;
+    this.w = new Int32Array(b.buffer);
   }
 
   private raw(x: number): void {
     if (this.n + 5 > this.b.length) this.room(5);
     this.n = writeVarint(this.b, this.n, ((x << 1) ^ (x >> 31)) >>> 0);
   }
+}
+
+/**
+ * The hash of a key's bytes, as the explorer's key sets use it: the bytes read as
+ * little-endian int32 words (the last one zero-padded) through MurmurHash3's word
+ * mix, then its finaliser with the length. KeyBuf.hash is the same, reading words.
+ */
+export function hashKeyBytes(b: Uint8Array, at: number, n: number): number {
+  let h = 0;
+  for (let i = 0; i < n; i += 4) {
+    let k = 0;
+    for (let j = 0; j < 4 && i + j < n; j++) k |= b[at + i + j] << (8 * j);
+    h = mixWord(h, k);
+  }
+  return finishHash(h, n);
+}
+
+function mixWord(h: number, k: number): number {
+  k = Math.imul(k, 0xcc9e2d51);
+  k = (k << 15) | (k >>> 17);
+  h ^= Math.imul(k, 0x1b873593);
+  h = (h << 13) | (h >>> 19);
+  return (Math.imul(h, 5) + 0xe6546b64) | 0;
+}
+
+function finishHash(h: number, n: number): number {
+  h ^= n;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
 }
 
 /** The unsigned varint of v into b at p; the position after it. */

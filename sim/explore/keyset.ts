@@ -10,12 +10,14 @@
 // an entry's place and length sit together; the bytes live in fixed-size chunks,
 // so the store grows without copying what it holds.
 
-import { KeyBuf } from '../../model/world/key.ts';
+import { hashKeyBytes, KeyBuf } from '../../model/world/key.ts';
 
 export class KeySet {
   /** Bytes per chunk of key storage (a key never spans two chunks). */
   private readonly chunk: number;
   private chunks: Uint8Array[];
+  /** The chunks as int32 words: entries start on a word, so a lookup compares words. */
+  private words: Int32Array[];
   /** Bytes used in the last chunk. */
   private used = 0;
   /** Per entry, side by side: its chunk, offset in the chunk, byte length. */
@@ -31,6 +33,7 @@ export class KeySet {
   constructor(chunkBits = 24) {
     this.chunk = 1 << chunkBits;
     this.chunks = [new Uint8Array(Math.min(1 << 16, this.chunk))];
+    this.words = [new Int32Array(this.chunks[0].buffer)];
   }
 
   /** Add the key in buf; true when it was not there yet. */
@@ -40,7 +43,18 @@ export class KeySet {
 
   /** Add the key in buf: the new entry's index, or -1 - the index of the entry that holds it. */
   addKey(buf: KeyBuf): number {
-    return this.addBytes(buf.b, 0, buf.n, hashBytes(buf.b, 0, buf.n));
+    const h = buf.hash();
+    const t = this.table, mask = this.mask;
+    const hs = h | 0;
+    let slot = h & mask;
+    for (;;) {
+      const e = t[2 * slot];
+      if (e === 0) break;
+      if (t[2 * slot + 1] === hs && this.sameWords(e - 1, buf)) return -e;
+      slot = (slot + 1) & mask;
+    }
+    this.insert(slot, h, buf.b, 0, buf.n);
+    return this.size - 1;
   }
 
   /**
@@ -77,6 +91,16 @@ export class KeySet {
     return buf.ints().join(',');
   }
 
+  /** Whether entry e holds the key in buf, compared a word at a time (bytes past the key's end masked off). */
+  private sameWords(e: number, buf: KeyBuf): boolean {
+    const m = this.meta, n = buf.n;
+    if (m[3 * e + 2] !== n) return false;
+    const c = this.words[m[3 * e]], s = m[3 * e + 1] >> 2, w = buf.w, full = n >>> 2;
+    for (let i = 0; i < full; i++) if (c[s + i] !== w[i]) return false;
+    const rest = n & 3;
+    return rest === 0 || ((c[s + full] ^ w[full]) & ((1 << (8 * rest)) - 1)) === 0;
+  }
+
   /** Whether entry e holds the n bytes b[at, at + n). */
   private same(e: number, b: Uint8Array, at: number, n: number): boolean {
     const m = this.meta;
@@ -102,10 +126,12 @@ export class KeySet {
         const bigger = new Uint8Array(Math.min(size, this.chunk));
         bigger.set(c.subarray(0, this.used));
         this.chunks[this.chunks.length - 1] = c = bigger;
+        this.words[this.words.length - 1] = new Int32Array(bigger.buffer);
       }
       if (this.used + n > c.length) {
         if (n > this.chunk) throw new Error(`internal: a ${n}-byte key is longer than a key-set chunk`);
         this.chunks.push((c = new Uint8Array(this.chunk)));
+        this.words.push(new Int32Array(c.buffer));
         this.used = 0;
       }
     }
@@ -116,7 +142,7 @@ export class KeySet {
     this.meta[3 * e + 1] = u;
     this.meta[3 * e + 2] = n;
     this.hash[e] = h;
-    this.used = u + n;
+    this.used = (u + n + 3) & ~3;
     this.table[2 * slot] = e + 1;
     this.table[2 * slot + 1] = h | 0;
     this.size++;
@@ -139,19 +165,8 @@ export class KeySet {
   }
 }
 
-/** FNV-1a over the packed bytes, then a finaliser so that low bits spread. */
-export function hashBytes(b: Uint8Array, at: number, n: number): number {
-  let h = 0;
-  for (let i = 0; i < n; i++) h = Math.imul(h ^ b[at + i], 0x01000193);
-  return finishHash(h, n);
-}
-
-/** The length and a basis mixed into the byte loop's result, then spread to the low bits. */
-function finishHash(h: number, n: number): number {
-  h ^= Math.imul(0x811c9dc5 ^ n, 0x2c1b3c6d);
-  h ^= h >>> 15;
-  return Math.imul(h, 0x2c1b3c6d) >>> 0;
-}
+/** The hash the key sets use (model/world/key.ts hashKeyBytes; KeyBuf.hash is the same). */
+export const hashBytes = hashKeyBytes;
 
 function grow<T extends Int32Array | Uint32Array | Uint8Array>(a: T): T {
   const b = new (a.constructor as new (n: number) => T)(a.length * 2);

@@ -6,7 +6,8 @@
 // Layout:
 //   table   open addressing, two int32s a slot: the key's hash (never 0; 0 = free)
 //           and a reference to its bytes (0 until the bytes are written);
-//   arenas  byte areas the keys are written into; each shard writes into its own
+//   arenas  areas the keys are written into, each key as its length (one int32)
+//           and its bytes, starting on a word; each shard writes into its own
 //           current arena, and every shard can read all of them;
 //   counters  [0] distinct keys, [1] the count at which shards end their round.
 //
@@ -21,8 +22,7 @@
 // ends its round early when the table reaches 60% or its arena runs low, so no
 // round can outgrow what it was given.
 
-import type { KeyBuf } from '../../model/world/key.ts';
-import { hashBytes } from './keyset.ts';
+import { KeyBuf } from '../../model/world/key.ts';
 
 /** Sizes of the shared set (tests make them small to exercise growth). */
 export interface KeySpaceSizes {
@@ -66,8 +66,11 @@ export class SharedKeySet {
   private mask = -1;
   private hard = 0;
   private counters: Int32Array<ArrayBufferLike> = new Int32Array(1);
-  private readonly arenas: Uint8Array<ArrayBufferLike>[] = [];
-  private out: Uint8Array<ArrayBufferLike> = new Uint8Array(0);
+  /** Arenas by id, as int32 words. */
+  private readonly arenas: Int32Array<ArrayBufferLike>[] = [];
+  private out: Int32Array<ArrayBufferLike> = new Int32Array(0);
+  /** For keys given as bytes. */
+  private readonly scratch = new KeyBuf();
   private outId = 0;
   private used = 0;
   private margin = 0;
@@ -83,7 +86,7 @@ export class SharedKeySet {
       this.mask = slots - 1;
       this.hard = Math.floor(slots * HARD_AT);
     }
-    for (const [id, buf] of u.arenas ?? []) this.arenas[id] = new Uint8Array(buf);
+    for (const [id, buf] of u.arenas ?? []) this.arenas[id] = new Int32Array(buf);
     const id = u.writeTo?.[this.shard];
     if (id !== undefined && id !== this.outId) {
       this.outId = id;
@@ -99,22 +102,27 @@ export class SharedKeySet {
 
   /** Bytes left in this shard's arena. */
   get free(): number {
-    return this.out.length - this.used;
+    return 4 * this.out.length - this.used;
   }
 
   /** Whether this shard should end its round so that the coordinator can make room. */
   full(): boolean {
-    return Atomics.load(this.counters, 0) >= this.counters[1] || this.out.length - this.used < this.margin;
+    return Atomics.load(this.counters, 0) >= this.counters[1] || 4 * this.out.length - this.used < this.margin;
   }
 
   /** Add the key in buf; true when this shard added it (no shard had). */
   addKey(buf: KeyBuf): boolean {
-    return this.addBytes(buf.b, 0, buf.n, hashBytes(buf.b, 0, buf.n));
+    return this.addHashed(buf, buf.hash());
   }
 
-  /** Add the n bytes b[at, at + n) with hash h (hashBytes); true when this shard added them. */
+  /** Add the n bytes b[at, at + n) with their hash h (hashKeyBytes); true when this shard added them. */
   addBytes(b: Uint8Array, at: number, n: number, h: number): boolean {
-    const t = this.table, mask = this.mask;
+    this.scratch.setBytes(b, at, n);
+    return this.addHashed(this.scratch, h);
+  }
+
+  private addHashed(buf: KeyBuf, h: number): boolean {
+    const t = this.table, mask = this.mask, n = buf.n;
     const hs = (h | 0) || 1;
     let slot = hs & mask; // (hs, not h: the coordinator rehashes from the stored word)
     for (;;) {
@@ -123,11 +131,11 @@ export class SharedKeySet {
         this.roomFor(n);
         sh = Atomics.compareExchange(t, 2 * slot, 0, hs);
         if (sh === 0) {
-          this.write(slot, b, at, n);
+          this.write(slot, buf);
           return true;
         }
       }
-      if (sh === hs && this.same(this.refAt(slot), b, at, n)) return false;
+      if (sh === hs && this.same(this.refAt(slot), buf)) return false;
       slot = (slot + 1) & mask;
     }
   }
@@ -139,31 +147,33 @@ export class SharedKeySet {
     return r;
   }
 
-  private same(ref: number, b: Uint8Array, at: number, n: number): boolean {
+  /** Whether the key at ref is the one in buf, compared a word at a time (bytes past its end masked off). */
+  private same(ref: number, buf: KeyBuf): boolean {
     const a = this.arenas[ref >>> 24];
     if (a === undefined) throw new Error(`internal: key-set arena ${ref >>> 24} was never sent to shard ${this.shard}`);
-    const off = (ref & 0xffffff) << 2;
-    if ((a[off] | (a[off + 1] << 8)) !== n) return false;
-    const s = off + 2;
-    for (let i = 0; i < n; i++) if (a[s + i] !== b[at + i]) return false;
-    return true;
+    const at = ref & 0xffffff, n = buf.n;
+    if (a[at] !== n) return false;
+    const w = buf.w, full = n >>> 2, s = at + 1;
+    for (let i = 0; i < full; i++) if (a[s + i] !== w[i]) return false;
+    const rest = n & 3;
+    return rest === 0 || ((a[s + full] ^ w[full]) & ((1 << (8 * rest)) - 1)) === 0;
   }
 
   /** Checked before a slot is claimed: a claimed slot must get its bytes. */
   private roomFor(n: number): void {
     if (n > MAX_KEY_BYTES) throw new Error(`internal: a ${n}-byte state key is longer than the shared key set takes (${MAX_KEY_BYTES})`);
-    if (this.used + 2 + n > this.out.length) throw new Error('internal: a shard ran out of key-set arena within a round');
+    if (this.used + 4 + n + 3 > 4 * this.out.length) throw new Error('internal: a shard ran out of key-set arena within a round');
     if (Atomics.load(this.counters, 0) >= this.hard) throw new Error('internal: the shared key set filled up within a round');
   }
 
-  private write(slot: number, b: Uint8Array, at: number, n: number): void {
-    const o = this.out, u = this.used;
-    o[u] = n & 0xff;
-    o[u + 1] = n >>> 8;
-    for (let i = 0; i < n; i++) o[u + 2 + i] = b[at + i];
-    this.used = (u + 2 + n + 3) & ~3;
-    // The bytes are written before the reference is published (a seq-cst store).
-    Atomics.store(this.table, 2 * slot + 1, (this.outId << 24) | (u >>> 2));
+  private write(slot: number, buf: KeyBuf): void {
+    const o = this.out, u = this.used >> 2, n = buf.n, w = buf.w, full = n >>> 2, rest = n & 3;
+    o[u] = n;
+    for (let i = 0; i < full; i++) o[u + 1 + i] = w[i];
+    if (rest) o[u + 1 + full] = w[full] & ((1 << (8 * rest)) - 1);
+    this.used += 4 * (1 + full + (rest ? 1 : 0));
+    // The key is written before its reference is published (a seq-cst store).
+    Atomics.store(this.table, 2 * slot + 1, (this.outId << 24) | u);
     Atomics.add(this.counters, 0, 1);
   }
 }
@@ -177,7 +187,7 @@ export class KeySpace {
   private first = true;
 
   constructor(private readonly shards: number, private readonly sizes: KeySpaceSizes = DEFAULT_SIZES) {
-    if (sizes.arenaBytes > 64 << 20 || sizes.arenaMargin < 2 + MAX_KEY_BYTES || sizes.arenaRefill < sizes.arenaMargin) {
+    if (sizes.arenaBytes > 64 << 20 || sizes.arenaMargin < 8 + MAX_KEY_BYTES || sizes.arenaRefill < sizes.arenaMargin) {
       throw new Error('internal: key-space sizes out of range');
     }
     this.table = new Int32Array(new SharedArrayBuffer(sizes.firstSlots * 8));

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { getProfile } from '../../model/profile/profiles.ts';
-import { KEY_FIELDS, KeyBuf } from '../../model/world/key.ts';
+import { hashKeyBytes, KEY_FIELDS, KeyBuf } from '../../model/world/key.ts';
 import type { World } from '../../model/world/world.ts';
 import { isNode, SlotTable, type FilterNode, type FilterTable } from '../../model/filter/table.ts';
 import type { RestrictionSet } from '../../model/restriction/set.ts';
@@ -262,6 +262,38 @@ describe('KeyBuf', () => {
 });
 
 describe('KeySet', () => {
+  it('hashes a key a word at a time as hashKeyBytes does a byte at a time, whatever the buffer held before', () => {
+    fc.assert(fc.property(fc.array(fc.array(fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }), { maxLength: 40 }), { minLength: 1, maxLength: 20 }), (keys) => {
+      // One buffer reused, as the explorer does: bytes past the current key are stale.
+      const buf = new KeyBuf();
+      const hashes = new Map<string, number>();
+      for (const k of keys) {
+        buf.reset();
+        for (const x of k) buf.put(x);
+        const h = buf.hash();
+        expect(h).toBe(hashKeyBytes(buf.b, 0, buf.n));
+        // The bytes alone decide: the same bytes elsewhere, in a copy, hash alike.
+        const copy = new Uint8Array(buf.n + 3);
+        copy.set(buf.b.subarray(0, buf.n), 3);
+        expect(hashKeyBytes(copy, 3, buf.n)).toBe(h);
+        const text = k.join(',');
+        if (hashes.has(text)) expect(hashes.get(text)).toBe(h);
+        hashes.set(text, h);
+      }
+    }), { numRuns: 200 });
+  });
+
+  it('tells apart keys that differ only in bytes past a shorter one (stale bytes are masked)', () => {
+    const set = new KeySet();
+    const buf = new KeyBuf();
+    const put = (k: number[]) => { buf.reset(); for (const x of k) buf.put(x); return set.addKey(buf); };
+    expect(put([1, 2, 3, 4, 5, 6, 7])).toBe(0);
+    expect(put([1, 2, 3, 4, 5])).toBe(1);
+    expect(put([1, 2, 3, 4, 5, 6, 7])).toBe(-1);
+    expect(put([1, 2, 3, 4, 5])).toBe(-2);
+    expect(put([1, 2, 3, 4, 5, 6])).toBe(2);
+  });
+
   it('answers like a Set of the keys as text', () => {
     fc.assert(fc.property(fc.array(fc.array(fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }), { maxLength: 6 }), { maxLength: 300 }), (keys) => {
       const set = new KeySet();
