@@ -33,6 +33,31 @@ const fail = (world: World, errno: number): Out => ({ world, ret: -errno });
 
 const limits = (p: KernelProfile) => ({ opLast: opLastFor(p), registerOpLast: registerOpLastFor(p) });
 
+/**
+ * parseRestrictions, remembered per entry list and profile. A policy is a readonly
+ * value, so one object can serve every call with the same list; the explorer makes
+ * the same call from millions of states, and a new policy object each time had to
+ * be interned anew by content for every state key. The list's contents are kept
+ * and compared on a hit, so a list changed in place is parsed again.
+ */
+type Parsed = ReturnType<typeof parseRestrictions>;
+const parsed = new WeakMap<readonly RestrictionEntryIn[], Map<KernelProfile, { seen: number[]; r: Parsed }>>();
+function parseFor(entries: readonly RestrictionEntryIn[], p: KernelProfile): Parsed {
+  let byProfile = parsed.get(entries);
+  if (byProfile === undefined) parsed.set(entries, (byProfile = new Map()));
+  const hit = byProfile.get(p);
+  if (hit !== undefined && sameEntries(hit.seen, entries)) return hit.r;
+  const r = parseRestrictions(entries, limits(p));
+  byProfile.set(p, { seen: entries.flatMap((e) => [e.type, e.value]), r });
+  return r;
+}
+
+function sameEntries(seen: number[], entries: readonly RestrictionEntryIn[]): boolean {
+  if (seen.length !== 2 * entries.length) return false;
+  for (let i = 0; i < entries.length; i++) if (seen[2 * i] !== entries[i].type || seen[2 * i + 1] !== entries[i].value) return false;
+  return true;
+}
+
 /** IORING_MAX_ENTRIES. */
 const MAX_ENTRIES = 32768;
 /** Every IORING_SETUP_* bit the kernels know (through SQ_REWIND, 1 << 20). */
@@ -302,7 +327,7 @@ export function registerRestrictions(w: World, env: Env, pid: Pid, fd: number, e
     if (t.rs) return fail(w, ERRNO.EPERM);
     if (p.taskRegistrationPrivileged && !mayRegisterTaskRestrictions(t)) return fail(w, ERRNO.EACCES);
     if (entries === null) return fail(w, ERRNO.EINVAL); // nr_args != 1
-    const legacy = parseRestrictions(entries, limits(p));
+    const legacy = parseFor(entries, p);
     if (typeof legacy === 'number') return { world: w, ret: legacy };
     return { world: editTask(w, t, (d) => { d.rs = { legacy, table: null, cow: false }; }), ret: 0 };
   }
@@ -313,7 +338,7 @@ export function registerRestrictions(w: World, env: Env, pid: Pid, fd: number, e
   // io_register_restrictions (§2.2; before 7.0 the same order with one `registered` flag).
   if (!r.disabled) return fail(w, ERRNO.EBADFD);
   if (r.rs.legacy !== null) return fail(w, ERRNO.EBUSY);
-  const legacy = entries === null ? -ERRNO.EINVAL : parseRestrictions(entries, limits(p));
+  const legacy = entries === null ? -ERRNO.EINVAL : parseFor(entries, p);
   if (typeof legacy === 'number') {
     // The whole set is wiped; 7.0-final keeps the table pointer, 7.0-merge loses it
     // (leaking its reference; the submission cache keeps pointing at it).
