@@ -1,10 +1,11 @@
-// The set of state keys an exploration has seen. Keys are int sequences
-// (model/world/key.ts KeyBuf); they are stored varint-packed in byte chunks and
-// found through an open-addressing table of hashes, with an exact byte compare on
-// every hash match. Nothing per key lives on the JS heap, so a million states cost
-// tens of megabytes and no garbage collection.
+// The set of state keys an exploration in one thread has seen (several threads
+// share shared-keys.ts instead). Keys are int sequences (model/world/key.ts
+// KeyBuf); they are stored varint-packed in byte chunks, each starting on a word,
+// and found through an open-addressing table of hashes, with an exact compare, a
+// word at a time, on every hash match. Nothing per key lives on the JS heap, so a
+// million states cost tens of megabytes and no garbage collection.
 //
-// A complete depth-6 search keeps ten million keys per shard, far beyond the
+// A complete depth-6 search keeps ten million keys, far beyond the
 // caches, so the layout is about memory accesses: a table slot holds the entry and
 // its hash side by side (a probe reads one line, and only a hash match reads more);
 // an entry's place and length sit together; the bytes live in fixed-size chunks,
@@ -57,25 +58,7 @@ export class KeySet {
     return this.size - 1;
   }
 
-  /**
-   * Add a key already packed (as another explorer's set stored it, see `bytes`):
-   * the new entry's index, or -1 - the index of the entry that holds it already.
-   */
-  addBytes(bytes: Uint8Array, at: number, n: number, h: number): number {
-    const t = this.table, mask = this.mask;
-    const hs = h | 0;
-    let slot = h & mask;
-    for (;;) {
-      const e = t[2 * slot];
-      if (e === 0) break;
-      if (t[2 * slot + 1] === hs && this.same(e - 1, bytes, at, n)) return -e;
-      slot = (slot + 1) & mask;
-    }
-    this.insert(slot, h, bytes, at, n);
-    return this.size - 1;
-  }
-
-  /** Entry e's packed bytes (a view into storage: copy it before the next add). */
+  /** Entry e's packed bytes (a view into storage: copy it before the next add; how a shard seeds the shared set). */
   bytes(e: number): Uint8Array {
     const off = this.meta[3 * e + 1];
     return this.chunks[this.meta[3 * e]].subarray(off, off + this.meta[3 * e + 2]);
@@ -99,16 +82,6 @@ export class KeySet {
     for (let i = 0; i < full; i++) if (c[s + i] !== w[i]) return false;
     const rest = n & 3;
     return rest === 0 || ((c[s + full] ^ w[full]) & ((1 << (8 * rest)) - 1)) === 0;
-  }
-
-  /** Whether entry e holds the n bytes b[at, at + n). */
-  private same(e: number, b: Uint8Array, at: number, n: number): boolean {
-    const m = this.meta;
-    if (m[3 * e + 2] !== n) return false;
-    const c = this.chunks[m[3 * e]];
-    const s = m[3 * e + 1];
-    for (let i = 0; i < n; i++) if (c[s + i] !== b[at + i]) return false;
-    return true;
   }
 
   private insert(slot: number, h: number, bytes: Uint8Array, at: number, n: number): void {
