@@ -33,10 +33,14 @@ if (Cls.ALPHA !== C_ALPHA || Cls.DIGIT !== C_DIGIT || Cls.DOT !== C_DOT || Cls.B
   throw new Error('assembler: the fast scanner\'s constants are out of step with tables.ts and names.ts');
 }
 
-/** Past the blanks (space, tab, CR) at p. */
+/**
+ * Past the blanks (space, tab, CR) at p. Compared directly rather than through CHAR: a
+ * typed-array load costs about ten instructions in V8's code (map, bounds, base pointer),
+ * and this runs after nearly every token.
+ */
 function skip(b: Uint8Array, p: number): number {
-  const cls = CHAR;
-  while (cls[b[p]] === Cls.BLANK) p++;
+  let c = b[p];
+  while (c === Ch.SP || c === Ch.TAB || c === Ch.CR) c = b[++p];
   return p;
 }
 
@@ -251,13 +255,13 @@ export class FastScanner {
   }
 
   /** A label name at p as the jump target of instruction pc's `field`; the position after it. */
-  private target(p: number, pc: number, field: number, start: number, lineNo: number): number {
+  private target(p: number, pc: number, field: number, lineNo: number): number {
     const b = this.b;
     if (CHAR[b[p]] !== Cls.ALPHA) return Pos.NO;
     const e = scanName(b, this.v, p);
     const h = NAME_HASH[0];
     if ((h & Hash.DOTTED) !== 0) return Pos.NO;
-    this.asm.fix(pc, field, this.asm.labelIdBytes(this.v, p, e, h), lineNo, p - start + 1, e - p);
+    this.asm.fix(pc, field, this.asm.labelIdBytes(this.v, p, e, h), p, lineNo);
     return skip(b, e);
   }
 
@@ -296,7 +300,7 @@ export class FastScanner {
           p = skip(b, p + 1);
         }
         if (id >= 0) {
-          p = this.operands(id, p, lineStart, lineNo);
+          p = this.operands(id, p, lineNo);
           if (p === Pos.NO) break line;
         }
         // the line ends here: its newline, or a comment the lexer would skip (`;`, `//`, and
@@ -315,7 +319,7 @@ export class FastScanner {
   }
 
   /** The operands of mnemonic `id` at p, emitting the instruction; where the line should end, or Pos.NO. */
-  private operands(id: number, p: number, start: number, lineNo: number): number {
+  private operands(id: number, p: number, lineNo: number): number {
     const b = this.b;
     const asm = this.asm;
     const pc = asm.n;
@@ -378,7 +382,7 @@ export class FastScanner {
         return p;
       case 5: // ja, jmp
         asm.emit(BPF.JMP | BPF.JA, 0, 0, 0, lineNo);
-        return this.target(p, pc, JK, start, lineNo);
+        return this.target(p, pc, JK, lineNo);
       case 6: // neg, tax, txa
         asm.emit(CODE[id], 0, 0, 0, lineNo);
         return p;
@@ -414,9 +418,9 @@ export class FastScanner {
           asm.emit(CODE[id], 0, 0, this.val, lineNo);
         }
         if (b[p] !== Ch.COMMA) return Pos.NO;
-        p = this.target(skip(b, p + 1), pc, TARGET_FIELD[id], start, lineNo);
+        p = this.target(skip(b, p + 1), pc, TARGET_FIELD[id], lineNo);
         if (p === Pos.NO || TWO_TARGETS[id] === 0 || b[p] !== Ch.COMMA) return p;
-        return this.target(skip(b, p + 1), pc, JF, start, lineNo);
+        return this.target(skip(b, p + 1), pc, JF, lineNo);
       }
       default: // ldxb: the friendly parser's
         return Pos.NO;
