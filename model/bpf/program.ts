@@ -91,7 +91,11 @@ const OP_TABLE = (() => {
 
 export function decode(insns: readonly Insn[]): Decoded {
   const n = insns.length;
-  const ops = new Uint8Array(n), ks = new Uint32Array(n), jts = new Uint16Array(n), jfs = new Uint16Array(n);
+  // one buffer for the five arrays: each ArrayBuffer is an allocation outside the heap,
+  // which costs more than filling it
+  const buf = new ArrayBuffer(9 * n + 64);
+  const ks = new Uint32Array(buf, 0, n), jts = new Uint16Array(buf, 4 * n, n), jfs = new Uint16Array(buf, 6 * n, n);
+  const mem = new Uint32Array(buf, 8 * n, 16), ops = new Uint8Array(buf, 8 * n + 64, n);
   const table = OP_TABLE;
   for (let pc = 0; pc < n; pc++) {
     const i = insns[pc];
@@ -103,5 +107,5 @@ export function decode(insns: readonly Insn[]): Decoded {
     jts[pc] = pc + 1 + i.jt;
     jfs[pc] = pc + 1 + i.jf;
   }
-  return { ops, ks, jts, jfs, mem: new Uint32Array(16) };
+  return { ops, ks, jts, jfs, mem };
 }
