@@ -318,11 +318,17 @@ export class FastScanner {
     return -1;
   }
 
-  /** The operands of mnemonic `id` at p, emitting the instruction; where the line should end, or Pos.NO. */
+  /**
+   * The operands of mnemonic `id` at p, emitting the instruction; where the line should
+   * end, or Pos.NO. Every case only works out the code and k, and one emit() after the
+   * switch writes them: V8 inlines a call site only while its budget for the function
+   * lasts, and a dozen emit() sites used it up before value() and target() were reached.
+   */
   private operands(id: number, p: number, lineNo: number): number {
     const b = this.b;
-    const asm = this.asm;
-    const pc = asm.n;
+    const pc = this.asm.n;
+    let code = CODE[id];
+    let k = 0;
     // literal case labels (see SHAPE): a switch over them compiles to a jump table
     switch (SHAPE[id]) {
       case 0: { // ld
@@ -331,99 +337,92 @@ export class FastScanner {
           if (hashComment(b[p + 1])) return Pos.NO;
           if (CHAR[b[p + 1]] === Cls.ALPHA && isKeyword(b, this.v, p + 1)) return Pos.NO;
           p = this.value(p + 1);
-          if (p === Pos.NO) return Pos.NO;
-          asm.emit(BPF.LD | BPF.IMM, 0, 0, this.val, lineNo);
+          code = BPF.LD | BPF.IMM;
         } else if (c === Ch.LBRACKET) {
           p = this.address(skip(b, p + 1), 4);
-          if (p === Pos.NO) return Pos.NO;
-          asm.emit(BPF.LD | BPF.W | BPF.ABS, 0, 0, this.val, lineNo);
+          code = BPF.LD | BPF.W | BPF.ABS;
         } else {
           p = this.mem(p);
-          if (p === Pos.NO) return Pos.NO;
-          asm.emit(BPF.LD | BPF.MEM, 0, 0, this.val, lineNo);
+          code = BPF.LD | BPF.MEM;
         }
-        return p;
+        k = this.val;
+        break;
       }
-      case 1: { // ldh, ldb
+      case 1: // ldh, ldb
         if (b[p] !== Ch.LBRACKET) return Pos.NO;
         p = this.address(skip(b, p + 1), id === M_LDH ? 2 : 1);
-        if (p === Pos.NO) return Pos.NO;
-        asm.emit(CODE[id], 0, 0, this.val, lineNo);
-        return p;
-      }
-      case 2: { // ldi, ldxi: the '#' is optional here
+        k = this.val;
+        break;
+      case 2: // ldi, ldxi: the '#' is optional here
         if (b[p] === Ch.HASH) {
           if (hashComment(b[p + 1])) return Pos.NO;
           p++;
         }
         p = this.value(p);
-        if (p === Pos.NO) return Pos.NO;
-        asm.emit(CODE[id], 0, 0, this.val, lineNo);
-        return p;
-      }
-      case 3: { // ldx
+        k = this.val;
+        break;
+      case 3: // ldx
         if (b[p] === Ch.HASH) {
           if (hashComment(b[p + 1])) return Pos.NO;
           if (CHAR[b[p + 1]] === Cls.ALPHA && isKeyword(b, this.v, p + 1)) return Pos.NO;
           p = this.value(p + 1);
-          if (p === Pos.NO) return Pos.NO;
-          asm.emit(BPF.LDX | BPF.IMM, 0, 0, this.val, lineNo);
+          code = BPF.LDX | BPF.IMM;
         } else {
           p = this.mem(p);
-          if (p === Pos.NO) return Pos.NO;
-          asm.emit(BPF.LDX | BPF.MEM, 0, 0, this.val, lineNo);
+          code = BPF.LDX | BPF.MEM;
         }
-        return p;
-      }
+        k = this.val;
+        break;
       case 4: // st, stx
         p = this.mem(p);
-        if (p === Pos.NO) return Pos.NO;
-        asm.emit(CODE[id], 0, 0, this.val, lineNo);
-        return p;
-      case 5: // ja, jmp
-        asm.emit(BPF.JMP | BPF.JA, 0, 0, 0, lineNo);
-        return this.target(p, pc, JK, lineNo);
+        k = this.val;
+        break;
+      case 5: // ja, jmp: k is the label's distance
+        code = BPF.JMP | BPF.JA;
+        p = this.target(p, pc, JK, lineNo);
+        break;
       case 6: // neg, tax, txa
-        asm.emit(CODE[id], 0, 0, 0, lineNo);
-        return p;
+        break;
       case 7: // ret
         if (letter(b, p, 97)) {
-          asm.emit(BPF.RET | BPF.A, 0, 0, 0, lineNo);
-          return skip(b, p + 1);
+          code = BPF.RET | BPF.A;
+          p = skip(b, p + 1);
+        } else if (letter(b, p, 120)) {
+          code = BPF.RET | BPF.X;
+          p = skip(b, p + 1);
+        } else {
+          code = BPF.RET | BPF.K;
+          p = this.imm(p);
+          k = this.val;
         }
-        if (letter(b, p, 120)) {
-          asm.emit(BPF.RET | BPF.X, 0, 0, 0, lineNo);
-          return skip(b, p + 1);
-        }
-        p = this.imm(p);
-        if (p === Pos.NO) return Pos.NO;
-        asm.emit(BPF.RET | BPF.K, 0, 0, this.val, lineNo);
-        return p;
+        break;
       case 8: // add, sub, ...: CODE is the K form; X sets the source bit
         if (letter(b, p, 120)) {
-          asm.emit(CODE[id] | BPF.X, 0, 0, 0, lineNo);
-          return skip(b, p + 1);
+          code |= BPF.X;
+          p = skip(b, p + 1);
+        } else {
+          p = this.imm(p);
+          k = this.val;
         }
-        p = this.imm(p);
-        if (p === Pos.NO) return Pos.NO;
-        asm.emit(CODE[id], 0, 0, this.val, lineNo);
-        return p;
-      case 9: { // jeq, jne, ...: CODE is the K form
+        break;
+      case 9: // jeq, jne, ...: CODE is the K form
         if (letter(b, p, 120)) {
-          asm.emit(CODE[id] | BPF.X, 0, 0, 0, lineNo);
+          code |= BPF.X;
           p = skip(b, p + 1);
         } else {
           p = this.imm(p);
           if (p === Pos.NO) return Pos.NO;
-          asm.emit(CODE[id], 0, 0, this.val, lineNo);
+          k = this.val;
         }
         if (b[p] !== Ch.COMMA) return Pos.NO;
         p = this.target(skip(b, p + 1), pc, TARGET_FIELD[id], lineNo);
-        if (p === Pos.NO || TWO_TARGETS[id] === 0 || b[p] !== Ch.COMMA) return p;
-        return this.target(skip(b, p + 1), pc, JF, lineNo);
-      }
+        if (p !== Pos.NO && TWO_TARGETS[id] !== 0 && b[p] === Ch.COMMA) p = this.target(skip(b, p + 1), pc, JF, lineNo);
+        break;
       default: // ldxb: the friendly parser's
         return Pos.NO;
     }
+    if (p === Pos.NO) return Pos.NO;
+    this.asm.emit(code, 0, 0, k, lineNo);
+    return p;
   }
 }
