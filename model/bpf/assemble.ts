@@ -89,12 +89,21 @@ function run(asm: Assembly, opts: AssembleOptions): RfError | null {
   return asm.resolve(loc);
 }
 
-/** The ASCII bytes of text and a newline after them, in a buffer reused across calls; null when text is not ASCII. */
+/**
+ * The ASCII bytes of text and a newline after them, in a buffer reused across calls, with
+ * three bytes to spare after the newline (the fast scanner reads names a word at a time,
+ * and the word holding a name's last character may reach past the newline); null when
+ * text is not ASCII. `view` is a DataView of the same buffer.
+ */
 let bytes = new Uint8Array(4096);
+let view = new DataView(bytes.buffer);
 const encoder = new TextEncoder();
 function asciiBytes(text: string): Uint8Array | null {
   const n = text.length;
-  if (bytes.length < n + 1) bytes = new Uint8Array(Math.max(n + 1, bytes.length * 2));
+  if (bytes.length < n + 4) {
+    bytes = new Uint8Array(Math.max(n + 4, bytes.length * 2));
+    view = new DataView(bytes.buffer);
+  }
   // UTF-8 takes more than one byte for anything but ASCII, so n bytes hold all of text only when it is ASCII
   const r = encoder.encodeInto(text, bytes.subarray(0, n));
   if (r.read !== n || r.written !== n) return null;
@@ -112,7 +121,7 @@ function asciiBytes(text: string): Uint8Array | null {
 function readLines(asm: Assembly, text: string, layout: CtxLayout, line0: number, loc: Locate): RfError | null {
   const fields = fieldsOf(layout);
   const b = asciiBytes(text);
-  const fast = b === null ? null : new FastScanner(asm, b, text, fields);
+  const fast = b === null ? null : new FastScanner(asm, b, view, text, fields);
   const friendly = new FriendlyParser(asm, layout, fields);
   const l = new Line();
   const len = text.length;

@@ -106,6 +106,9 @@ export function checkClassic(insns: readonly Insn[]): Rejection | null {
   return checkLoadAndStores(insns);
 }
 
+/** The masks of checkLoadAndStores, kept between calls (they never leave it, and calls never nest). */
+let scratchMasks = new Uint16Array(256);
+
 /**
  * check_load_and_stores: one forward pass with a 16-bit "cells written" mask; a jump
  * ANDs its mask into each target and leaves "everything valid" for the next
@@ -114,7 +117,8 @@ export function checkClassic(insns: readonly Insn[]): Rejection | null {
 export function checkLoadAndStores(insns: readonly Insn[]): Rejection | null {
   const flen = insns.length;
   const rules = RULE_OF;
-  const masks = new Uint16Array(flen).fill(0xffff);
+  if (scratchMasks.length < flen) scratchMasks = new Uint16Array(Math.max(flen, 2 * scratchMasks.length));
+  const masks = scratchMasks.fill(0xffff, 0, flen);
   let valid = 0;
   for (let pc = 0; pc < flen; pc++) {
     valid &= masks[pc];

@@ -91,15 +91,21 @@ const OP_TABLE = (() => {
 
 export function decode(insns: readonly Insn[]): Decoded {
   const n = insns.length;
-  const d = { ops: new Uint8Array(n), ks: new Uint32Array(n), jts: new Uint16Array(n), jfs: new Uint16Array(n), mem: new Uint32Array(16) };
+  // one buffer for the five arrays: each ArrayBuffer is an allocation outside the heap,
+  // which costs more than filling it
+  const buf = new ArrayBuffer(9 * n + 64);
+  const ks = new Uint32Array(buf, 0, n), jts = new Uint16Array(buf, 4 * n, n), jfs = new Uint16Array(buf, 6 * n, n);
+  const mem = new Uint32Array(buf, 8 * n, 16), ops = new Uint8Array(buf, 8 * n + 64, n);
+  const table = OP_TABLE;
   for (let pc = 0; pc < n; pc++) {
     const i = insns[pc];
-    const op = (i.code & 0xffff) === i.code ? OP_TABLE[i.code] : 0xff;
-    if (op === 0xff) throw new Error(`internal: code 0x${i.code.toString(16)} at ${pc} reached the VM unchecked`);
-    d.ops[pc] = op;
-    d.ks[pc] = op === OPS.LD_CTX ? i.k >>> 2 : op === OPS.JA ? pc + 1 + i.k : i.k;
-    d.jts[pc] = pc + 1 + i.jt;
-    d.jfs[pc] = pc + 1 + i.jf;
+    const code = i.code;
+    const op = (code & 0xffff) === code ? table[code] : 0xff;
+    if (op === 0xff) throw new Error(`internal: code 0x${code.toString(16)} at ${pc} reached the VM unchecked`);
+    ops[pc] = op;
+    ks[pc] = op === OPS.LD_CTX ? i.k >>> 2 : op === OPS.JA ? pc + 1 + i.k : i.k;
+    jts[pc] = pc + 1 + i.jt;
+    jfs[pc] = pc + 1 + i.jf;
   }
-  return d;
+  return { ops, ks, jts, jfs, mem };
 }

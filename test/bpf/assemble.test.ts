@@ -204,6 +204,22 @@ describe('errors are located', () => {
     expect(e.message).toContain(msg);
   });
 
+  it.each([
+    ['ret #1\n  jeq #1, far_away, x\nx: ret #0', { line: 2, col: 11, len: 8 }, "no label 'far_away'"],
+    ['ret #1\n\tjeq #1, x, far.away\nx: ret #0', { line: 2, col: 13, len: 8 }, "'far.away' is not a label"],
+    ['a: ret #1\r\nb: ja a', { line: 2, col: 7, len: 1 }, 'only forward'],
+    ['jgt x, end /* c */, end2\nret #1\nend2: ret #0\nend:', { line: 1, col: 8, len: 3 }, 'after the last instruction'],
+  ])('a jump error points at the label name: %j', (text, loc, msg) => {
+    // the fixup keeps only the name's offset; its column and length are found again from it
+    for (const t of [text, text + '\n; é']) {
+      const e = asmErr(t, { file: 'f.bpf' });
+      expect(e.loc).toEqual({ file: 'f.bpf', ...loc });
+      expect(e.message).toContain(msg);
+      const o = asmErr(t, { file: 'f.bpf', line0: 5, col0: 3 });
+      expect(o.loc).toEqual({ file: 'f.bpf', line: loc.line + 4, col: loc.col + 3, len: loc.len });
+    }
+  });
+
   it('offsets lines and columns into the enclosing file', () => {
     const e = asmErr('ret #1\n  ld #BOGUS', { file: 't.trace', line0: 7, col0: 2 });
     expect(e.loc).toEqual({ file: 't.trace', line: 8, col: 9, len: 5 });

@@ -191,6 +191,20 @@ describe('robustness', () => {
     }), { numRuns: 300 });
   });
 
+  it('the program keeps its own array: rewritten instructions are new, the others the same, and k is a u32', () => {
+    const insns = [q(0x20, 0, 0, 16), { code: 0x04, jt: 0, jf: 0, k: -1 }, q(0x80, 0, 0, 0), q(0x16, 0, 0, 0)];
+    const v = validate(insns, P73);
+    if (!v.ok) throw new Error(v.message);
+    const out = v.program.insns;
+    expect(out).not.toBe(insns);
+    expect(out).toEqual([q(0x21, 0, 0, 16), q(0x04, 0, 0, 0xffffffff), q(0x00, 0, 0, 40), q(0x16, 0, 0, 0)]);
+    expect(out[3]).toBe(insns[3]);
+    insns.push(RET1);
+    insns[3] = RET1;
+    expect(out.length).toBe(4);
+    expect(out[3]).toEqual(q(0x16, 0, 0, 0));
+  });
+
   it('checkClassic alone accepts what io_uring then rejects', () => {
     expect(checkClassic([q(0x94, 0, 0, 3), RET1])).toBeNull();
   });

@@ -11,10 +11,10 @@
 import type { CtxField } from '../../abi/ctx.ts';
 import { BPF } from '../isa.ts';
 import type { Assembly } from './assembly.ts';
-import { HASH_DOTTED, HASH_MASK, type NameTable } from './names.ts';
+import { HASH_DOTTED, HASH_MASK, TAIL, mixWord, type NameTable } from './names.ts';
 import {
   ALU_BY_ID, ANCILLARY, CHAR, COND_BY_ID, C_ALPHA, C_BLANK, C_DIGIT, C_DOT, JF, JK, MNEMONICS, MNEMONIC_IDS, MNEMONIC_KEYS,
-  mnemonicSlot, symbolBytes,
+  HEAD_END, mnemonicSlot, symbolBytes, symbolHead,
   M_ALU, M_COND, M_JA, M_JMP, M_LD, M_LDB, M_LDH, M_LDI, M_LDX, M_LDXB, M_LDXI, M_NEG, M_RET, M_ST, M_STX, M_TAX, M_TXA,
 } from './tables.ts';
 
@@ -26,25 +26,21 @@ const enum Ch { TAB = 9, NL = 10, CR = 13, SP = 32, HASH = 35, COMMA = 44, SLASH
 /** The classes of tables.ts's CHAR (checked below), and NAME: the characters a name holds. */
 const enum Cls { ALPHA = 1, DIGIT = 2, DOT = 4, NAME = 7, BLANK = 16 }
 /** names.ts's hash mask and dotted flag (checked below). */
-const enum Hash { MASK = 0x3fffffff, DOTTED = 0x40000000 }
+const enum Hash { MASK = 0x3fffffff, DOTTED = 0x40000000, FNV = 0x01000193 }
 /** A position that means "decline the line". */
 const enum Pos { NO = -1 }
-if (Cls.ALPHA !== C_ALPHA || Cls.DIGIT !== C_DIGIT || Cls.DOT !== C_DOT || Cls.BLANK !== C_BLANK || Hash.MASK !== HASH_MASK || Hash.DOTTED !== HASH_DOTTED) {
+if (Cls.ALPHA !== C_ALPHA || Cls.DIGIT !== C_DIGIT || Cls.DOT !== C_DOT || Cls.BLANK !== C_BLANK || Hash.MASK !== HASH_MASK || Hash.DOTTED !== HASH_DOTTED || mixWord(0, 1) !== Hash.FNV) {
   throw new Error('assembler: the fast scanner\'s constants are out of step with tables.ts and names.ts');
 }
 
-/** Past the blanks (space, tab, CR) at p. */
+/**
+ * Past the blanks (space, tab, CR) at p. Compared directly rather than through CHAR: a
+ * typed-array load costs about ten instructions in V8's code (map, bounds, base pointer),
+ * and this runs after nearly every token.
+ */
 function skip(b: Uint8Array, p: number): number {
-  const cls = CHAR;
-  while (cls[b[p]] === Cls.BLANK) p++;
-  return p;
-}
-
-/** The end of the name starting at p (a letter or '_'): letters, digits, '_' and '.'. */
-function nameEnd(b: Uint8Array, p: number): number {
-  const cls = CHAR;
-  p++;
-  while ((cls[b[p]] & Cls.NAME) !== 0) p++;
+  let c = b[p];
+  while (c === Ch.SP || c === Ch.TAB || c === Ch.CR) c = b[++p];
   return p;
 }
 
@@ -52,33 +48,24 @@ function nameEnd(b: Uint8Array, p: number): number {
 const NAME_HASH = new Int32Array(1);
 
 /**
- * The end of the name starting at p, as nameEnd(), hashing it on the way (the friendly
- * lexer's hash, with the dotted flag) into NAME_HASH. Two characters a step: h * 31^2 +
- * c1 * 31 + c2 is the same hash with half the multiplications in the dependency chain.
+ * The end of the name starting at p (a letter or '_'): letters, digits, '_' and '.'; and its hash (names.ts's hashChars,
+ * with the dotted flag) into NAME_HASH: the characters are classified one by one, then
+ * hashed four at a time from `v`, the DataView of the same bytes.
  */
-function scanName(b: Uint8Array, p: number): number {
+function scanName(b: Uint8Array, v: DataView, p: number): number {
   const cls = CHAR;
-  let h = b[p];
+  let e = p + 1;
   let dotted = 0;
-  p++;
-  for (;;) {
-    const d1 = b[p];
-    const c1 = cls[d1];
-    if ((c1 & Cls.NAME) === 0) break;
-    const d2 = b[p + 1];
-    const c2 = cls[d2];
-    if ((c2 & Cls.NAME) === 0) {
-      dotted |= c1;
-      h = (Math.imul(h, 31) + d1) | 0;
-      p++;
-      break;
-    }
-    dotted |= c1 | c2;
-    h = (Math.imul(h, 961) + Math.imul(d1, 31) + d2) | 0;
-    p += 2;
+  for (let c = cls[b[e]]; (c & Cls.NAME) !== 0; c = cls[b[e]]) {
+    dotted |= c;
+    e++;
   }
-  NAME_HASH[0] = (h & Hash.MASK) | ((dotted & Cls.DOT) !== 0 ? Hash.DOTTED : 0);
-  return p;
+  let h = e - p;
+  let q = p;
+  for (; q + 4 < e; q += 4) h = Math.imul(h ^ v.getInt32(q, true), Hash.FNV);
+  h = Math.imul(h ^ (v.getInt32(q, true) & TAIL[(e - q) & 3]), Hash.FNV);
+  NAME_HASH[0] = ((h ^ (h >>> 16)) & Hash.MASK) | ((dotted & Cls.DOT) !== 0 ? Hash.DOTTED : 0);
+  return e;
 }
 
 /** Whether the name at p is the single letter `w` (lower case) in any case: x, a, M. */
@@ -91,11 +78,14 @@ function hashComment(d: number): boolean {
   return d === Ch.SP || d === Ch.NL || d === Ch.TAB || d === Ch.CR;
 }
 
-/** The mnemonic id of the name b[s, e) in any case, or -1. */
-function mnemonicOf(b: Uint8Array, s: number, e: number): number {
+/**
+ * The mnemonic id of the name [s, e) of `v` in any case, or -1: its 2 to 4 letters in one
+ * load, lowered by setting bit 5 of each byte (which maps only letters onto letters).
+ */
+function mnemonicOf(v: DataView, s: number, e: number): number {
   if (e - s < 2 || e - s > 4) return -1;
-  let key = 0;
-  for (let p = e - 1; p >= s; p--) key = (key << 8) | (b[p] | 0x20);
+  const tail = TAIL[(e - s) & 3];
+  const key = (v.getInt32(s, true) | 0x20202020) & tail;
   for (let slot = mnemonicSlot(key); MNEMONIC_KEYS[slot] !== 0; slot = (slot + 1) & 127) {
     if (MNEMONIC_KEYS[slot] === key) return MNEMONIC_IDS[slot];
   }
@@ -127,10 +117,10 @@ function numberValue(b: Uint8Array, s: number, e: number): number {
 }
 
 /** Whether the name b[s, e) is `len` (any case) or an ancillary keyword: those loads are the friendly parser's. */
-function isKeyword(b: Uint8Array, s: number, e: number): boolean {
+function isKeyword(b: Uint8Array, v: DataView, s: number): boolean {
+  const e = scanName(b, v, s);
   if (e - s === 3 && (b[s] | 0x20) === 108 && (b[s + 1] | 0x20) === 101 && (b[s + 2] | 0x20) === 110) return true;
-  scanName(b, s);
-  return ANCILLARY.findBytes(b, s, e, NAME_HASH[0]) >= 0;
+  return ANCILLARY.findBytes(v, s, e, NAME_HASH[0]) >= 0;
 }
 
 /**
@@ -175,8 +165,12 @@ export class FastScanner {
   /** What the last value() read. */
   private val = 0;
 
-  /** `b` holds the text's bytes (it is ASCII) and a newline after its end, which stops every scan. */
-  constructor(readonly asm: Assembly, readonly b: Uint8Array, readonly src: string, readonly fields: NameTable<CtxField>) {}
+  /**
+   * `b` holds the text's bytes (it is ASCII) and a newline after its end, which stops
+   * every scan, and at least three bytes more, so a name's last word is read whole; `v`
+   * views the same bytes.
+   */
+  constructor(readonly asm: Assembly, readonly b: Uint8Array, readonly v: DataView, readonly src: string, readonly fields: NameTable<CtxField>) {}
 
   /** `term ('|' term)*` at p, each a number or a symbolic name below 2^32, into val; the position after it. */
   private value(p: number): number {
@@ -192,11 +186,19 @@ export class FastScanner {
         if (v === Pos.NO) return Pos.NO;
         p = e;
       } else if (cls === Cls.ALPHA) {
-        const e = scanName(b, p);
-        const s = symbolBytes(b, this.src, p, e, NAME_HASH[0]);
-        if (s === undefined || s > 0xffffffff) return Pos.NO;
-        v = s;
-        p = e;
+        // a name seen before, by its first word; else read to its end, hash and look up
+        const known = symbolHead(b, this.v, p);
+        if (known >= 0) {
+          v = known;
+          p = HEAD_END[0];
+        } else {
+          const e = scanName(b, this.v, p);
+          const s = symbolBytes(this.v, this.src, p, e, NAME_HASH[0]);
+          if (s === undefined) return Pos.NO;
+          v = s;
+          p = e;
+        }
+        if (v > 0xffffffff) return Pos.NO;
       } else {
         return Pos.NO;
       }
@@ -232,9 +234,14 @@ export class FastScanner {
     const b = this.b;
     if (CHAR[b[p]] === Cls.ALPHA) {
       if (letter(b, p, 120)) return Pos.NO; // [x + k]
-      const e = scanName(b, p);
-      const fid = this.fields.findBytes(b, p, e, NAME_HASH[0]);
-      if (fid < 0) return Pos.NO;
+      let fid = this.fields.findHead(b, this.v, p);
+      let e: number;
+      if (fid >= 0) e = p + this.fields.length(fid);
+      else {
+        e = scanName(b, this.v, p);
+        fid = this.fields.findBytes(this.v, p, e, NAME_HASH[0]);
+        if (fid < 0) return Pos.NO;
+      }
       const f = this.fields.value(fid);
       if (bytes === 4 ? f.offset % 4 !== 0 || f.size < 4 : bytes > f.size) return Pos.NO;
       p = skip(b, e);
@@ -248,13 +255,13 @@ export class FastScanner {
   }
 
   /** A label name at p as the jump target of instruction pc's `field`; the position after it. */
-  private target(p: number, pc: number, field: number, start: number, lineNo: number): number {
+  private target(p: number, pc: number, field: number, lineNo: number): number {
     const b = this.b;
     if (CHAR[b[p]] !== Cls.ALPHA) return Pos.NO;
-    const e = scanName(b, p);
+    const e = scanName(b, this.v, p);
     const h = NAME_HASH[0];
     if ((h & Hash.DOTTED) !== 0) return Pos.NO;
-    this.asm.fix(pc, field, this.asm.labelIdBytes(b, p, e, h), lineNo, p - start + 1, e - p);
+    this.asm.fix(pc, field, this.asm.labelIdBytes(this.v, p, e, h), p, lineNo);
     return skip(b, e);
   }
 
@@ -265,6 +272,7 @@ export class FastScanner {
    */
   scan(start: number, lineNo: number, len: number): number {
     const b = this.b;
+    const v = this.v;
     const asm = this.asm;
     for (let p = start; p <= len; lineNo++) {
       const lineStart = p;
@@ -276,24 +284,23 @@ export class FastScanner {
         // labels (`name:`, any number), then the mnemonic
         while (CHAR[b[p]] === Cls.ALPHA) {
           const s = p;
-          const e = nameEnd(b, p);
+          // hashed before we know it is a label: a word or two, cheaper than reading it twice
+          const e = scanName(b, v, p);
           p = skip(b, e);
           if (b[p] !== Ch.COLON) {
-            id = mnemonicOf(b, s, e);
+            id = mnemonicOf(v, s, e);
             if (id < 0) break line;
             break;
           }
-          // a label: hashed only now, as most lines start with a mnemonic
-          scanName(b, s);
           const h = NAME_HASH[0];
           if ((h & Hash.DOTTED) !== 0) break line;
-          const label = asm.labelIdBytes(b, s, e, h);
+          const label = asm.labelIdBytes(v, s, e, h);
           if (asm.labPc[label] >= 0) break line;
           asm.define(label, lineNo);
           p = skip(b, p + 1);
         }
         if (id >= 0) {
-          p = this.operands(id, p, lineStart, lineNo);
+          p = this.operands(id, p, lineNo);
           if (p === Pos.NO) break line;
         }
         // the line ends here: its newline, or a comment the lexer would skip (`;`, `//`, and
@@ -311,112 +318,111 @@ export class FastScanner {
     return -1;
   }
 
-  /** The operands of mnemonic `id` at p, emitting the instruction; where the line should end, or Pos.NO. */
-  private operands(id: number, p: number, start: number, lineNo: number): number {
+  /**
+   * The operands of mnemonic `id` at p, emitting the instruction; where the line should
+   * end, or Pos.NO. Every case only works out the code and k, and one emit() after the
+   * switch writes them: V8 inlines a call site only while its budget for the function
+   * lasts, and a dozen emit() sites used it up before value() and target() were reached.
+   */
+  private operands(id: number, p: number, lineNo: number): number {
     const b = this.b;
-    const asm = this.asm;
-    const pc = asm.n;
+    const pc = this.asm.n;
+    let code = CODE[id];
+    let k = 0;
     // literal case labels (see SHAPE): a switch over them compiles to a jump table
     switch (SHAPE[id]) {
       case 0: { // ld
         const c = b[p];
         if (c === Ch.HASH) {
           if (hashComment(b[p + 1])) return Pos.NO;
-          if (CHAR[b[p + 1]] === Cls.ALPHA && isKeyword(b, p + 1, nameEnd(b, p + 1))) return Pos.NO;
+          if (CHAR[b[p + 1]] === Cls.ALPHA && isKeyword(b, this.v, p + 1)) return Pos.NO;
           p = this.value(p + 1);
-          if (p === Pos.NO) return Pos.NO;
-          asm.emit(BPF.LD | BPF.IMM, 0, 0, this.val, lineNo);
+          code = BPF.LD | BPF.IMM;
         } else if (c === Ch.LBRACKET) {
           p = this.address(skip(b, p + 1), 4);
-          if (p === Pos.NO) return Pos.NO;
-          asm.emit(BPF.LD | BPF.W | BPF.ABS, 0, 0, this.val, lineNo);
+          code = BPF.LD | BPF.W | BPF.ABS;
         } else {
           p = this.mem(p);
-          if (p === Pos.NO) return Pos.NO;
-          asm.emit(BPF.LD | BPF.MEM, 0, 0, this.val, lineNo);
+          code = BPF.LD | BPF.MEM;
         }
-        return p;
+        k = this.val;
+        break;
       }
-      case 1: { // ldh, ldb
+      case 1: // ldh, ldb
         if (b[p] !== Ch.LBRACKET) return Pos.NO;
         p = this.address(skip(b, p + 1), id === M_LDH ? 2 : 1);
-        if (p === Pos.NO) return Pos.NO;
-        asm.emit(CODE[id], 0, 0, this.val, lineNo);
-        return p;
-      }
-      case 2: { // ldi, ldxi: the '#' is optional here
+        k = this.val;
+        break;
+      case 2: // ldi, ldxi: the '#' is optional here
         if (b[p] === Ch.HASH) {
           if (hashComment(b[p + 1])) return Pos.NO;
           p++;
         }
         p = this.value(p);
-        if (p === Pos.NO) return Pos.NO;
-        asm.emit(CODE[id], 0, 0, this.val, lineNo);
-        return p;
-      }
-      case 3: { // ldx
+        k = this.val;
+        break;
+      case 3: // ldx
         if (b[p] === Ch.HASH) {
           if (hashComment(b[p + 1])) return Pos.NO;
-          if (CHAR[b[p + 1]] === Cls.ALPHA && isKeyword(b, p + 1, nameEnd(b, p + 1))) return Pos.NO;
+          if (CHAR[b[p + 1]] === Cls.ALPHA && isKeyword(b, this.v, p + 1)) return Pos.NO;
           p = this.value(p + 1);
-          if (p === Pos.NO) return Pos.NO;
-          asm.emit(BPF.LDX | BPF.IMM, 0, 0, this.val, lineNo);
+          code = BPF.LDX | BPF.IMM;
         } else {
           p = this.mem(p);
-          if (p === Pos.NO) return Pos.NO;
-          asm.emit(BPF.LDX | BPF.MEM, 0, 0, this.val, lineNo);
+          code = BPF.LDX | BPF.MEM;
         }
-        return p;
-      }
+        k = this.val;
+        break;
       case 4: // st, stx
         p = this.mem(p);
-        if (p === Pos.NO) return Pos.NO;
-        asm.emit(CODE[id], 0, 0, this.val, lineNo);
-        return p;
-      case 5: // ja, jmp
-        asm.emit(BPF.JMP | BPF.JA, 0, 0, 0, lineNo);
-        return this.target(p, pc, JK, start, lineNo);
+        k = this.val;
+        break;
+      case 5: // ja, jmp: k is the label's distance
+        code = BPF.JMP | BPF.JA;
+        p = this.target(p, pc, JK, lineNo);
+        break;
       case 6: // neg, tax, txa
-        asm.emit(CODE[id], 0, 0, 0, lineNo);
-        return p;
+        break;
       case 7: // ret
         if (letter(b, p, 97)) {
-          asm.emit(BPF.RET | BPF.A, 0, 0, 0, lineNo);
-          return skip(b, p + 1);
+          code = BPF.RET | BPF.A;
+          p = skip(b, p + 1);
+        } else if (letter(b, p, 120)) {
+          code = BPF.RET | BPF.X;
+          p = skip(b, p + 1);
+        } else {
+          code = BPF.RET | BPF.K;
+          p = this.imm(p);
+          k = this.val;
         }
-        if (letter(b, p, 120)) {
-          asm.emit(BPF.RET | BPF.X, 0, 0, 0, lineNo);
-          return skip(b, p + 1);
-        }
-        p = this.imm(p);
-        if (p === Pos.NO) return Pos.NO;
-        asm.emit(BPF.RET | BPF.K, 0, 0, this.val, lineNo);
-        return p;
+        break;
       case 8: // add, sub, ...: CODE is the K form; X sets the source bit
         if (letter(b, p, 120)) {
-          asm.emit(CODE[id] | BPF.X, 0, 0, 0, lineNo);
-          return skip(b, p + 1);
+          code |= BPF.X;
+          p = skip(b, p + 1);
+        } else {
+          p = this.imm(p);
+          k = this.val;
         }
-        p = this.imm(p);
-        if (p === Pos.NO) return Pos.NO;
-        asm.emit(CODE[id], 0, 0, this.val, lineNo);
-        return p;
-      case 9: { // jeq, jne, ...: CODE is the K form
+        break;
+      case 9: // jeq, jne, ...: CODE is the K form
         if (letter(b, p, 120)) {
-          asm.emit(CODE[id] | BPF.X, 0, 0, 0, lineNo);
+          code |= BPF.X;
           p = skip(b, p + 1);
         } else {
           p = this.imm(p);
           if (p === Pos.NO) return Pos.NO;
-          asm.emit(CODE[id], 0, 0, this.val, lineNo);
+          k = this.val;
         }
         if (b[p] !== Ch.COMMA) return Pos.NO;
-        p = this.target(skip(b, p + 1), pc, TARGET_FIELD[id], start, lineNo);
-        if (p === Pos.NO || TWO_TARGETS[id] === 0 || b[p] !== Ch.COMMA) return p;
-        return this.target(skip(b, p + 1), pc, JF, start, lineNo);
-      }
+        p = this.target(skip(b, p + 1), pc, TARGET_FIELD[id], lineNo);
+        if (p !== Pos.NO && TWO_TARGETS[id] !== 0 && b[p] === Ch.COMMA) p = this.target(skip(b, p + 1), pc, JF, lineNo);
+        break;
       default: // ldxb: the friendly parser's
         return Pos.NO;
     }
+    if (p === Pos.NO) return Pos.NO;
+    this.asm.emit(code, 0, 0, k, lineNo);
+    return p;
   }
 }

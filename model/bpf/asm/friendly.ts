@@ -224,7 +224,7 @@ export class FriendlyParser {
     if (!l.isLabelName()) {
       throw new AsmError('syntax', l.has() ? `'${l.text()}' is not a label` : 'the line ends too early', l.at(), 'a label to jump to');
     }
-    this.asm.fix(pc, field, this.labelId(l), line, l.col(), l.len());
+    this.asm.fix(pc, field, this.labelId(l), l.starts[l.i], line);
     l.i++;
   }
 

@@ -4,7 +4,7 @@
 
 import { AsmError } from './error.ts';
 import { CHAR, C_ALPHA, C_BLANK, C_DIGIT, C_DOT, C_PUNCT } from './tables.ts';
-import { HASH_DOTTED, HASH_MASK, type NameTable } from './names.ts';
+import { HASH_DOTTED, hashChars, type NameTable } from './names.ts';
 
 export const ID = 1, NUM = 2, PUNCT = 3;
 
@@ -56,16 +56,13 @@ export class Line {
       if (cls === C_BLANK) { p++; continue; }
       const s = p;
       if (cls === C_ALPHA) {
-        let h = c;
         let dotted = 0;
         for (p++; p < end; p++) {
-          const d = src.charCodeAt(p);
-          const dc = CHAR[d];
+          const dc = CHAR[src.charCodeAt(p)];
           if ((dc & (C_ALPHA | C_DIGIT | C_DOT)) === 0) break;
           dotted |= dc;
-          h = (Math.imul(h, 31) + d) | 0;
         }
-        this.push(ID, s, p, (h & HASH_MASK) | ((dotted & C_DOT) !== 0 ? HASH_DOTTED : 0));
+        this.push(ID, s, p, hashChars(src, s, p, (dotted & C_DOT) !== 0));
       } else if (cls === C_DIGIT) {
         for (p++; p < end && (CHAR[src.charCodeAt(p)] & (C_ALPHA | C_DIGIT)) !== 0; p++);
         this.push(NUM, s, p);
@@ -97,10 +94,7 @@ export class Line {
   }
   /** The token hash with letters folded to lower case, for the caseless mnemonics. */
   caselessHash(o = 0): number {
-    const s = this.starts[this.i + o], e = this.ends[this.i + o];
-    let h = 0;
-    for (let p = s; p < e; p++) h = p === s ? this.src.charCodeAt(p) | 0x20 : (Math.imul(h, 31) + (this.src.charCodeAt(p) | 0x20)) | 0;
-    return h & HASH_MASK;
+    return hashChars(this.src, this.starts[this.i + o], this.ends[this.i + o], false, true);
   }
   /** Where the token at absolute index t is, for an error found after the cursor moved on. */
   locOf(t: number): { col: number; len: number } {

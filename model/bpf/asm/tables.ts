@@ -5,7 +5,7 @@
 import { lookupSymbol, ALL_SYMBOL_KINDS } from '../../abi/symbols.ts';
 import type { CtxField, CtxLayout } from '../../abi/ctx.ts';
 import { BPF, SKF_AD } from '../isa.ts';
-import { HashIndex, NameTable, hashOf } from './names.ts';
+import { HashIndex, NAME_CHAR, NameTable, hashOf } from './names.ts';
 
 // Character classes, one table lookup per character.
 export const C_ALPHA = 1, C_DIGIT = 2, C_DOT = 4, C_PUNCT = 8, C_BLANK = 16;
@@ -17,6 +17,7 @@ for (let c = 0; c < 128; c++) {
   else if (c === 46) CHAR[c] = C_DOT;
   else if (':,#%[]()+*&|-'.includes(String.fromCharCode(c))) CHAR[c] = C_PUNCT;
   else if (c === 32 || c === 9 || c === 13) CHAR[c] = C_BLANK;
+  if (((CHAR[c] & (C_ALPHA | C_DIGIT | C_DOT)) !== 0) !== (NAME_CHAR[c] === 1)) throw new Error('assembler: names.ts\'s NAME_CHAR is out of step with CHAR');
 }
 
 /** Which field of a jump a label fills in. */
@@ -105,11 +106,29 @@ export function symbolStr(src: string, s: number, e: number, h: number): number 
   return lookupAndCache(src.slice(s, e));
 }
 
-/** The same for the fast scanner's bytes; src is the same text (it is ASCII when there are bytes). */
-export function symbolBytes(b: Uint8Array, src: string, s: number, e: number, h: number): number | undefined {
-  const hit = symbolCache.findBytes(b, s, e, h);
+/** The same for the fast scanner's view of the bytes; src is the same text (it is ASCII when there are bytes). */
+export function symbolBytes(v: DataView, src: string, s: number, e: number, h: number): number | undefined {
+  const hit = symbolCache.findBytes(v, s, e, h);
   if (hit >= 0) return symbolCache.value(hit) ?? undefined;
   return lookupAndCache(src.slice(s, e));
+}
+
+/** Where the name symbolHead() found ends (a typed array cell: a number stays unboxed). */
+export const HEAD_END = new Int32Array(1);
+
+/**
+ * For the fast scanner: the symbolic constant the name at s names, when that name was
+ * looked up before and has four characters or more, found by its first word without
+ * reading to its end (NameTable.findHead); its end into HEAD_END. -1 when it is not found
+ * that way or names no symbol (symbolBytes then decides, as for any other name).
+ */
+export function symbolHead(b: Uint8Array, v: DataView, s: number): number {
+  const id = symbolCache.findHead(b, v, s);
+  if (id < 0) return -1;
+  const value = symbolCache.value(id);
+  if (value === null || value < 0) return -1;
+  HEAD_END[0] = s + symbolCache.length(id);
+  return value;
 }
 
 function lookupAndCache(name: string): number | undefined {
