@@ -1,7 +1,7 @@
 // A complete depth-6 exploration of the default universe on every CPU: about ten
 // million distinct states, one and a half to two minutes and 1.7 GB on this machine. A fixed amount of
 // work, so its rate moves less between runs than the 8-second figures of the
-// explore suite (78,000-88,000 states/s over seven runs, against 73,000-117,000);
+// explore suite (102,600 and 112,400 states/s in two runs on a quiet machine);
 // opt-in (`npm run bench -- --only explore-full`) for its length.
 
 import type { BenchSuite } from './harness.ts';
