@@ -4,7 +4,7 @@
 // is cheaper to interpret; one run millions of times is much cheaper compiled.
 
 import type { Insn } from './insn.ts';
-import type { Program } from './program.ts';
+import type { Decoded, Program } from './program.ts';
 import { decode } from './program.ts';
 import { execute } from './interpret.ts';
 import { compile, type CompiledFilter } from './compile.ts';
@@ -32,7 +32,9 @@ class FilterProgram implements Program {
 export function makeProgram(insns: readonly Insn[], ctxWords: number, opts: TierOptions = {}): Program {
   // The Program owns `insns` (validate hands over the fresh rewritten copy); freezing
   // 4,096 small objects would cost more than the whole check.
-  const d = decode(insns);
+  // Decoded for the interpreter at the first run, not here: validating is the
+  // kernel's check, and a program may be checked and never run (or run compiled).
+  let d: Decoded | null = null;
   const threshold = opts.hotThreshold ?? HOT_THRESHOLD;
   let left = threshold;
   let compiled: CompiledFilter | null = null;
@@ -44,8 +46,8 @@ export function makeProgram(insns: readonly Insn[], ctxWords: number, opts: Tier
       p.run = compiled;
       return compiled(ctx);
     }
-    return execute(d, ctx);
+    return execute(d ?? (d = decode(insns)), ctx);
   };
-  p.run = threshold === Infinity ? (ctx) => execute(d, ctx) : cold;
+  p.run = threshold === Infinity ? (ctx) => execute(d ?? (d = decode(insns)), ctx) : cold;
   return p;
 }
