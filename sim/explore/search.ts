@@ -128,7 +128,7 @@ export class Search {
     }
   }
 
-  /** Whether a limit or a finding ends the search; if so, the next step only settles. */
+  /** Whether a limit or a finding ends the search (then it is finished: rounds settle as they go). */
   private stopFor(now: number): boolean {
     const o = this.opts;
     let why: ExploreResult['stoppedBy'] | null = null;
