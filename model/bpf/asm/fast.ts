@@ -295,7 +295,7 @@ export class FastScanner {
           const h = NAME_HASH[0];
           if ((h & Hash.DOTTED) !== 0) break line;
           const label = asm.labelIdBytes(v, s, e, h);
-          if (asm.labPc[label] >= 0) break line;
+          if (asm.labPc(label) >= 0) break line;
           asm.define(label, lineNo);
           p = skip(b, p + 1);
         }
