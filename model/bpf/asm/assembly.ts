@@ -117,7 +117,9 @@ export class Assembly {
    * HashIndex.first), because names such as l1002, l1006 hash to near neighbours.
    */
   private firstSlot(h: number): number {
-    return Math.imul(h, 0x9e3779b1) >>> this.labShift;
+    // `| 0`: the shift is at least 26, so the result fits an int32, which V8 cannot see
+    // for a shift by a variable; without it the slot was a double, converted at each use
+    return (Math.imul(h, 0x9e3779b1) >>> this.labShift) | 0;
   }
 
   /** The id of the label src[s, e) (hash h), made on first mention; compared in the string. */
