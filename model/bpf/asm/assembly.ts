@@ -20,7 +20,7 @@ export type Locate = (line: number, col: number, len: number) => SourceLoc;
 /** Words per instruction record and per fixup record. */
 const INSN = 3, FIX = 4;
 /** Words per label record. */
-const LAB = 4;
+const LAB = 5;
 
 export class Assembly {
   /**
@@ -32,10 +32,12 @@ export class Assembly {
 
   /**
    * Labels by id: records of LAB words, where the name first appears in the source
-   * (start, end), the instruction it names (-1 while only jumped to) and the line
-   * defining it. Ids are found through `labSlots`, an open-addressing table of two words
-   * a slot, id + 1 (0 is empty) and the name's hash: one array for the probe and one for
-   * the record, instead of five (the lookups were a tenth of the assembler's time).
+   * (start, end), the instruction it names (-1 while only jumped to), the line defining
+   * it and the name's hash. Ids are found through `labSlots`, an open-addressing table
+   * of id + 1 (0 is empty): one array for the probe and one for the record, instead of
+   * five (the lookups were a tenth of the assembler's time). The table holds one word a
+   * slot so that it stays small: the first probe of a new name is a cache miss in a
+   * table of 64 KB (two words a slot for the bench's 4,096 instructions).
    */
   lab: Int32Array;
   labN = 0;
@@ -89,7 +91,7 @@ export class Assembly {
     // as names.ts's HashIndex: at most half full, at least 64 slots
     let size = 64;
     while (size < labels * 2) size *= 2;
-    if (this.labSlots.length === size * 2) this.labSlots.fill(0);
+    if (this.labSlots.length === size) this.labSlots.fill(0);
     else this.slotsOf(size);
     return this;
   }
@@ -107,7 +109,7 @@ export class Assembly {
 
   /** The number of slots becomes `size` (a power of two), empty. */
   private slotsOf(size: number): void {
-    this.labSlots = new Int32Array(size * 2);
+    this.labSlots = new Int32Array(size);
     this.labMask = size - 1;
     this.labShift = 32 - Math.log2(size);
   }
@@ -128,11 +130,10 @@ export class Assembly {
     const slots = this.labSlots;
     const lab = this.lab;
     const n = e - s;
-    for (let slot = this.firstSlot(h), e1 = slots[slot * 2]; e1 !== 0; slot = (slot + 1) & this.labMask, e1 = slots[slot * 2]) {
-      if (slots[slot * 2 + 1] !== h) continue;
+    for (let slot = this.firstSlot(h), e1 = slots[slot]; e1 !== 0; slot = (slot + 1) & this.labMask, e1 = slots[slot]) {
       const r = (e1 - 1) * LAB;
       const ls = lab[r];
-      if (lab[r + 1] - ls !== n) continue;
+      if (lab[r + 4] !== h || lab[r + 1] - ls !== n) continue;
       let p = 0;
       while (p < n && src.charCodeAt(ls + p) === src.charCodeAt(s + p)) p++;
       if (p === n) return e1 - 1;
@@ -145,11 +146,10 @@ export class Assembly {
     const slots = this.labSlots;
     const lab = this.lab;
     const n = e - s;
-    for (let slot = this.firstSlot(h), e1 = slots[slot * 2]; e1 !== 0; slot = (slot + 1) & this.labMask, e1 = slots[slot * 2]) {
-      if (slots[slot * 2 + 1] !== h) continue;
+    for (let slot = this.firstSlot(h), e1 = slots[slot]; e1 !== 0; slot = (slot + 1) & this.labMask, e1 = slots[slot]) {
       const r = (e1 - 1) * LAB;
       const ls = lab[r];
-      if (lab[r + 1] - ls !== n) continue;
+      if (lab[r + 4] !== h || lab[r + 1] - ls !== n) continue;
       let p = 0;
       while (p + 4 < n && v.getInt32(ls + p, true) === v.getInt32(s + p, true)) p += 4;
       if (p + 4 >= n && ((v.getInt32(ls + p, true) ^ v.getInt32(s + p, true)) & TAIL[n & 3]) === 0) return e1 - 1;
@@ -166,6 +166,7 @@ export class Assembly {
     lab[r + 1] = e;
     lab[r + 2] = -1;
     lab[r + 3] = 0;
+    lab[r + 4] = h;
     if (this.labN * 2 > this.labMask + 1) this.rehash(id, h);
     else this.place(id, h);
     return id;
@@ -174,16 +175,15 @@ export class Assembly {
   private place(id: number, h: number): void {
     const slots = this.labSlots;
     let s = this.firstSlot(h);
-    while (slots[s * 2] !== 0) s = (s + 1) & this.labMask;
-    slots[s * 2] = id + 1;
-    slots[s * 2 + 1] = h;
+    while (slots[s] !== 0) s = (s + 1) & this.labMask;
+    slots[s] = id + 1;
   }
 
   /** Twice the slots, every label placed again, and then label `id` (hash h), not placed yet. */
   private rehash(id: number, h: number): void {
     const old = this.labSlots;
     this.slotsOf((this.labMask + 1) * 2);
-    for (let s = 0; s < old.length; s += 2) if (old[s] !== 0) this.place(old[s] - 1, old[s + 1]);
+    for (let s = 0; s < old.length; s++) if (old[s] !== 0) this.place(old[s] - 1, this.lab[(old[s] - 1) * LAB + 4]);
     this.place(id, h);
   }
 
