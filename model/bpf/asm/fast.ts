@@ -261,7 +261,7 @@ export class FastScanner {
     const e = scanName(b, this.v, p);
     const h = NAME_HASH[0];
     if ((h & Hash.DOTTED) !== 0) return Pos.NO;
-    this.asm.fix(pc, field, this.asm.labelIdBytes(this.v, p, e, h), p, lineNo);
+    this.asm.jumpBytes(this.v, p, e, h, pc, field, lineNo);
     return skip(b, e);
   }
 
