@@ -122,8 +122,10 @@ function readLines(asm: Assembly, text: string, layout: CtxLayout, line0: number
   const fields = fieldsOf(layout);
   const b = asciiBytes(text);
   const fast = b === null ? null : new FastScanner(asm, b, view, text, fields);
-  const friendly = new FriendlyParser(asm, layout, fields);
-  const l = new Line();
+  // made at the first line the fast scanner declines: a Line allocates four typed arrays,
+  // and most texts never need one
+  let friendly: FriendlyParser | null = null;
+  let l: Line | null = null;
   const len = text.length;
   let inBlock = false;
   let lineNo = line0;
@@ -136,6 +138,10 @@ function readLines(asm: Assembly, text: string, layout: CtxLayout, line0: number
     }
     let end = text.indexOf('\n', start);
     if (end < 0) end = len;
+    if (friendly === null || l === null) {
+      friendly = new FriendlyParser(asm, layout, fields);
+      l = new Line();
+    }
     const r = friendlyLine(friendly, l, text, start, end, inBlock, lineNo);
     if (r instanceof AsmError) return rfError(r.kind, r.message, r.tok ? loc(lineNo, r.tok.col, r.tok.len) : undefined, r.expected);
     inBlock = r;

@@ -10,7 +10,7 @@
 
 import { rfError, type RfError, type SourceLoc } from '../../errors.ts';
 import type { Insn } from '../insn.ts';
-import { HashIndex, TAIL } from './names.ts';
+import { TAIL } from './names.ts';
 import { CHAR, C_ALPHA, C_DIGIT, C_DOT, JF, JK, JT } from './tables.ts';
 
 const grow32 = (a: Int32Array): Int32Array => { const b = new Int32Array(a.length * 2); b.set(a); return b; };
@@ -19,6 +19,8 @@ export type Locate = (line: number, col: number, len: number) => SourceLoc;
 
 /** Words per instruction record and per fixup record. */
 const INSN = 3, FIX = 4;
+/** Words per label record. */
+const LAB = 5;
 
 export class Assembly {
   /**
@@ -29,14 +31,20 @@ export class Assembly {
   ins: Int32Array;
 
   /**
-   * Labels by id: where the name first appears in the source, the instruction it names
-   * (-1 while only jumped to) and the line defining it. Ids are found by name hash.
+   * Labels by id: records of LAB words, where the name first appears in the source
+   * (start, end), the instruction it names (-1 while only jumped to), the line defining
+   * it and the name's hash. Ids are found through `labSlots`, an open-addressing table
+   * of id + 1 (0 is empty): one array for the probe and one for the record, instead of
+   * five (the lookups were a tenth of the assembler's time). The table holds one word a
+   * slot so that it stays small: the first probe of a new name is a cache miss in a
+   * table of 64 KB (two words a slot for the bench's 4,096 instructions).
    */
-  labelIndex: HashIndex;
-  labStart: Int32Array;
-  labEnd: Int32Array;
-  labPc: Int32Array;
-  labLine: Int32Array;
+  lab: Int32Array;
+  labN = 0;
+  labSlots: Int32Array;
+  /** Slots - 1 (a power of two), and 32 - log2(slots) for the first probe. */
+  labMask = 0;
+  labShift = 0;
   /** Label ids in definition order (the order error messages list them in). */
   defined: Int32Array;
   definedN = 0;
@@ -54,11 +62,8 @@ export class Assembly {
 
   constructor() {
     this.ins = new Int32Array(64 * INSN);
-    this.labelIndex = new HashIndex();
-    this.labStart = new Int32Array(32);
-    this.labEnd = new Int32Array(32);
-    this.labPc = new Int32Array(32);
-    this.labLine = new Int32Array(32);
+    this.lab = new Int32Array(32 * LAB);
+    this.labSlots = new Int32Array(0);
     this.defined = new Int32Array(32);
     this.fixes = new Int32Array(32 * FIX);
   }
@@ -77,15 +82,17 @@ export class Assembly {
     const cap = Math.min(1 << 16, src.length >> 4);
     if (this.ins.length < cap * INSN) this.ins = new Int32Array(cap * INSN);
     const labels = Math.min(1 << 15, src.length >> 5);
-    if (this.labStart.length < labels) {
-      this.labStart = new Int32Array(labels);
-      this.labEnd = new Int32Array(labels);
-      this.labPc = new Int32Array(labels);
-      this.labLine = new Int32Array(labels);
+    if (this.lab.length < labels * LAB) {
+      this.lab = new Int32Array(labels * LAB);
       this.defined = new Int32Array(labels);
     }
     if (this.fixes.length < labels * FIX) this.fixes = new Int32Array(labels * FIX);
-    this.labelIndex.clear(labels);
+    this.labN = 0;
+    // as names.ts's HashIndex: at most half full, at least 64 slots
+    let size = 64;
+    while (size < labels * 2) size *= 2;
+    if (this.labSlots.length === size) this.labSlots.fill(0);
+    else this.slotsOf(size);
     return this;
   }
 
@@ -100,57 +107,105 @@ export class Assembly {
     this.n++;
   }
 
+  /** The number of slots becomes `size` (a power of two), empty. */
+  private slotsOf(size: number): void {
+    this.labSlots = new Int32Array(size);
+    this.labMask = size - 1;
+    this.labShift = 32 - Math.log2(size);
+  }
+
+  /**
+   * The first slot to probe for hash h: the top bits of h times 2^32/phi (as names.ts's
+   * HashIndex.first), because names such as l1002, l1006 hash to near neighbours.
+   */
+  private firstSlot(h: number): number {
+    // `| 0`: the shift is at least 26, so the result fits an int32, which V8 cannot see
+    // for a shift by a variable; without it the slot was a double, converted at each use
+    return (Math.imul(h, 0x9e3779b1) >>> this.labShift) | 0;
+  }
+
   /** The id of the label src[s, e) (hash h), made on first mention; compared in the string. */
   labelIdStr(s: number, e: number, h: number): number {
     const src = this.src;
-    const ix = this.labelIndex;
+    const slots = this.labSlots;
+    const lab = this.lab;
     const n = e - s;
-    for (let slot = ix.first(h), e1 = ix.slots[slot]; e1 !== 0; slot = (slot + 1) & ix.mask, e1 = ix.slots[slot]) {
-      const id = e1 - 1;
-      const ls = this.labStart[id];
-      if (ix.hashes[id] !== h || this.labEnd[id] - ls !== n) continue;
+    for (let slot = this.firstSlot(h), e1 = slots[slot]; e1 !== 0; slot = (slot + 1) & this.labMask, e1 = slots[slot]) {
+      const r = (e1 - 1) * LAB;
+      const ls = lab[r];
+      if (lab[r + 4] !== h || lab[r + 1] - ls !== n) continue;
       let p = 0;
       while (p < n && src.charCodeAt(ls + p) === src.charCodeAt(s + p)) p++;
-      if (p === n) return id;
+      if (p === n) return e1 - 1;
     }
     return this.newLabel(s, e, h);
   }
 
   /** The same, compared a word at a time in `v`, the fast scanner's view of the bytes of the same (ASCII) text. */
   labelIdBytes(v: DataView, s: number, e: number, h: number): number {
-    const ix = this.labelIndex;
+    const slots = this.labSlots;
+    const lab = this.lab;
     const n = e - s;
-    const tail = TAIL[n & 3];
-    for (let slot = ix.first(h), e1 = ix.slots[slot]; e1 !== 0; slot = (slot + 1) & ix.mask, e1 = ix.slots[slot]) {
-      const id = e1 - 1;
-      const ls = this.labStart[id];
-      if (ix.hashes[id] !== h || this.labEnd[id] - ls !== n) continue;
+    for (let slot = this.firstSlot(h), e1 = slots[slot]; e1 !== 0; slot = (slot + 1) & this.labMask, e1 = slots[slot]) {
+      const r = (e1 - 1) * LAB;
+      const ls = lab[r];
+      if (lab[r + 4] !== h || lab[r + 1] - ls !== n) continue;
       let p = 0;
       while (p + 4 < n && v.getInt32(ls + p, true) === v.getInt32(s + p, true)) p += 4;
-      if (p + 4 >= n && ((v.getInt32(ls + p, true) ^ v.getInt32(s + p, true)) & tail) === 0) return id;
+      if (p + 4 >= n && ((v.getInt32(ls + p, true) ^ v.getInt32(s + p, true)) & TAIL[n & 3]) === 0) return e1 - 1;
     }
     return this.newLabel(s, e, h);
   }
 
+  /**
+   * Field `field` of instruction `pc` jumps to the label at bytes [s, e) of `v` (hash h),
+   * on `line`: labelIdBytes() and fix() in one call, which V8 inlines both into (the fast
+   * scanner's operands() has no inlining budget left for them by the time it reaches a
+   * jump target, so this is one call per target instead of two).
+   */
+  jumpBytes(v: DataView, s: number, e: number, h: number, pc: number, field: number, line: number): void {
+    this.fix(pc, field, this.labelIdBytes(v, s, e, h), s, line);
+  }
+
   private newLabel(s: number, e: number, h: number): number {
-    const id = this.labelIndex.add(h);
-    if (id === this.labStart.length) {
-      this.labStart = grow32(this.labStart);
-      this.labEnd = grow32(this.labEnd);
-      this.labPc = grow32(this.labPc);
-      this.labLine = grow32(this.labLine);
-    }
-    this.labStart[id] = s;
-    this.labEnd[id] = e;
-    this.labPc[id] = -1;
-    this.labLine[id] = 0;
+    const id = this.labN++;
+    if (id * LAB === this.lab.length) this.lab = grow32(this.lab);
+    const r = id * LAB;
+    const lab = this.lab;
+    lab[r] = s;
+    lab[r + 1] = e;
+    lab[r + 2] = -1;
+    lab[r + 3] = 0;
+    lab[r + 4] = h;
+    if (this.labN * 2 > this.labMask + 1) this.rehash(id, h);
+    else this.place(id, h);
     return id;
   }
 
+  private place(id: number, h: number): void {
+    const slots = this.labSlots;
+    let s = this.firstSlot(h);
+    while (slots[s] !== 0) s = (s + 1) & this.labMask;
+    slots[s] = id + 1;
+  }
+
+  /** Twice the slots, every label placed again, and then label `id` (hash h), not placed yet. */
+  private rehash(id: number, h: number): void {
+    const old = this.labSlots;
+    this.slotsOf((this.labMask + 1) * 2);
+    for (let s = 0; s < old.length; s++) if (old[s] !== 0) this.place(old[s] - 1, this.lab[(old[s] - 1) * LAB + 4]);
+    this.place(id, h);
+  }
+
+  /** The instruction label `id` names, or -1 while it is only jumped to. */
+  labPc(id: number): number { return this.lab[id * LAB + 2]; }
+  /** The line defining label `id` (once labPc is not -1). */
+  labLine(id: number): number { return this.lab[id * LAB + 3]; }
+
   /** Label `id` names the next instruction; the caller has checked it is not defined yet. */
   define(id: number, line: number): void {
-    this.labPc[id] = this.n;
-    this.labLine[id] = line;
+    this.lab[id * LAB + 2] = this.n;
+    this.lab[id * LAB + 3] = line;
     if (this.definedN === this.defined.length) this.defined = grow32(this.defined);
     this.defined[this.definedN++] = id;
   }
@@ -171,11 +226,11 @@ export class Assembly {
   rollback(n: number, fixN: number, definedN: number): void {
     this.n = n;
     this.fixN = fixN;
-    while (this.definedN > definedN) this.labPc[this.defined[--this.definedN]] = -1;
+    while (this.definedN > definedN) this.lab[this.defined[--this.definedN] * LAB + 2] = -1;
   }
 
   labelName(id: number): string {
-    return this.src.slice(this.labStart[id], this.labEnd[id]);
+    return this.src.slice(this.lab[id * LAB], this.lab[id * LAB + 1]);
   }
 
   /** Fill in every jump, in source order; the first that cannot be filled is the error. */
@@ -185,7 +240,7 @@ export class Assembly {
     const ins = this.ins;
     for (let j = 0; j < this.fixN; j++) {
       const f = fixes[j * FIX];
-      const target = this.labPc[fixes[j * FIX + 1]];
+      const target = this.lab[fixes[j * FIX + 1] * LAB + 2];
       const pc = f >> 2;
       const field = f & 3;
       const delta = target - pc - 1;
@@ -202,7 +257,7 @@ export class Assembly {
   private jumpError(j: number, loc: Locate): RfError {
     const fixes = this.fixes;
     const id = fixes[j * FIX + 1];
-    const target = this.labPc[id];
+    const target = this.labPc(id);
     const pc = fixes[j * FIX] >> 2;
     // the name's column and length, found again from its offset: the same as the scanners read them
     const at = fixes[j * FIX + 2];
@@ -248,7 +303,7 @@ export class Assembly {
   /** Label name to instruction index, in definition order. */
   labelMap(): Map<string, number> {
     const m = new Map<string, number>();
-    for (let d = 0; d < this.definedN; d++) m.set(this.labelName(this.defined[d]), this.labPc[this.defined[d]]);
+    for (let d = 0; d < this.definedN; d++) m.set(this.labelName(this.defined[d]), this.labPc(this.defined[d]));
     return m;
   }
 }

@@ -261,7 +261,7 @@ export class FastScanner {
     const e = scanName(b, this.v, p);
     const h = NAME_HASH[0];
     if ((h & Hash.DOTTED) !== 0) return Pos.NO;
-    this.asm.fix(pc, field, this.asm.labelIdBytes(this.v, p, e, h), p, lineNo);
+    this.asm.jumpBytes(this.v, p, e, h, pc, field, lineNo);
     return skip(b, e);
   }
 
@@ -295,7 +295,7 @@ export class FastScanner {
           const h = NAME_HASH[0];
           if ((h & Hash.DOTTED) !== 0) break line;
           const label = asm.labelIdBytes(v, s, e, h);
-          if (asm.labPc[label] >= 0) break line;
+          if (asm.labPc(label) >= 0) break line;
           asm.define(label, lineNo);
           p = skip(b, p + 1);
         }

@@ -40,7 +40,7 @@ export class FriendlyParser {
     while (l.kind() === ID && l.isPunct(':', 1)) {
       if (!l.isLabelName()) throw new AsmError('syntax', `'${l.text()}' is not a label name`, l.at(), 'letters, digits and _ (not starting with a digit)');
       const id = this.labelId(l);
-      if (asm.labPc[id] >= 0) throw new AsmError('name', `label '${l.text()}' is already defined on line ${asm.labLine[id]}`, l.at());
+      if (asm.labPc(id) >= 0) throw new AsmError('name', `label '${l.text()}' is already defined on line ${asm.labLine(id)}`, l.at());
       asm.define(id, lineNo);
       l.i += 2;
     }

@@ -86,7 +86,9 @@ export class HashIndex {
    * slots if h's low bits picked the slot.
    */
   first(h: number): number {
-    return Math.imul(h, 0x9e3779b1) >>> this.shift;
+    // `| 0` keeps the slot an int32 (the shift is at least 1, so the value is the same):
+    // V8 cannot see that for a shift by a variable, and kept the slot as a double
+    return (Math.imul(h, 0x9e3779b1) >>> this.shift) | 0;
   }
 
   add(h: number): number {
