@@ -57,7 +57,7 @@ export interface StepRequest {
   space?: KeySpaceUpdate;
   /** Hand this many of the level's entries still to expand to another shard (see `gift`). */
   give?: number;
-  /** Entries of the current level another shard handed over (pathsOut's encoding). */
+  /** Entries of the current level another shard handed over (as Shard.give encodes them). */
   take?: Int32Array;
 }
 
