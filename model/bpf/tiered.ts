@@ -35,6 +35,7 @@ export function makeProgram(insns: readonly Insn[], ctxWords: number, opts: Tier
   // Decoded for the interpreter at the first run, not here: validating is the
   // kernel's check, and a program may be checked and never run (or run compiled).
   let d: Decoded | null = null;
+  const interpreted = (ctx: Uint32Array): number => execute(d ?? (d = decode(insns)), ctx);
   const threshold = opts.hotThreshold ?? HOT_THRESHOLD;
   let left = threshold;
   let compiled: CompiledFilter | null = null;
@@ -46,8 +47,8 @@ export function makeProgram(insns: readonly Insn[], ctxWords: number, opts: Tier
       p.run = compiled;
       return compiled(ctx);
     }
-    return execute(d ?? (d = decode(insns)), ctx);
+    return interpreted(ctx);
   };
-  p.run = threshold === Infinity ? (ctx) => execute(d ?? (d = decode(insns)), ctx) : cold;
+  p.run = threshold === Infinity ? interpreted : cold;
   return p;
 }

@@ -11,7 +11,7 @@
 // an entry's place and length sit together; the bytes live in fixed-size chunks,
 // so the store grows without copying what it holds.
 
-import { hashKeyBytes, KeyBuf } from '../../model/world/key.ts';
+import type { KeyBuf } from '../../model/world/key.ts';
 
 export class KeySet {
   /** Bytes per chunk of key storage (a key never spans two chunks). */
@@ -23,7 +23,7 @@ export class KeySet {
   private used = 0;
   /** Per entry, side by side: its chunk, offset in the chunk, byte length. */
   private meta = new Int32Array(3 << 14);
-  /** Per entry: its hash (for bytes out and ownership; lookups read the table's copy). */
+  /** Per entry: its hash (for rehashing and for seeding the shared set; lookups read the table's copy). */
   private hash = new Uint32Array(1 << 14);
   /** Open addressing, two ints a slot: entry index + 1 (0 = free), the entry's hash. */
   private table = new Int32Array(2 << 15);
@@ -54,7 +54,7 @@ export class KeySet {
       if (t[2 * slot + 1] === hs && this.sameWords(e - 1, buf)) return -e;
       slot = (slot + 1) & mask;
     }
-    this.insert(slot, h, buf.b, 0, buf.n);
+    this.insert(slot, h, buf);
     return this.size - 1;
   }
 
@@ -84,8 +84,8 @@ export class KeySet {
     return rest === 0 || ((c[s + full] ^ w[full]) & ((1 << (8 * rest)) - 1)) === 0;
   }
 
-  private insert(slot: number, h: number, bytes: Uint8Array, at: number, n: number): void {
-    const e = this.size;
+  private insert(slot: number, h: number, buf: KeyBuf): void {
+    const e = this.size, n = buf.n, bytes = buf.b;
     if (e === this.hash.length) {
       this.meta = grow(this.meta);
       this.hash = grow(this.hash);
@@ -110,7 +110,7 @@ export class KeySet {
     }
     // (A loop: keys are tens of bytes, and subarray + set cost more than the copy.)
     const u = this.used;
-    for (let i = 0; i < n; i++) c[u + i] = bytes[at + i];
+    for (let i = 0; i < n; i++) c[u + i] = bytes[i];
     this.meta[3 * e] = this.chunks.length - 1;
     this.meta[3 * e + 1] = u;
     this.meta[3 * e + 2] = n;
@@ -137,9 +137,6 @@ export class KeySet {
     this.mask = mask;
   }
 }
-
-/** The hash the key sets use (model/world/key.ts hashKeyBytes; KeyBuf.hash is the same). */
-export const hashBytes = hashKeyBytes;
 
 function grow<T extends Int32Array | Uint32Array | Uint8Array>(a: T): T {
   const b = new (a.constructor as new (n: number) => T)(a.length * 2);
