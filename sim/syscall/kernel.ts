@@ -126,7 +126,6 @@ class SimKernel implements Kernel {
     const base = this.baseQueues;
     const rings = this.w.rings;
     const ids = rings.keyArray();
-    if (this.rt.size > ids.length) for (const id of [...this.rt.keys()]) if (!rings.has(id)) this.rt.delete(id);
     for (let i = 0; i < ids.length; i++) {
       const id = ids[i];
       const q = base?.get(id);
@@ -135,6 +134,12 @@ class SimKernel implements Kernel {
       if (e === undefined) this.rt.set(id, { sq, cq, drainDisabled });
       else { e.sq = sq; e.cq = cq; e.drainDisabled = drainDisabled; }
     }
+    // Every current ring has its runtime now, so any extra one belongs to a ring the
+    // restored world does not have (one closed, or made after it). Left in place, it
+    // would be taken for a ring of the same id made later, with its stale entries
+    // (the size test must come after the refill: before it, a stale id can hide a
+    // missing one).
+    if (this.rt.size > ids.length) for (const id of [...this.rt.keys()]) if (!rings.has(id)) this.rt.delete(id);
   }
 
   /** Install a new world from a control-plane call and keep the runtime queues in step with its rings. */
