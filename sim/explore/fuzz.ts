@@ -11,6 +11,9 @@ import type { CommandBody, Target } from '../trace/ast.ts';
 import { facadeSubject, type FacadeParts, type FacadeState } from './facade.ts';
 import { obsDiff, obsKey, type Obs, type Step } from './observe.ts';
 import { toTraceText } from './print.ts';
+import { parseTraceFile } from '../trace/parse.ts';
+import { replayPassed, replayTrace } from '../trace/replay.ts';
+import { violationsSince } from '../trace/kernel-link.ts';
 import { referenceSubject } from './reference/subject.ts';
 import type { World } from './reference/state.ts';
 import type { Subject } from './subject.ts';
@@ -25,16 +28,63 @@ export interface Model {
 
 export interface Real {
   s: FacadeState;
+  /**
+   * The kernel subject this run steps. It lives in the run's own value, not in the
+   * commands: fast-check keeps command objects across runs and shrinks, and a
+   * replay of a counterexample must be able to run the same commands on a fresh
+   * kernel.
+   */
+  kernel: Subject<FacadeState>;
 }
 
 export interface Sides {
   ref: Subject<World>;
   kernel: Subject<FacadeState>;
   universe: Universe;
+  /** What the sides were made from, so a counterexample can be re-run on fresh ones. */
+  parts: FacadeParts;
+  profile: KernelProfile;
+  /** The profile the kernel side runs (the reference's, unless a fault is injected). */
+  kernelProfile: KernelProfile;
+  faults?: Faults;
+}
+
+/**
+ * Fault injection for tests of the fuzzer itself: the kernel side runs a profile
+ * with these fields changed while the reference keeps the real one, so the kernel
+ * model behaves as if it had a bug (e.g. `cloneMarksSourceCow: false` on 7.3: the
+ * source of a clone is not marked COW). Never set by the command line.
+ */
+export interface Faults {
+  kernelProfile?: Partial<KernelProfile>;
 }
 
 const TASKS = 3;
 const RINGS = 2;
+
+/** How a step went wrong: the kernel and the reference disagree, or an invariant broke. */
+export interface StepFailure {
+  kind: 'mismatch' | 'invariant';
+  message: string;
+  /** The reference's observation (what the kernel should have shown). */
+  expected: Obs;
+}
+
+/** One step on both sides; the failure, if any (nothing is thrown here). */
+function stepBoth(m: Model, r: Real, ref: Subject<World>, step: Step): StepFailure | null {
+  const a = ref.apply(m.ref, step);
+  const prevK = r.s;
+  const b = r.kernel.apply(r.s, step);
+  m.ref = a.s;
+  r.s = b.s;
+  m.steps.push(step);
+  m.obs.push(b.obs);
+  const d = obsDiff(b.obs, a.obs);
+  if (d.length) return { kind: 'mismatch', expected: a.obs, message: `after ${m.steps.length} commands the kernel shows ${obsKey(b.obs)} but the reference ${obsKey(a.obs)}` };
+  const bad = r.kernel.check(r.s, prevK);
+  if (bad.length) return { kind: 'invariant', expected: a.obs, message: `after ${m.steps.length} commands an invariant fails: ${bad.join('; ')}` };
+  return null;
+}
 
 /** A command of the alphabet, resolved against the model when it runs. */
 class Cmd implements fc.Command<Model, Real> {
@@ -43,24 +93,17 @@ class Cmd implements fc.Command<Model, Real> {
     return this.make(m) !== null;
   }
   run(m: Model, r: Real): void {
+    const f = this.runSteps(m, r);
+    if (f) throw new Error(f.message);
+  }
+  /** Run the command's steps until one fails; the failure, or null. */
+  runSteps(m: Model, r: Real): StepFailure | null {
     const made = this.make(m)!;
-    for (const step of Array.isArray(made) ? made : [made]) this.one(m, r, step);
+    let f: StepFailure | null = null;
+    for (const step of Array.isArray(made) ? made : [made]) if ((f = stepBoth(m, r, this.sides.ref, step))) break;
     // sqe user_data comes from this counter so every request is distinct.
     m.nextUd++;
-  }
-  private one(m: Model, r: Real, step: Step): void {
-    const { ref, kernel } = this.sides;
-    const a = ref.apply(m.ref, step);
-    const prevK = r.s;
-    const b = kernel.apply(r.s, step);
-    m.ref = a.s;
-    r.s = b.s;
-    m.steps.push(step);
-    m.obs.push(b.obs);
-    const d = obsDiff(b.obs, a.obs);
-    if (d.length) throw new Error(`after ${m.steps.length} commands the kernel shows ${obsKey(b.obs)} but the reference ${obsKey(a.obs)}`);
-    const bad = kernel.check(r.s, prevK);
-    if (bad.length) throw new Error(`after ${m.steps.length} commands an invariant fails: ${bad.join('; ')}`);
+    return f;
   }
   toString(): string {
     return this.label;
@@ -148,46 +191,115 @@ export function commandArbs(sides: Sides): fc.Arbitrary<fc.Command<Model, Real>>
   ];
 }
 
-export function makeSides(parts: FacadeParts, profile: KernelProfile): Sides {
+export function makeSides(parts: FacadeParts, profile: KernelProfile, faults?: Faults): Sides {
+  const kernelProfile: KernelProfile = faults?.kernelProfile ? { ...profile, ...faults.kernelProfile } : profile;
   return {
     ref: referenceSubject(profile),
-    kernel: facadeSubject(parts, profile),
+    kernel: facadeSubject(parts, kernelProfile),
     universe: new Universe(DEFAULT_UNIVERSE, profile),
+    parts, profile, kernelProfile, faults,
   };
+}
+
+/** Sides made anew from what `sides` was made of: no state shared with any earlier run. */
+export function freshSides(sides: Sides): Sides {
+  return makeSides(sides.parts, sides.profile, sides.faults);
+}
+
+function startRun(sides: Sides): { model: Model; real: Real } {
+  return { model: { ref: sides.ref.init(), steps: [], obs: [], nextUd: 0 }, real: { s: sides.kernel.init(), kernel: sides.kernel } };
 }
 
 /** The property: any sequence runs with the kernel and the reference in agreement. */
 export function modelProperty(sides: Sides, maxCommands: number) {
   return fc.property(fc.commands(commandArbs(sides), { maxCommands, size: 'max' }), (cmds) => {
-    const m: Model = { ref: sides.ref.init(), steps: [], obs: [], nextUd: 0 };
-    const r: Real = { s: sides.kernel.init() };
-    fc.modelRun(() => ({ model: m, real: r }), cmds);
+    fc.modelRun(() => startRun(sides), cmds);
   });
 }
 
-/** Re-run a failing command list to get its steps, and print them as a v1 trace. */
-export function counterexampleTrace(sides: Sides, cmds: Iterable<fc.Command<Model, Real>>, profile: KernelProfile, error: string): string {
-  const m: Model = { ref: sides.ref.init(), steps: [], obs: [], nextUd: 0 };
-  const r: Real = { s: sides.kernel.init() };
+/** What a command list does on some sides: the steps, the kernel's observations, and the first failure. */
+export interface Recorded {
+  steps: Step[];
+  obs: Obs[];
+  failure?: StepFailure;
+}
+
+/**
+ * Run a command list on `sides` as fc.modelRun would (a command whose check fails
+ * is skipped), stopping at the first failing step.
+ */
+export function recordCommands(sides: Sides, cmds: Iterable<fc.Command<Model, Real>>): Recorded {
+  const { model: m, real: r } = startRun(sides);
   for (const c of cmds) {
-    if (!c.check(m)) continue;
-    try { c.run(m, r); } catch { break; }
+    // fc.commands hands out its commands wrapped (to mark which ones ran).
+    const cmd = c instanceof Cmd ? c : (c as { cmd?: unknown }).cmd;
+    if (!(cmd instanceof Cmd)) throw new Error('recordCommands: not a command of commandArbs');
+    if (!cmd.check(m)) continue;
+    const f = cmd.runSteps(m, r);
+    if (f) return { steps: m.steps, obs: m.obs, failure: f };
   }
-  return toTraceText(m.steps, {
-    name: 'counterexample', kernels: [profile.name], header: ['ringfence fuzz: the kernel model and the reference model disagree', error],
-    expect: m.obs,
-    programText: (n) => { const p = sides.universe.programFor(n); return p && p.asm.length ? p.asm : undefined; },
+  return { steps: m.steps, obs: m.obs };
+}
+
+/**
+ * A failing run as a v1 trace, cut at the failing step. Every step before it
+ * expects what both sides showed; the failing step expects the reference's
+ * answer for a disagreement (so the kernel model's replay fails there) and the
+ * kernel's own answer for a broken invariant (the replay's invariant check fails).
+ */
+export function counterexampleText(sides: Sides, rec: Recorded & { failure: StepFailure }): string {
+  const n = rec.steps.length;
+  const expect = rec.obs.slice(0, n);
+  if (rec.failure.kind === 'mismatch') expect[n - 1] = rec.failure.expected;
+  return toTraceText(rec.steps, {
+    name: 'counterexample', kernels: [sides.profile.name],
+    header: [`ringfence fuzz: ${rec.failure.kind === 'mismatch' ? 'the kernel model and the reference model disagree' : 'an invariant of the kernel model fails'}`, rec.failure.message],
+    expect,
+    programText: (name) => { const p = sides.universe.programFor(name); return p && p.asm.length ? p.asm : undefined; },
   });
 }
 
-/** Run the property; on failure return the shrunk counterexample as a trace. */
-export function fuzzOnce(sides: Sides, profile: KernelProfile, opts: { numRuns: number; maxCommands: number; seed?: number; timeLimitMs?: number }):
-  { ok: true; runs: number } | { ok: false; runs: number; trace: string; error: string; seed: number } {
+/** How a printed counterexample replays on the kernel side's model: it must not pass. */
+export function replayCounterexample(sides: Sides, text: string): { passed: boolean; detail: string } {
+  const parsed = parseTraceFile('counterexample.trace', text);
+  if (!parsed.ok) return { passed: true, detail: `the printed trace does not parse: ${parsed.error.map((e) => e.message).join('; ')}` };
+  const create = sides.parts.createKernel;
+  const r = replayTrace(parsed.value.traces[0], sides.kernelProfile, { createKernel: (p) => create(p, { invariants: true }), invariants: violationsSince() });
+  if (r.violation) return { passed: false, detail: `invariant: ${r.violation.message}` };
+  if (r.failure) return { passed: false, detail: `expected ${r.failure.expected}, got ${r.failure.actual}` };
+  return { passed: replayPassed(r), detail: r.error ? r.error.message : 'passes' };
+}
+
+export type FuzzResult =
+  | { ok: true; runs: number }
+  | {
+    ok: false; runs: number; seed: number; error: string;
+    /** The trace, cut at the failing step ('' when the failure did not reproduce). */
+    trace: string;
+    /**
+     * 'replays': the failure reproduced on fresh sides and the printed trace fails
+     * when replayed; 'unexpressed': it reproduced but the difference is in a field
+     * no `=>` expectation states (CQE flags), so the trace replays as a pass;
+     * 'not-reproduced': fresh sides do not fail on the same commands, so state
+     * leaked between runs: a bug of the tool, not of the model.
+     */
+    status: 'replays' | 'unexpressed' | 'not-reproduced';
+    detail: string;
+  };
+
+/** Run the property; on failure re-run the shrunk counterexample on fresh sides and return it as a trace. */
+export function fuzzOnce(sides: Sides, _profile: KernelProfile, opts: { numRuns: number; maxCommands: number; seed?: number; timeLimitMs?: number }): FuzzResult {
   const r = fc.check(modelProperty(sides, opts.maxCommands), {
     numRuns: opts.numRuns, seed: opts.seed, interruptAfterTimeLimit: opts.timeLimitMs, markInterruptAsFailure: false,
   });
   if (!r.failed) return { ok: true, runs: r.numRuns };
   const error = String((r.errorInstance as Error | undefined)?.message ?? 'failure').split('\n')[0];
   const cmds = r.counterexample?.[0] as Iterable<fc.Command<Model, Real>> | undefined;
-  return { ok: false, runs: r.numRuns, error, seed: r.seed, trace: cmds ? counterexampleTrace(sides, cmds, profile, error) : '' };
+  const base = { ok: false as const, runs: r.numRuns, seed: r.seed, error };
+  if (!cmds) return { ...base, trace: '', status: 'not-reproduced', detail: 'fast-check gave no counterexample' };
+  const rec = recordCommands(freshSides(sides), cmds);
+  if (!rec.failure) return { ...base, trace: '', status: 'not-reproduced', detail: 'the shrunk command list runs clean on a fresh kernel and reference' };
+  const trace = counterexampleText(sides, rec as Recorded & { failure: StepFailure });
+  const v = replayCounterexample(sides, trace);
+  return { ...base, error: rec.failure.message, trace, status: v.passed ? 'unexpressed' : 'replays', detail: v.detail };
 }

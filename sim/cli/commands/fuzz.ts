@@ -14,7 +14,11 @@ const USAGE = `usage: ringfence fuzz [--seconds N] [--seed S] [--profile P|all] 
 Runs random call sequences (tasks, forks, rings, legacy restrictions, filters,
 SQEs with links) on the simulated kernel and on the independent reference model,
 comparing every record and checking the kernel's invariants after every command.
-A failure is shrunk to a short sequence and printed as a v1 trace.
+A failure is shrunk to a short sequence, run again on a fresh kernel and
+reference, and printed as a v1 trace cut at the failing step, whose last
+expectation is the reference's answer: \`ringfence replay\` of it fails there.
+exit: 0 no failure, 1 a failure (the trace), 2 bad usage, 3 a failure that did
+not reproduce from a fresh start (a bug of the tool)
 
   --seconds N       how long to run (default 10)
   --seed S          fast-check seed (default: random; printed so a run can be repeated)
@@ -65,11 +69,19 @@ export const command: Command = {
       runs += r.runs;
       rounds++;
       if (!r.ok) {
+        if (r.status === 'not-reproduced') {
+          // A failure that a fresh kernel and reference do not show is the tool's own bug
+          // (state leaking between runs): never print it as the model's.
+          io.err(`internal error: profile ${p.name}: "${r.error}" did not reproduce on a fresh kernel and reference (${r.detail}); state leaks between runs`);
+          io.err(`(seen with: ringfence fuzz --profile ${p.name} --seed ${r.seed} --max-commands ${maxCommands})`);
+          return EXIT.INTERNAL;
+        }
         io.out(`profile ${p.name}: ${r.error}`);
-        io.out(`(reproduce with: ringfence fuzz --profile ${p.name} --seed ${r.seed} --max-commands ${maxCommands})`);
+        io.out(`(found again with: ringfence fuzz --profile ${p.name} --seed ${r.seed} --max-commands ${maxCommands})`);
+        if (r.status === 'unexpressed') io.out(`(the difference is in a field no => expectation states, so the trace replays as a pass; compare: ringfence replay --records --kernel ${p.name} FILE)`);
         if (v.out) {
           writeFileSync(String(v.out), r.trace);
-          io.out(`wrote ${String(v.out)}`);
+          io.out(`wrote ${String(v.out)}; it fails again with: ringfence replay --kernel ${p.name} ${String(v.out)}`);
         } else io.out(r.trace);
         return EXIT.FAILED;
       }
