@@ -42,8 +42,11 @@ difference, each written as a trace.
                      Every thread runs a share of the same breadth-first search: the
                      states and the kinds of finding are the same; only --workers 1
                      prints the same witness traces on every run
-  --max-states N     stop after N distinct states
-  --seconds S        stop after S seconds
+  --max-states N     stop after N distinct states. Deterministic with --workers 1;
+                     with more workers it is NOT: the count is N every run, but which
+                     states of the level being cut are among them (and so the
+                     transitions and findings) differs, as the threads race for them
+  --seconds S        stop after S seconds (never deterministic)
   --out DIR          write findings there (default: print them)
   --json             print a JSON summary instead of text`;
 
