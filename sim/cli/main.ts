@@ -10,10 +10,20 @@ export const COMMANDS = [
   'oracle', 'explore', 'policy', 'fuzz', 'bench',
 ] as const;
 
+/**
+ * Commands loaded so far. An import() of a module already loaded still asks the
+ * loader hooks (tsx) to resolve it, a round trip to their thread that cost more
+ * than the command itself when main runs many times in one process (sim/fuzz).
+ */
+const loaded = new Map<string, Command>();
+
 async function load(name: string): Promise<Command | undefined> {
   if (!(COMMANDS as readonly string[]).includes(name)) return undefined;
+  const known = loaded.get(name);
+  if (known) return known;
   try {
     const mod = (await import(`./commands/${name}.ts`)) as { command: Command };
+    loaded.set(name, mod.command);
     return mod.command;
   } catch (e) {
     if ((e as { code?: string }).code === 'ERR_MODULE_NOT_FOUND' && String(e).includes(`commands/${name}.ts`)) {

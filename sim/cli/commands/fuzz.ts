@@ -8,8 +8,13 @@ import { rfError } from '../../../model/errors.ts';
 import { getProfile, PROFILE_NAMES, type KernelProfile } from '../../../model/profile/profiles.ts';
 import { loadFacade } from '../../explore/facade.ts';
 import { fuzzOnce, makeSides } from '../../explore/fuzz.ts';
+import { ENTRIES } from '../../fuzz/entries.ts';
+import { inputsCommand } from '../../fuzz/cli.ts';
 
 const USAGE = `usage: ringfence fuzz [--seconds N] [--seed S] [--profile P|all] [--max-commands N] [--out FILE]
+       ringfence fuzz --inputs [--entry LIST] [--seed S] [--count N] [--from I] [--seconds N] [--workers N]
+       ringfence fuzz --inputs --entry E --seed S --index I [--out FILE]
+       ringfence fuzz --all [--seconds N] [--count N] [--seed S]
 
 Runs random call sequences (tasks, forks, rings, legacy restrictions, filters,
 SQEs with links) on the simulated kernel and on the independent reference model,
@@ -24,7 +29,23 @@ not reproduce from a fresh start (a bug of the tool)
   --seed S          fast-check seed (default: random; printed so a run can be repeated)
   --profile P       kernel profile, or all (default all: the profiles take turns)
   --max-commands N  longest sequence (default 40)
-  --out FILE        write the counterexample trace there instead of printing it`;
+  --out FILE        write the counterexample trace there instead of printing it
+
+--inputs runs the mutation harness (sim/fuzz/) instead: mutants of the bundled
+traces, filter files in every format and policies, each run in-process through a
+command that reads a file (${ENTRIES.map((e) => e.name).join(', ')}), checked for
+exit 3 or an uncaught exception, an error without FILE:LINE:COL (or byte), and a
+hang (over 5 s). Input I of entry E is made from (seed, E, I) alone.
+  --entry LIST      entry points, comma-separated (default all)
+  --count N         inputs per entry (default 2000; 1 to 10^9)
+  --from I          first input index (default 0)
+  --workers N       worker threads (default 2; 1 to 64)
+  --index I         run input I of one --entry only, and say how it went;
+                    with --out FILE, write that input to FILE first
+--all runs both: the model-based fuzzer on every profile for --seconds (default
+60), then the mutation harness on every entry point (--count, default 20000).
+exit: 0 nothing found; 1 a counterexample or a finding; 2 bad usage; 3 a model
+fuzzer failure that did not reproduce from a fresh start (a bug of the tool)`;
 
 export const command: Command = {
   name: 'fuzz',
@@ -33,6 +54,8 @@ export const command: Command = {
   async run(argv, io) {
     const a = parseCommandArgs(argv, {
       seconds: { type: 'string' }, seed: { type: 'string' }, profile: { type: 'string' }, 'max-commands': { type: 'string' }, out: { type: 'string' },
+      inputs: { type: 'boolean' }, all: { type: 'boolean' }, entry: { type: 'string' }, count: { type: 'string' }, from: { type: 'string' },
+      workers: { type: 'string' }, index: { type: 'string' },
     }, false);
     if (!a.ok) return reportError(io, a.error, undefined, USAGE);
     const v = a.value.values;
@@ -41,6 +64,26 @@ export const command: Command = {
       const x = v[name] === undefined ? dflt : Number(v[name]);
       return Number.isFinite(x) && x >= 0 ? x : NaN;
     };
+    if (v.inputs || v.all) {
+      const int = (name: string, dflt: number, lo: number, hi: number): number | string => {
+        if (v[name] === undefined) return dflt;
+        const x = Number(v[name]);
+        return String(v[name]).trim() !== '' && Number.isInteger(x) && x >= lo && x <= hi ? x : `--${name} wants an integer from ${lo} to ${hi}, got '${String(v[name])}'`;
+      };
+      const opts = {
+        count: int('count', v.all && !v.inputs ? 20000 : 2000, 1, 1e9), from: int('from', 0, 0, 2 ** 52), workers: int('workers', 2, 1, 64),
+        seconds: int('seconds', v.all ? 60 : 0, 0, 86400), seed: int('seed', (Date.now() ^ (Math.random() * 0x7fffffff)) | 0, -(2 ** 31), 2 ** 31 - 1),
+        index: v.index === undefined ? undefined : int('index', 0, 0, 2 ** 52),
+      };
+      for (const x of Object.values(opts)) if (typeof x === 'string') return usage(x);
+      const o = opts as { [K in keyof typeof opts]: Exclude<(typeof opts)[K], string> };
+      const entries = v.entry === undefined ? [] : String(v.entry).split(',').map((x) => x.trim()).filter(Boolean);
+      if (v.inputs) return inputsCommand({ ...o, entries, out: v.out as string | undefined }, io, usage);
+      // --all: the model-based fuzzer on every profile, then the harness on every entry.
+      const m = await command.run(['--seconds', String(o.seconds), '--seed', String(o.seed), '--profile', 'all'], io);
+      const h = await inputsCommand({ ...o, seconds: 0, index: undefined, entries }, io, usage);
+      return Math.max(m, h);
+    }
     const seconds = num('seconds', 10);
     if (Number.isNaN(seconds)) return usage(`--seconds wants a number of seconds, got '${String(v.seconds)}'`);
     const maxCommands = num('max-commands', 40);
