@@ -54,7 +54,16 @@ export async function inputsCommand(o: InputsOptions, io: Io, usage: (m: string)
   io.out(`mutation fuzzing ${av.entries.map((e) => e.name).join(', ')}: seed ${o.seed}, inputs ${o.from}..${o.from + o.count - 1} of each` +
     `${o.seconds ? `, at most ${o.seconds} s` : ''}, ${o.workers} worker${o.workers > 1 ? 's' : ''}`);
   const kinds = new Map<string, number>();
+  const t0 = Date.now();
+  let shown = t0;
   const r = await runCampaign({
+    onProgress(n) {
+      // On stderr, every ten seconds or so: a long campaign shows it is alive.
+      const now = Date.now();
+      if (now - shown < 10_000) return;
+      shown = now;
+      io.err(`${n.toLocaleString('en-US')} inputs, ${(n / ((now - t0) / 1000)).toFixed(0)}/s`);
+    },
     seed: o.seed, entries: av.entries.map((e) => e.name), from: o.from, count: o.count, seconds: o.seconds, workers: o.workers,
     onFinding(f) {
       kinds.set(f.problem.kind, (kinds.get(f.problem.kind) ?? 0) + 1);
