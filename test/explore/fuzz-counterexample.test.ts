@@ -40,6 +40,12 @@ describe('fuzz counterexamples', () => {
     expect(replayPassed(replayTrace(trace, p73, replayOptions({ invariants: true })))).toBe(true);
   });
 
+  it('the run issue 11 reported (7.3, seed 1: a false failure at run 524) is clean', () => {
+    const r = fuzzOnce(makeSides(parts.value, p73), p73, { numRuns: 600, maxCommands: 40, seed: 1 });
+    if (!r.ok) expect.fail(`${r.status}: ${r.error}\n${r.trace}`);
+    expect(r.runs).toBe(600);
+  });
+
   it('never prints a failure that does not reproduce on fresh sides', () => {
     // A kernel side that goes wrong after a number of runs, as a leak between runs would.
     const sides: Sides = makeSides(parts.value, p73);
