@@ -3,7 +3,7 @@
 
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import type { Result, RfError } from '../../model/errors.ts';
+import { rfError, type Result, type RfError } from '../../model/errors.ts';
 import type { TraceFile } from './ast.ts';
 import { parseTraceFile } from './parse.ts';
 
@@ -24,14 +24,39 @@ export interface Loaded {
   failures: LoadFailure[];
 }
 
-/** Read and parse every file; files with errors are left out and reported. */
+/**
+ * Whether text read as UTF-8 is not text at all: a NUL byte, a decoding error, or
+ * more than one control character in a hundred (tabs, newlines and CR excepted).
+ * Such a file is named as binary instead of having its bytes echoed in an error.
+ */
+export function looksBinary(text: string): boolean {
+  if (text.includes('\0') || text.includes('\uFFFD')) return true;
+  const sample = text.slice(0, 4096);
+  let ctl = 0;
+  for (let k = 0; k < sample.length; k++) {
+    const c = sample.charCodeAt(k);
+    if ((c < 32 && c !== 9 && c !== 10 && c !== 13) || c === 127) ctl++;
+  }
+  return ctl * 100 > sample.length;
+}
+
+/**
+ * Read and parse every file; files with errors are left out and reported. A binary
+ * file, and a file that holds no trace, are errors too: nothing is silently empty.
+ */
 export function loadTraceFiles(io: TextSource, paths: readonly string[]): Loaded {
   const out: Loaded = { files: [], failures: [] };
   for (const p of paths) {
     const text = io.readFile(p);
     if (!text.ok) { out.failures.push({ file: p, errors: [text.error] }); continue; }
+    if (looksBinary(text.value)) {
+      out.failures.push({ file: p, errors: [rfError('io', `${p} is a binary file, not a trace`, undefined, 'a text file of trace ... end blocks')] });
+      continue;
+    }
     const r = parseTraceFile(p, text.value);
-    if (r.ok) out.files.push(r.value);
+    if (r.ok && r.value.traces.length === 0) {
+      out.failures.push({ file: p, errors: [rfError('syntax', `${p} holds no trace`, undefined, 'at least one trace NAME ... end block')] });
+    } else if (r.ok) out.files.push(r.value);
     else out.failures.push({ file: p, source: text.value, errors: r.error });
   }
   return out;
