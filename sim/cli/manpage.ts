@@ -3,9 +3,11 @@
 
 import type { Command } from './command.ts';
 
-/** Text made safe for roff: backslashes doubled, a leading dot or quote escaped. */
+/** Text made safe for roff: backslashes escaped, a leading dot or quote escaped, non-ASCII as \[uXXXX]. */
 function roff(text: string): string {
-  return text.replace(/\\/g, '\\e').split('\n').map((l) => (/^[.']/.test(l) ? '\\&' + l : l)).join('\n');
+  return text.replace(/\\/g, '\\e')
+    .replace(/[^\x00-\x7f]/gu, (c) => `\\[u${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}]`)
+    .split('\n').map((l) => (/^[.']/.test(l) ? '\\&' + l : l)).join('\n');
 }
 
 export function manPage(version: string, overview: string, commands: Command[]): string {
