@@ -143,7 +143,11 @@ export function helpText(def: CommandDef<Record<string, OptionSpec>>): string {
     const heads = entries.map(([name, o]) => `${o.short ? `-${o.short}, ` : ''}--${name}${o.kind === 'flag' ? '' : ' ' + argOf(o)}`);
     const w = Math.min(22, Math.max(...heads.map((h) => h.length)) + 2);
     entries.forEach(([, o], k) => {
-      const text = (o.help + describeValue(o)).split('\n');
+      const text = o.help.split('\n');
+      const extra = describeValue(o);
+      // the range, choices or default: on the help's last line when it fits, else under it
+      if (extra && o.kind !== 'kernel' && text[text.length - 1].length + extra.length < 76) text[text.length - 1] += ' ' + extra;
+      else if (extra) text.push(extra);
       const head = heads[k].length >= w ? [`  ${heads[k]}`, `  ${' '.repeat(w)}${text[0]}`] : [`  ${heads[k].padEnd(w)}${text[0]}`];
       lines.push(...head, ...text.slice(1).map((t) => `  ${' '.repeat(w)}${t}`));
     });
@@ -178,18 +182,18 @@ function kernelNames(o: KernelOption): readonly string[] {
   return o.names ? o.names() : PROFILE_NAMES;
 }
 
-/** What the option's value may be, appended to its help. */
+/** What the option's value may be, added to its help. */
 function describeValue(o: OptionSpec): string {
   switch (o.kind) {
-    case 'int': return ` (${o.min} to ${o.max}${o.default !== undefined ? `; default ${o.default}` : ''})`;
+    case 'int': return `(${o.min} to ${o.max}${o.default !== undefined ? `; default ${o.default}` : ''})`;
     case 'string': {
       const bits: string[] = [];
       if (o.choices && (o.choices.length > 4 || o.arg)) bits.push(`one of ${o.choices.join(', ')}`);
       if (o.default !== undefined) bits.push(`default ${o.default}`);
-      return bits.length ? ` (${bits.join('; ')})` : '';
+      return bits.length ? `(${bits.join('; ')})` : '';
     }
     case 'kernel':
-      return `\n${o.list ? (o.count ? `${o.count} profiles, comma-separated, ` : 'a comma-separated list of ') : ''}${o.list && !o.count ? 'profiles: ' : 'one of '}${kernelNames(o).join(', ')}${o.all ? ', or all' : ''}`;
+      return `${o.list ? (o.count ? `${o.count} profiles, comma-separated, ` : 'a comma-separated list of ') : ''}${o.list && !o.count ? 'profiles: ' : 'one of '}${kernelNames(o).join(', ')}${o.all ? ', or all' : ''}`;
     default: return '';
   }
 }

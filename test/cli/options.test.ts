@@ -90,7 +90,8 @@ describe('the number rules are the trace language\'s', () => {
 
   it('an option in range gives its number; defaults fill what is not given', () => {
     const spec = { n: intOption('n', { min: 1, max: 9, default: 4 }), m: intOption('m', { min: 0, max: 2 ** 40 }) };
-    expect(parseOptions(spec, []).ok && parseOptions(spec, []).value.opts).toEqual({ n: 4 });
+    const d = parseOptions(spec, []);
+    expect(d.ok && d.value.opts).toEqual({ n: 4 });
     const p = parseOptions(spec, ['--n', '0x9', '--m=0o10', '--', '--n']);
     expect(p.ok && p.value.opts).toEqual({ n: 9, m: 8 });
     expect(p.ok && p.value.args).toEqual(['--n']);
