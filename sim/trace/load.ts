@@ -25,19 +25,20 @@ export interface Loaded {
 }
 
 /**
- * Whether text read as UTF-8 is not text at all: a NUL byte, a decoding error, or
- * more than one control character in a hundred (tabs, newlines and CR excepted).
- * Such a file is named as binary instead of having its bytes echoed in an error.
+ * Whether text read as UTF-8 is not text at all: a NUL byte, or more than one in a
+ * hundred characters a control character (tabs, newlines and CR excepted) or an
+ * undecodable byte. Such a file is named as binary instead of having its bytes
+ * echoed in an error; a stray Latin-1 letter in a comment is not enough.
  */
 export function looksBinary(text: string): boolean {
-  if (text.includes('\0') || text.includes('\uFFFD')) return true;
+  if (text.includes('\0')) return true;
   const sample = text.slice(0, 4096);
-  let ctl = 0;
+  let odd = 0;
   for (let k = 0; k < sample.length; k++) {
     const c = sample.charCodeAt(k);
-    if ((c < 32 && c !== 9 && c !== 10 && c !== 13) || c === 127) ctl++;
+    if ((c < 32 && c !== 9 && c !== 10 && c !== 13) || c === 127 || c === 0xfffd) odd++;
   }
-  return ctl * 100 > sample.length;
+  return odd * 100 > sample.length;
 }
 
 /**
