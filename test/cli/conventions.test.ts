@@ -126,6 +126,12 @@ describe('nothing silently empty', () => {
     }
   });
 
+  it('a stray undecodable byte in a comment does not make a trace binary', async () => {
+    const latin1 = new Uint8Array([...new TextEncoder().encode('# caf'), 0xe9, ...new TextEncoder().encode('\n' + PASSING)]);
+    const r = await rf({ 'l.trace': latin1 }, 'replay', 'l.trace');
+    expect(r.code).toBe(0);
+  });
+
   it('bench --only that names no suite is an error before anything runs', async () => {
     const r = await rf({}, 'bench', '--only', 'no-such-suite');
     expect(r.code).toBe(2);
