@@ -54,4 +54,12 @@ end
     expect(r.out.trim().split('\n').pop()).toBe('1 passed, 0 failed');
     expect(r.code).toBe(EXIT.OK);
   });
+
+  it('shows progress on standard error when it is a terminal', async () => {
+    const io = memoryIo({ 'n.trace': 'trace nop\n  ring r => 0\nend\n' });
+    io.errIsTty = true;
+    expect(await command.run(['--native', '--compare', '--kernel', '7.3', 'n.trace'], io)).toBe(EXIT.OK);
+    expect(io.stderr).toContain('\roracle: 7.3: running 1 traces on the real kernel\x1b[K');
+    expect(io.stderr).toContain('\r\x1b[K');
+  });
 });
