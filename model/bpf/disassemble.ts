@@ -17,6 +17,13 @@ export interface DisassembleOptions {
   layout?: CtxLayout;
   /** Which payload union member to name at offsets 16..39 (all of them when absent). */
   payload?: 'socket' | 'open' | 'connect';
+  /**
+   * With annotate: spell operands by name where the assembler reads the name back to the
+   * same instruction under the same layout: `ld [socket.family]` for a load of exactly
+   * one 4-byte field, `jeq #AF_INET` for a constant compared with a field whose
+   * constants have names.
+   */
+  symbolic?: boolean;
 }
 
 const ALU_NAMES: Record<number, string> = {
@@ -121,6 +128,18 @@ function describeWord(layout: CtxLayout, offset: number, payload?: string): stri
 
 /** Disassemble to bpf_asm text; assembling the result gives back the same instructions. */
 export function disassemble(insns: readonly Insn[], opts: DisassembleOptions = {}): string {
+  return disassembleLines(insns, opts).lines.join('\n') + '\n';
+}
+
+/**
+ * Each instruction's text alone (no label, no comment; jump targets as L<index>), as
+ * the disassembler spells it with these options: `run --trace`'s instruction column.
+ */
+export function instructionTexts(insns: readonly Insn[], opts: DisassembleOptions = {}): string[] {
+  return disassembleLines(insns, { ...opts, annotate: opts.annotate ?? opts.symbolic }).texts;
+}
+
+function disassembleLines(insns: readonly Insn[], opts: DisassembleOptions): { lines: string[]; texts: string[] } {
   const layout = opts.layout ?? CTX_V7;
   const n = insns.length;
   // jump targets inside the program get labels; anything else forces a quad
@@ -141,6 +160,7 @@ export function disassemble(insns: readonly Insn[], opts: DisassembleOptions = {
   });
   const width = Math.max(0, ...[...targets].map((t) => `L${t}:`.length));
   const body: string[] = [];
+  const plain: string[] = [];
   // What A holds, for naming constants: a whole field, or a context word (possibly shifted
   // right by whole bytes) that an `and #0xff` narrows to the one-byte field there.
   let lastField: string | null = null;
@@ -151,7 +171,11 @@ export function disassemble(insns: readonly Insn[], opts: DisassembleOptions = {
     const label = targets.has(pc) ? `L${pc}:` : '';
     let text = texts[pc] ?? formatQuad(i);
     if (opts.annotate) {
-      const note = annotation(i, layout, opts.payload, lastField);
+      let note = annotation(i, layout, opts.payload, lastField);
+      if (opts.symbolic && texts[pc] !== null) {
+        const named = symbolicText(i, text, layout, opts.payload, lastField);
+        if (named !== text) { text = named; note = i.code === (BPF.RET | BPF.K) ? note : null; }
+      }
       const k = i.k >>> 0;
       const member = (f: { member?: string }) => !opts.payload || !f.member || f.member === opts.payload;
       if ((i.code === (BPF.LD | BPF.W | BPF.ABS) || i.code === LDX_W_ABS) && k < layout.size) {
@@ -170,11 +194,28 @@ export function disassemble(insns: readonly Insn[], opts: DisassembleOptions = {
         lastField = null;
         word = null;
       }
+      plain.push(text);
       if (note) text = text.padEnd(28) + ' ; ' + note;
-    }
+    } else plain.push(text);
     body.push(width ? `${label.padEnd(width)} ${text}` : text);
   }
-  return body.join('\n') + '\n';
+  return { lines: body, texts: plain };
+}
+
+/** `text` with the field or constant named, when exactly one name fits (see DisassembleOptions.symbolic). */
+function symbolicText(i: Insn, text: string, layout: CtxLayout, payload: string | undefined, lastField: string | null): string {
+  const k = i.k >>> 0;
+  if (i.code === (BPF.LD | BPF.W | BPF.ABS) && k < layout.size) {
+    const names = new Set(layout.fields.filter((f) => f.offset === k && f.size === 4 && (!payload || !f.member || f.member === payload)).map((f) => f.name));
+    const wordFields = fieldsInWord(layout, k).filter((f) => !payload || !f.member || f.member === payload);
+    if (names.size === 1 && wordFields.length === 1) return text.replace(`[${k}]`, `[${[...names][0]}]`);
+    return text;
+  }
+  if (isCondJump(i.code) && bpfSrc(i.code) === BPF.K && lastField && FIELD_KINDS[lastField]) {
+    const name = nameConstant(FIELD_KINDS[lastField], k);
+    if (name) return text.replace(/#[^,]+/, `#${name}`);
+  }
+  return text;
 }
 
 function annotation(i: Insn, layout: CtxLayout, payload: string | undefined, lastField: string | null): string | null {

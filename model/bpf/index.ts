@@ -8,7 +8,7 @@ export {
 } from './codec.ts';
 export { parseValue, parseUnsigned, toU32 } from './value.ts';
 export { assemble, assembleDetailed, type AssembleOptions, type Assembled } from './assemble.ts';
-export { disassemble, formatMnemonic, type DisassembleOptions } from './disassemble.ts';
+export { disassemble, formatMnemonic, instructionTexts, type DisassembleOptions } from './disassemble.ts';
 export { checkClassic, checkLoadAndStores, CLASSIC_CODES, type Rejection } from './check-classic.ts';
 export { checkIoUring, IO_URING_CODES } from './check-io-uring.ts';
 export { validate, RULES, type Verdict } from './validate.ts';

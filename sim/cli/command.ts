@@ -40,9 +40,25 @@ export function parseCommandArgs(argv: string[], options: Options, allowPosition
   }
 }
 
-/** Print an error value (with the source line when known) and return the exit code for it. */
+/** An error value as the JSON object printed with --json (file, line and col when located). */
+export function errorJson(e: RfError): { error: Record<string, string | number> } {
+  const o: Record<string, string | number> = { kind: e.kind, message: e.message };
+  if (e.loc) { o.file = e.loc.file; o.line = e.loc.line; o.col = e.loc.col; }
+  if (e.expected) o.expected = e.expected;
+  return { error: o };
+}
+
+/**
+ * Print an error value and return the exit code for it: with --json one JSON object
+ * on standard output, else text on standard error (with the source line when known).
+ * `usage` is the command's help text: a usage error then ends with a pointer to
+ * `ringfence help NAME`, on the same line (never the whole help).
+ */
 export function reportError(io: Io, e: RfError, source?: string, usage?: string): number {
-  io.err(formatError(e, source));
-  if (e.kind === 'usage' && usage) io.err(usage);
+  if (io.jsonErrors) io.out(JSON.stringify(errorJson(e)));
+  else {
+    const name = usage ? /^usage: ringfence (\S+)/.exec(usage)?.[1] : undefined;
+    io.err(formatError(e, source) + (e.kind === 'usage' && name ? `; see 'ringfence help ${name}'` : ''));
+  }
   return e.kind === 'internal' ? EXIT.INTERNAL : EXIT.USAGE;
 }

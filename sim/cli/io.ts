@@ -9,8 +9,14 @@ export interface Io {
   err(text: string): void;
   readFile(path: string): Result<string>;
   readBinary(path: string): Result<Uint8Array>;
-  /** Whether stdout is a terminal (progress bars, colour). */
+  /** Whether stdout is a terminal (colour). */
   isTty: boolean;
+  /** Whether stderr is a terminal: live progress is drawn there only then. */
+  errIsTty?: boolean;
+  /** Write to stderr as is (no newline added), for a progress line redrawn in place. */
+  errRaw?(text: string): void;
+  /** Set for a command run with --json: errors are printed as JSON objects (command.ts reportError). */
+  jsonErrors?: boolean;
 }
 
 function describe(e: unknown): string {
@@ -39,6 +45,8 @@ export const processIo: Io = {
     }
   },
   isTty: Boolean(process.stdout.isTTY),
+  errIsTty: Boolean(process.stderr.isTTY),
+  errRaw: (t) => void process.stderr.write(t),
 };
 
 /** An Io that keeps everything in memory, for tests. */
@@ -47,6 +55,8 @@ export function memoryIo(files: Record<string, string | Uint8Array> = {}): Io & 
     stdout: '',
     stderr: '',
     isTty: false,
+    errIsTty: false,
+    errRaw(t: string) { io.stderr += t; },
     out(t: string) { io.stdout += t.endsWith('\n') ? t : t + '\n'; },
     err(t: string) { io.stderr += t.endsWith('\n') ? t : t + '\n'; },
     readFile(path: string): Result<string> {

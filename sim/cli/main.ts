@@ -1,8 +1,11 @@
 // `ringfence SUBCOMMAND ...`: find the subcommand's module and run it.
 // Each subcommand lives in commands/NAME.ts and exports `command`.
 
+import { readFileSync } from 'node:fs';
 import { EXIT, type Command } from './command.ts';
 import { processIo, type Io } from './io.ts';
+import { completionScript, SHELLS } from './completion.ts';
+import { manPage } from './manpage.ts';
 
 /** Subcommands in the order `ringfence help` lists them. */
 export const COMMANDS = [
@@ -17,7 +20,23 @@ export const COMMANDS = [
  */
 const loaded = new Map<string, Command>();
 
-async function load(name: string): Promise<Command | undefined> {
+/** The package's version, from package.json (`ringfence --version`). */
+export function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+/** Every command that loads, in COMMANDS order (help, completion and the man page list them). */
+export async function loadAll(): Promise<Command[]> {
+  const out: Command[] = [];
+  for (const n of COMMANDS) {
+    const c = await load(n);
+    if (c) out.push(c);
+  }
+  return out;
+}
+
+export async function load(name: string): Promise<Command | undefined> {
   if (!(COMMANDS as readonly string[]).includes(name)) return undefined;
   const known = loaded.get(name);
   if (known) return known;
@@ -43,20 +62,41 @@ async function help(io: Io, name?: string): Promise<number> {
     io.out(c.usage);
     return EXIT.OK;
   }
-  const lines = ['usage: ringfence COMMAND [ARGS...]', '', 'commands:'];
-  for (const n of COMMANDS) {
-    const c = await load(n);
-    if (c) lines.push(`  ${n.padEnd(9)} ${c.summary}`);
-  }
-  lines.push('', "'ringfence help COMMAND' shows a command's options.");
-  lines.push('exit codes: 0 pass, 1 an expectation or comparison failed, 2 usage or input error, 3 internal error');
-  io.out(lines.join('\n'));
+  io.out(await overview());
   return EXIT.OK;
+}
+
+/** `ringfence help`: every command with its summary, and the conventions they share. */
+export async function overview(): Promise<string> {
+  const lines = ['usage: ringfence COMMAND [ARGS...]', '       ringfence --version | completion bash|zsh|fish | man', '', 'commands:'];
+  for (const c of await loadAll()) lines.push(`  ${c.name.padEnd(9)} ${c.summary}`);
+  lines.push('', "'ringfence help COMMAND' shows a command's options.");
+  lines.push('--kernel P names the kernel profile everywhere (default 7.3, or for a trace whose kernels= list');
+  lines.push('leaves 7.3 out, the newest profile in it); --json prints JSON, errors included.');
+  lines.push('exit codes: 0 pass, 1 an expectation or comparison failed, 2 usage or input error, 3 internal error');
+  return lines.join('\n');
 }
 
 export async function main(argv: string[], io: Io = processIo): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === 'help' || name === '--help' || name === '-h') return help(io, rest[0]);
+  if (name === '--version' || name === '-V' || name === 'version') {
+    io.out(`ringfence ${version()}`);
+    return EXIT.OK;
+  }
+  if (name === 'completion') {
+    if (rest.length !== 1 || !(SHELLS as readonly string[]).includes(rest[0])) {
+      io.err(`error: completion wants one of ${SHELLS.join(', ')}; see 'ringfence help'`);
+      return EXIT.USAGE;
+    }
+    io.out(completionScript(rest[0] as (typeof SHELLS)[number], await loadAll()));
+    return EXIT.OK;
+  }
+  if (name === 'man') {
+    if (rest.length) { io.err("error: man takes no arguments; see 'ringfence help'"); return EXIT.USAGE; }
+    io.out(manPage(version(), await overview(), await loadAll()));
+    return EXIT.OK;
+  }
   const c = await load(name);
   if (!c) {
     io.err(`ringfence: unknown command '${name}'; 'ringfence help' lists them`);

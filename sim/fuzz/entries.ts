@@ -18,7 +18,7 @@ export interface Entry {
 export const ENTRIES: readonly Entry[] = [
   { name: 'replay', kind: 'trace', argv: (f) => ['replay', f] },
   { name: 'explain', kind: 'trace', argv: (f) => ['explain', f] },
-  { name: 'diff', kind: 'trace', argv: (f) => ['diff', '--kernels', '7.2,7.3', f] },
+  { name: 'diff', kind: 'trace', argv: (f) => ['diff', '--kernel', '7.2,7.3', f] },
   { name: 'policy', kind: 'trace', argv: (f) => ['policy', f] },
   { name: 'asm', kind: 'filter', argv: (f) => ['asm', f] },
   { name: 'disasm', kind: 'filter', argv: (f) => ['disasm', '--annotate', f] },

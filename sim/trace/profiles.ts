@@ -1,6 +1,6 @@
 // Which kernel profiles a trace is meant for: its `kernels=` list, or every profile.
 
-import { PROFILE_NAMES, type ProfileName } from '../../model/profile/profiles.ts';
+import { DEFAULT_PROFILE, PROFILE_NAMES, getProfile, type ProfileName } from '../../model/profile/profiles.ts';
 import type { Trace } from './ast.ts';
 
 export function profilesFor(trace: Trace): ProfileName[] {
@@ -19,4 +19,15 @@ export function parseProfileList(text: string): { ok: true; value: ProfileName[]
     out.push(k as ProfileName);
   }
   return { ok: true, value: out };
+}
+
+/**
+ * The one rule for the profile a command uses when --kernel is not given: the default
+ * profile (7.3), unless the trace's kernels= list leaves it out; then the newest
+ * released profile in the list (the list's last entry if none is released).
+ */
+export function defaultProfile(trace?: Trace): ProfileName {
+  if (!trace || !trace.kernels || trace.kernels.includes(DEFAULT_PROFILE)) return DEFAULT_PROFILE;
+  const ordered = PROFILE_NAMES.filter((p) => trace.kernels!.includes(p) && getProfile(p)!.release !== null);
+  return ordered[ordered.length - 1] ?? trace.kernels[trace.kernels.length - 1];
 }

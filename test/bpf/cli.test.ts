@@ -54,16 +54,25 @@ describe('asm', () => {
 });
 
 describe('disasm', () => {
-  it('reads binary and prints annotated bpf_asm', async () => {
+  it('reads binary and prints annotated bpf_asm, fields and constants by name', async () => {
     const r = await rf({ 'p.bin': BIN }, 'disasm', 'p.bin', '--annotate', '--op', 'SOCKET');
     expect(r.code).toBe(0);
     expect(r.out).toBe([
-      '    ld [16]                      ; socket.family',
-      '    jeq #2, L3                   ; socket.family AF_INET',
+      '    ld [socket.family]',
+      '    jeq #AF_INET, L3',
       '    ret #1                       ; allow',
       'L3: ret #0                       ; deny',
       '',
     ].join('\n'));
+    // the names assemble back to the same instructions
+    const back = await rf({ 'p.asm': r.out }, 'asm', 'p.asm');
+    const plain = await rf({ 'p.bin': BIN }, 'disasm', 'p.bin');
+    expect(back.out).toBe((await rf({ 'p.asm': plain.out }, 'asm', 'p.asm')).out);
+  });
+
+  it('without --op, keeps the offset where payload members share it, and names it in a comment', async () => {
+    const r = await rf({ 'p.bin': BIN }, 'disasm', 'p.bin', '-a');
+    expect(r.out.split('\n')[0]).toBe('    ld [16]                      ; socket.family, open.flags (low word), connect.family');
   });
 
   it('reads the C array and the decimal form', async () => {
@@ -142,7 +151,8 @@ describe('run', () => {
 
   it('traces every step', async () => {
     const r = await rf({ 'p.bpf': 'ld [socket.type]\nst M[3]\nldx M[3]\ndiv x\nret a\n' }, 'run', 'p.bpf', '--op', 'SOCKET', '--trace');
-    expect(r.out).toContain('A <- ctx[20] = 0x00000000');
+    expect(r.out).toContain('A <- ctx[socket.type] = 0x00000000');
+    expect(r.out).toMatch(/^ +0 {2}ld \[socket\.type\] /m);
     expect(r.out).toContain('M[3] <- 0x00000000');
     expect(r.out).toContain('division by X == 0');
     expect(r.out.split('\n')[0]).toBe('ret 0: deny (SOCKET, kernel 7.3)');

@@ -65,6 +65,22 @@ describe('round trip', () => {
     fc.assert(fc.property(validProgram(40, 30), fc.boolean(), (insns, annotate) => roundTrip(insns, { annotate })), { numRuns: 300 });
   });
 
+  it('with symbolic operands (fields and constants by name), programs come back identical', () => {
+    // loads of every context word, and comparisons with constants that have names (AF_INET,
+    // SOCK_STREAM|SOCK_NONBLOCK, O_CREAT|O_TRUNC, opcodes) and some that do not
+    const op = fc.oneof(
+      fc.constantFrom(0, 4, 8, 12, 16, 20, 24, 28, 32, 36).map((k) => q(0x20, 0, 0, k)),
+      fc.tuple(fc.constantFrom(0x15, 0x25, 0x35, 0x45), fc.oneof(fc.constantFrom(0, 1, 2, 3, 10, 17, 0x40, 0x200, 0x241, 0x80001, 0x800, 0x80800, 45, 0xffff), fc.nat())).map(([c, k]) => q(c, 0, 0, k)),
+      fc.constantFrom(q(0x54, 0, 0, 0xff), q(0x74, 0, 0, 8), q(0x74, 0, 0, 16)),
+    );
+    const prog = fc.array(op, { minLength: 1, maxLength: 12 }).map((is) => [...is, q(0x06, 0, 0, 1)]);
+    fc.assert(fc.property(prog, fc.constantFrom(undefined, 'socket', 'open', 'connect'), fc.constantFrom(undefined, CTX_V5), (insns, payload, layout) =>
+      roundTrip(insns, { annotate: true, symbolic: true, payload, ...(layout ? { layout } : {}) })), { numRuns: 500 });
+    const text = disassemble([q(0x20, 0, 0, 16), q(0x15, 1, 0, 2), q(0x06, 0, 0, 1), q(0x06, 0, 0, 0)], { annotate: true, symbolic: true, payload: 'socket' });
+    expect(text).toContain('ld [socket.family]');
+    expect(text).toContain('jeq #AF_INET, L3');
+  });
+
   it('valid v5 programs come back identical', () => {
     fc.assert(fc.property(validProgram(64, 20), (insns) => roundTrip(insns, { annotate: true, layout: CTX_V5 })), { numRuns: 100 });
   });

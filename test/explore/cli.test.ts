@@ -12,11 +12,11 @@ async function run(args: string[]): Promise<{ code: number; out: string; err: st
 }
 
 describe('ringfence explore --workers', () => {
-  it('rejects a thread count that is not a positive integer, with the usage', async () => {
-    for (const bad of ['0', '-1', 'two', '1.5']) {
+  it('rejects a thread count that is not an integer from 1 to 32, in one line', async () => {
+    for (const bad of ['0', '-1', 'two', '1.5', '256', String(2 ** 31), String(2 ** 32), String(2n ** 64n)]) {
       const r = await run([`--workers=${bad}`]);
       expect(r.code).toBe(2);
-      expect(r.err).toContain(`--workers wants an integer >= 1, got '${bad}'`);
+      expect(r.err).toBe(`error: --workers wants an integer from 1 to 32, got '${bad}'; see 'ringfence help explore'\n`);
     }
   });
 

@@ -22,12 +22,12 @@ describe('ringfence oracle: usage errors', () => {
   it('names the kernels it knows', async () => {
     const r = await run(['--kernel', '9.9', 'x.trace'], { 'x.trace': 'trace t\nend\n' });
     expect(r.code).toBe(EXIT.USAGE);
-    expect(r.err).toMatch(/unknown kernel '9\.9'.*7\.3.*6\.18.*all/s);
+    expect(r.err).toMatch(/unknown kernel profile '9\.9'.*7\.3.*6\.18.*all/s);
   });
   it('checks --jobs, --random and --seed', async () => {
-    expect((await run(['--jobs', '0', 'x.trace'])).err).toContain('--jobs wants a positive integer');
-    expect((await run(['--random', 'many'])).err).toContain("--random wants a positive count, not 'many'");
-    expect((await run(['--random', '3', '--seed', 'x'])).err).toContain("--seed wants an integer, not 'x'");
+    expect((await run(['--jobs', '0', 'x.trace'])).err).toContain("--jobs wants an integer from 1 to 64, got '0'");
+    expect((await run(['--random', 'many'])).err).toContain("--random wants an integer from 1 to 100000, got 'many'");
+    expect((await run(['--random', '3', '--seed', 'x'])).err).toContain("--seed wants an integer from -2147483648 to 2147483647, got 'x'");
     expect((await run(['--bogus'])).code).toBe(EXIT.USAGE);
   });
   it('reports a trace file with errors at its location and boots nothing', async () => {
@@ -53,5 +53,13 @@ end
     const r = await run(['--native', '--compare', '--kernel', '7.3', 'n.trace'], { 'n.trace': trace });
     expect(r.out.trim().split('\n').pop()).toBe('1 passed, 0 failed');
     expect(r.code).toBe(EXIT.OK);
+  });
+
+  it('shows progress on standard error when it is a terminal', async () => {
+    const io = memoryIo({ 'n.trace': 'trace nop\n  ring r => 0\nend\n' });
+    io.errIsTty = true;
+    expect(await command.run(['--native', '--compare', '--kernel', '7.3', 'n.trace'], io)).toBe(EXIT.OK);
+    expect(io.stderr).toContain('\roracle: 7.3: running 1 traces on the real kernel\x1b[K');
+    expect(io.stderr).toContain('\r\x1b[K');
   });
 });

@@ -4,32 +4,32 @@
 import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { EXIT, parseCommandArgs, reportError, type Command } from '../command.ts';
+import { EXIT } from '../command.ts';
+import { defineCommand, flagOption, stringOption } from '../options.ts';
 import { fmtNs, type BenchSuite } from '../../bench/harness.ts';
 
-const USAGE = `usage: ringfence bench [--only NAME] [--json]
-
-Runs the benchmark suites in sim/bench/ and prints ns per operation (median of
-several runs), throughput and memory figures, and the ratios between them.
-  --only NAME   run only the suites whose name contains NAME; suites that take
-                minutes (explore-full) run only when named exactly
-  --json        print one JSON object with every figure instead of text`;
-
-export const command: Command = {
+export const command = defineCommand({
   name: 'bench',
   summary: 'run the benchmarks (figures and ratios; never part of npm test)',
-  usage: USAGE,
-  async run(argv, io) {
-    const a = parseCommandArgs(argv, { only: { type: 'string' }, json: { type: 'boolean' } }, false);
-    if (!a.ok) return reportError(io, a.error, undefined, USAGE);
-    const only = a.value.values.only as string | undefined;
-    const json = Boolean(a.value.values.json);
+  positionals: { min: 0, max: 0 },
+  about: `Runs the benchmark suites in sim/bench/ and prints ns per operation (median of
+several runs), throughput and memory figures, and the ratios between them.`,
+  options: {
+    only: stringOption('run only the suites whose name contains NAME (an error when none does);\nsuites that take minutes (explore-full) run only when named exactly', { arg: 'NAME' }),
+    json: flagOption('print one JSON object with every figure instead of text'),
+  },
+  exit: '0 ran, 2 bad usage (such as --only matching no suite)',
+  async run({ opts }, io, cx) {
+    const only = opts.only;
+    const json = opts.json;
     const dir = join(dirname(fileURLToPath(import.meta.url)), '../../bench');
     const files = readdirSync(dir).filter((f) => f.endsWith('.bench.ts')).sort();
+    const suites: BenchSuite[] = [];
+    for (const f of files) suites.push(((await import(join(dir, f))) as { suite: BenchSuite }).suite);
+    const chosen = suites.filter((suite) => (suite.optIn ? only === suite.name : !only || suite.name.includes(only)));
+    if (chosen.length === 0) return cx.usage(`--only ${only}: no benchmark suite has that name`, `a part of one of ${suites.map((x) => x.name).join(', ')}`);
     const figures: Record<string, unknown>[] = [];
-    for (const f of files) {
-      const { suite } = (await import(join(dir, f))) as { suite: BenchSuite };
-      if (suite.optIn ? only !== suite.name : only && !suite.name.includes(only)) continue;
+    for (const suite of chosen) {
       if (!json) io.out(`\n== ${suite.name}`);
       await suite.run({
         line: (t) => { if (!json) io.out(t); },
@@ -46,4 +46,4 @@ export const command: Command = {
     if (json) io.out(JSON.stringify({ node: process.version, figures }));
     return EXIT.OK;
   },
-};
+});

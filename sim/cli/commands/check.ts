@@ -6,10 +6,10 @@ import { formatError, rfError, type Result, type RfError } from '../../../model/
 import { DEFAULT_PROFILE, PROFILE_NAMES, getProfile, type KernelProfile } from '../../../model/profile/profiles.ts';
 import { IORING_OP_LAST, opcodeName } from '../../../model/abi/opcodes.ts';
 import { errnoName } from '../../../model/abi/errno.ts';
-import { lookupSymbol } from '../../../model/abi/symbols.ts';
-import { validate, parseUnsigned, disassemble, formatMnemonic, formatQuad, compileSource, type Verdict } from '../../../model/bpf/index.ts';
+import { validate, disassemble, formatMnemonic, formatQuad, compileSource, type Verdict } from '../../../model/bpf/index.ts';
 import { INPUT_FORMATS, loadProgram, type InputFormat, type LoadedProgram } from '../../../model/bpf/load.ts';
-import { EXIT, parseCommandArgs, reportError, type Command } from '../command.ts';
+import { EXIT, reportError } from '../command.ts';
+import { defineCommand, flagOption, kernelOption, opcodeOption, parseOpcode, stringOption } from '../options.ts';
 import type { Io } from '../io.ts';
 
 export function resolveKernel(name: string | undefined): Result<KernelProfile> {
@@ -18,20 +18,14 @@ export function resolveKernel(name: string | undefined): Result<KernelProfile> {
   return { ok: true, value: p };
 }
 
-/** An opcode by name (SOCKET, IORING_OP_SOCKET) or number; any u32 (the range is the kernel's to judge). */
+/** An opcode by name (SOCKET, IORING_OP_SOCKET) or number (the trace language's number rules); any u32. */
 export function resolveOp(text: string): Result<number> {
-  const named = lookupSymbol(text, ['opcode']);
-  if (named !== undefined) return { ok: true, value: named };
-  const n = parseUnsigned(text);
-  if (n !== undefined && n <= 0xffffffffn) return { ok: true, value: Number(n) };
-  return { ok: false, error: rfError('usage', `unknown opcode '${text}'`, undefined, 'an io_uring opcode name such as SOCKET, OPENAT, CONNECT, or its number') };
+  const r = parseOpcode(text);
+  return r.ok ? r : { ok: false, error: rfError('usage', r.error) };
 }
 
-export function resolveFormat(text: string | undefined): Result<InputFormat> {
-  const f = (text ?? 'auto') as InputFormat;
-  if (!INPUT_FORMATS.includes(f)) return { ok: false, error: rfError('usage', `unknown input format '${text}'`, undefined, INPUT_FORMATS.join(', ')) };
-  return { ok: true, value: f };
-}
+/** --format F of the commands that read a program. */
+export const FORMAT_OPTION = stringOption('input form (auto: guessed from the content)', { arg: 'F', choices: INPUT_FORMATS, default: 'auto' });
 
 export type ReadResult = { ok: true; value: LoadedProgram } | { ok: false; error: RfError; source?: string };
 
@@ -46,8 +40,7 @@ export function readProgram(io: Io, file: string, format: InputFormat, profile: 
 
 /** Report a program that could not be read or decoded, with its source line when it is text. */
 export function reportLoad(io: Io, r: { error: RfError; source?: string }): number {
-  io.err(formatError(r.error, r.source));
-  return r.error.kind === 'internal' ? EXIT.INTERNAL : EXIT.USAGE;
+  return reportError(io, r.error, r.source);
 }
 
 /** One instruction as text for messages: bpf_asm where it has a spelling (jump targets as L<index>), else its quad. */
@@ -105,58 +98,43 @@ export function describeRejection(io: Io, file: string, p: LoadedProgram, r: Che
   }
 }
 
-const USAGE = `usage: ringfence check FILE [--op OP] [--kernel P] [--format F] [--show] [--js] [--json]
-
-Says whether the kernel would accept FILE as an io_uring cBPF filter (the checks of
-IORING_REGISTER_BPF_FILTER on the program: length, bpf_check_classic,
-check_load_and_stores, io_uring's allow list): ret 0, or -EINVAL with the rule that
-failed and the instruction (and source line).
-  --op OP       the filter's opcode (SOCKET, OPENAT, 45, ...): an opcode not below
-                IORING_OP_LAST is -EINVAL; also names the payload fields in --show
-  --kernel P    kernel profile (${PROFILE_NAMES.join(', ')}; default ${DEFAULT_PROFILE}); sets the context size
-  --format F    input form: ${INPUT_FORMATS.join(', ')} (default auto: guessed from the content)
-  --show        also print the program as io_uring runs it (after its rewrites)
-  --js          also print the JavaScript the compiled evaluator makes of it
-  --json        print one JSON object: {"ret":0|-22, "rule", "index", "line", "message", ...}
-FILE '-' reads standard input.
-exit: 0 accepted, 1 rejected, 2 bad usage or unreadable input`;
-
-export const command: Command = {
+export const command = defineCommand({
   name: 'check',
   summary: "the kernel's verdict on registering a cBPF filter program (ret, rule, instruction)",
-  usage: USAGE,
-  run(argv, io) {
-    const a = parseCommandArgs(argv, {
-      op: { type: 'string' }, kernel: { type: 'string' }, format: { type: 'string' }, json: { type: 'boolean' }, show: { type: 'boolean' },
-      js: { type: 'boolean' },
-    });
-    if (!a.ok) return reportError(io, a.error, undefined, USAGE);
-    const { values, positionals } = a.value;
-    if (positionals.length !== 1) return reportError(io, rfError('usage', positionals.length ? 'give one program file' : 'no program file given'), undefined, USAGE);
-    const file = positionals[0];
-    const profile = resolveKernel(values.kernel as string | undefined);
-    if (!profile.ok) return reportError(io, profile.error, undefined, USAGE);
-    const format = resolveFormat(values.format as string | undefined);
-    if (!format.ok) return reportError(io, format.error, undefined, USAGE);
-    let op: number | undefined;
-    if (values.op !== undefined) {
-      const o = resolveOp(values.op as string);
-      if (!o.ok) return reportError(io, o.error, undefined, USAGE);
-      op = o.value;
-    }
-    const p = readProgram(io, file, format.value, profile.value);
+  args: 'FILE',
+  positionals: { min: 1, max: 1, name: 'program file' },
+  about: `Says whether the kernel would accept FILE as an io_uring cBPF filter (the checks of
+IORING_REGISTER_BPF_FILTER on the program: length, bpf_check_classic,
+check_load_and_stores, io_uring's allow list): ret 0, or -EINVAL with the rule that
+failed and the instruction (and source line).`,
+  options: {
+    op: opcodeOption('the filter\'s opcode (SOCKET, OPENAT, 45, ...): an opcode not below\nIORING_OP_LAST is -EINVAL; also names the payload fields in --show'),
+    kernel: kernelOption(`kernel profile (default ${DEFAULT_PROFILE}); sets the context size`),
+    format: FORMAT_OPTION,
+    show: flagOption('also print the program as io_uring runs it (after its rewrites)'),
+    js: flagOption('also print the JavaScript the compiled evaluator makes of it'),
+    json: flagOption('print one JSON object: {"ret":0|-22, "rule", "index", "line", "message", ...}'),
+  },
+  notes: "FILE '-' reads standard input.",
+  exit: '0 accepted, 1 rejected, 2 bad usage or unreadable input',
+  run({ opts, args }, io) {
+    const file = args[0];
+    const profile = resolveKernel(opts.kernel);
+    if (!profile.ok) return reportError(io, profile.error);
+    const op = opts.op;
+    const p = readProgram(io, file, opts.format as InputFormat, profile.value);
     if (!p.ok) return reportLoad(io, p);
     const { verdict, report } = verdictFor(p.value, profile.value, op);
-    if (values.json) {
+    if (opts.json) {
       io.out(JSON.stringify(report));
     } else if (verdict.ok) {
       io.out(`ret 0: kernel ${profile.value.name} accepts this ${p.value.insns.length}-instruction filter${op !== undefined ? ` for ${opcodeName(op)}` : ''}`);
-      if (values.show) {
+      if (opts.show) {
         const payload = op !== undefined ? profile.value.payloads[op] : undefined;
         io.out('as io_uring runs it:');
         io.out(disassemble(verdict.program.insns, { annotate: true, layout: profile.value.ctx, payload }).trimEnd());
       }
-      if (values.js) {
+      if (opts.js) {
         io.out('compiled (K[n] is instruction n\'s constant; c is the context as 32-bit words):');
         io.out(compileSource(verdict.program.insns).trimEnd());
       }
@@ -165,4 +143,4 @@ export const command: Command = {
     }
     return verdict.ok ? EXIT.OK : EXIT.FAILED;
   },
-};
+});

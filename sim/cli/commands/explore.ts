@@ -4,9 +4,10 @@
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { EXIT, parseCommandArgs, reportError, type Command } from '../command.ts';
-import { rfError } from '../../../model/errors.ts';
-import { DEFAULT_PROFILE, getProfile, PROFILE_NAMES, type KernelProfile } from '../../../model/profile/profiles.ts';
+import { EXIT } from '../command.ts';
+import { defineCommand, flagOption, intOption, kernelOption, MAX_SECONDS, stringOption } from '../options.ts';
+import { progress } from '../progress.ts';
+import { DEFAULT_PROFILE, getProfile, type KernelProfile } from '../../../model/profile/profiles.ts';
 import { lookupSymbol } from '../../../model/abi/symbols.ts';
 import type { Io } from '../io.ts';
 import type { Progress } from '../../explore/engine.ts';
@@ -15,83 +16,64 @@ import { findingTrace, makeDiffSubject, observe, slug, type ModelChoice } from '
 import { defaultWorkers, exploreSpec, PARALLEL_FROM_DEPTH, workersForDepth } from '../../explore/parallel.ts';
 import { buildSearch, type SubjectSpec } from '../../explore/spec.ts';
 
-const USAGE = `usage: ringfence explore [--depth N] [--profile P] [universe options] [--out DIR] [--json]
-       ringfence explore --diff A,B [--depth N] [universe options] [--out DIR] [--json]
+/** Threads an exploration may use: each holds its share of the seen-state set, so more than this only costs memory. */
+export const MAX_WORKERS = 32;
+/** Deepest search: the state count grows exponentially with depth; --seconds and --max-states bound a deep one. */
+export const MAX_DEPTH = 32;
+/** The universe's largest task count and ring names per task. */
+export const MAX_TASKS = 8;
+export const MAX_RINGS = 8;
 
-Explores every call sequence up to --depth moves (default 4) breadth-first, skipping
-states already seen, and checks the invariants at every state. A violation is
-written as the shortest v1 trace that shows it. With --diff, finds the shortest
-sequences whose records differ between two kernel profiles, one per kind of
-difference, each written as a trace.
-
-  --depth N          moves per sequence (an io move is sqe + submit + cqes)
-  --profile P        kernel profile (default ${DEFAULT_PROFILE}; one of ${PROFILE_NAMES.join(', ')})
-  --model M          kernel (the simulated kernel), reference (the reference model) or
-                     both (kernel checked against the reference after every command);
-                     default kernel
-  --tasks N          most tasks, init included (default ${DEFAULT_UNIVERSE.tasks})
-  --rings N          ring names per task (default ${DEFAULT_UNIVERSE.rings})
-  --opcodes LIST     opcodes for filters and io moves (default NOP,SOCKET)
-  --programs LIST    allow,deny,arg (arg: SOCKET allows only AF_UNIX, others even user_data)
-  --escapes          search for sandbox escapes instead: a task gets a request or a
-                     register call through on a ring it holds that a ring it creates
-                     now would deny (reference model; one trace per cause)
-  --lean             no DENY_REST, nnp, setuid, close or exit moves
-  --workers N        threads to explore with (default: one per CPU, here ${defaultWorkers()},
-                     from depth ${PARALLEL_FROM_DEPTH}; shallower searches run in this thread).
-                     Every thread runs a share of the same breadth-first search: the
-                     states and the kinds of finding are the same; only --workers 1
-                     prints the same witness traces on every run
-  --max-states N     stop after N distinct states. Deterministic with --workers 1;
-                     with more workers it is NOT: the count is N every run, but which
-                     states of the level being cut are among them (and so the
-                     transitions and findings) differs, as the threads race for them
-  --seconds S        stop after S seconds (never deterministic)
-  --out DIR          write findings there (default: print them)
-  --json             print a JSON summary instead of text`;
-
-function parseIntOpt(v: unknown, name: string, min: number): number | string {
-  if (v === undefined) return NaN;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min) return `--${name} wants an integer >= ${min}, got '${String(v)}'`;
-  return n;
-}
-
-function bar(p: Progress, maxDepth: number): string {
+/** The progress line: how deep, how many states, how fast, and a guess at the time left. */
+function line(p: Progress, maxDepth: number): string {
   const eta = p.etaMs === null ? '?' : p.etaMs > 3.6e6 ? '>1h' : `${Math.round(p.etaMs / 1000)}s`;
   const frac = Math.min(1, (p.depth - 1) / maxDepth);
   const w = 20;
   const fill = Math.round(frac * w);
-  return `\r[${'#'.repeat(fill)}${'.'.repeat(w - fill)}] depth ${p.depth}/${maxDepth}  ${p.states.toLocaleString('en-US')} states  ${Math.round(p.rate).toLocaleString('en-US')} states/s  ETA ${eta}   `;
+  return `[${'#'.repeat(fill)}${'.'.repeat(w - fill)}] depth ${p.depth}/${maxDepth}  ${p.states.toLocaleString('en-US')} states  ${Math.round(p.rate).toLocaleString('en-US')} states/s  ETA ${eta}`;
 }
 
-export const command: Command = {
+export const command = defineCommand({
   name: 'explore',
   summary: 'explore every call sequence of a small universe; --diff finds profile differences',
-  usage: USAGE,
-  async run(argv, io) {
-    const a = parseCommandArgs(argv, {
-      depth: { type: 'string' }, profile: { type: 'string' }, model: { type: 'string' }, diff: { type: 'string' },
-      tasks: { type: 'string' }, rings: { type: 'string' }, opcodes: { type: 'string' }, programs: { type: 'string' },
-      lean: { type: 'boolean' }, 'max-states': { type: 'string' }, seconds: { type: 'string' }, out: { type: 'string' },
-      json: { type: 'boolean' }, escapes: { type: 'boolean' }, workers: { type: 'string' },
-    }, false);
-    if (!a.ok) return reportError(io, a.error, undefined, USAGE);
-    const v = a.value.values;
-    const usage = (m: string) => reportError(io, rfError('usage', m), undefined, USAGE);
-    const nums: Record<string, number> = {};
-    for (const [name, min] of [['depth', 0], ['tasks', 1], ['rings', 0], ['max-states', 1], ['seconds', 0], ['workers', 1]] as const) {
-      const n = parseIntOpt(v[name], name, min);
-      if (typeof n === 'string') return usage(n);
-      nums[name] = n;
-    }
-    const depth = Number.isNaN(nums.depth) ? 4 : nums.depth;
-    const workers = Number.isNaN(nums.workers) ? workersForDepth(depth) : nums.workers;
-    const model = (v.model as string | undefined) ?? 'kernel';
-    if (!['kernel', 'reference', 'both'].includes(model)) return usage(`--model wants kernel, reference or both, got '${model}'`);
-    const spec: UniverseSpec = { ...DEFAULT_UNIVERSE };
-    if (!Number.isNaN(nums.tasks)) spec.tasks = nums.tasks;
-    if (!Number.isNaN(nums.rings)) spec.rings = nums.rings;
+  positionals: { min: 0, max: 0 },
+  synopsis: ['[--depth N] [--kernel P] [universe options] [--out DIR] [--json]', '--diff A,B [--depth N] [universe options] [--out DIR] [--json]'],
+  about: `Explores every call sequence up to --depth moves breadth-first, skipping
+states already seen, and checks the invariants at every state. A violation is
+written as the shortest v1 trace that shows it. With --diff, finds the shortest
+sequences whose records differ between two kernel profiles, one per kind of
+difference, each written as a trace. On a terminal, progress is shown on standard error.`,
+  options: {
+    depth: intOption('moves per sequence (an io move is sqe + submit + cqes)', { arg: 'N', min: 0, max: MAX_DEPTH, default: 4 }),
+    kernel: kernelOption(`kernel profile (default ${DEFAULT_PROFILE})`, { aliases: ['profile'] }),
+    diff: kernelOption('find the records that differ between profiles A and B', { arg: 'A,B', list: true, count: 2 }),
+    model: stringOption(`kernel (the simulated kernel), reference (the reference model) or
+both (kernel checked against the reference after every command)`, { arg: 'M', choices: ['kernel', 'reference', 'both'], default: 'kernel' }),
+    tasks: intOption('most tasks, init included', { arg: 'N', min: 1, max: MAX_TASKS, default: DEFAULT_UNIVERSE.tasks }),
+    rings: intOption('ring names per task', { arg: 'N', min: 0, max: MAX_RINGS, default: DEFAULT_UNIVERSE.rings }),
+    opcodes: stringOption('opcodes for filters and io moves (default NOP,SOCKET)', { arg: 'LIST' }),
+    programs: stringOption('allow,deny,arg (arg: SOCKET allows only AF_UNIX, others even user_data)', { arg: 'LIST' }),
+    escapes: flagOption(`search for sandbox escapes instead: a task gets a request or a
+register call through on a ring it holds that a ring it creates
+now would deny (reference model; one trace per cause)`),
+    lean: flagOption('no DENY_REST, nnp, setuid, close or exit moves'),
+    workers: intOption(`threads to explore with (default: one per CPU, here ${defaultWorkers()},
+from depth ${PARALLEL_FROM_DEPTH}; shallower searches run in this thread).
+Every thread runs a share of the same breadth-first search: the
+states and the kinds of finding are the same; only --workers 1
+prints the same witness traces on every run`, { arg: 'N', min: 1, max: MAX_WORKERS }),
+    'max-states': intOption('stop after N distinct states; deterministic with --workers 1, NOT with more: the count is N every run, but which states of the level being cut are kept (and so transitions and findings) differs, as the threads race for them', { arg: 'N', min: 1, max: Number.MAX_SAFE_INTEGER }),
+    seconds: intOption('stop after S seconds', { arg: 'S', min: 0, max: MAX_SECONDS }),
+    out: stringOption('write findings there (default: print them)', { arg: 'DIR', complete: 'dir' }),
+    json: flagOption('print a JSON summary instead of text'),
+  },
+  exit: '0 explored (escapes are answers), 1 an invariant violated, 2 bad usage',
+  async run({ opts: v }, io, cx) {
+    const usage = cx.usage;
+    const depth = v.depth;
+    const workers = v.workers ?? workersForDepth(depth);
+    const model = v.model;
+    const spec: UniverseSpec = { ...DEFAULT_UNIVERSE, tasks: v.tasks, rings: v.rings };
     if (v.opcodes !== undefined) {
       const ops: number[] = [];
       for (const name of String(v.opcodes).split(',')) {
@@ -107,29 +89,25 @@ export const command: Command = {
       spec.programs = ps as UniverseSpec['programs'];
     }
     if (v.lean) { spec.denyRest = false; spec.lifecycle = false; }
+    const bar = progress(io, v.json);
     const limits = {
       depth,
-      maxStates: Number.isNaN(nums['max-states']) ? undefined : nums['max-states'],
-      timeLimitMs: Number.isNaN(nums.seconds) ? undefined : nums.seconds * 1000,
-      // A bar redrawn in place needs a raw write (Io.err ends every text with a newline);
-      // it is only drawn on a terminal, where the Io is the process's.
-      onProgress: io.isTty && !v.json ? (p: Progress) => void process.stderr.write(bar(p, depth)) : undefined,
+      maxStates: v['max-states'],
+      timeLimitMs: v.seconds === undefined ? undefined : v.seconds * 1000,
+      onProgress: bar.enabled ? (p: Progress) => bar.update(line(p, depth)) : undefined,
     };
-    const out = v.out as string | undefined;
+    const out = v.out;
     if (v.diff !== undefined) {
-      const names = String(v.diff).split(',');
-      const ps = names.map((n) => getProfile(n.trim()));
-      if (names.length !== 2 || ps.some((p) => !p)) return usage(`--diff wants two profiles such as 7.2,7.3 (known: ${PROFILE_NAMES.join(', ')})`);
-      return diff(io, ps[0]!, ps[1]!, spec, model as ModelChoice, limits, out, Boolean(v.json), workers);
+      const [pa, pb] = v.diff.map((n) => getProfile(n)!);
+      return diff(io, pa, pb, spec, model as ModelChoice, { ...limits, done: () => bar.done() }, out, v.json, workers);
     }
-    const profile = getProfile((v.profile as string | undefined) ?? DEFAULT_PROFILE);
-    if (!profile) return usage(`--profile: unknown profile '${String(v.profile)}' (known: ${PROFILE_NAMES.join(', ')})`);
+    const profile = getProfile(v.kernel ?? DEFAULT_PROFILE)!;
     const what: SubjectSpec = v.escapes ? { kind: 'escapes', profile: profile.name } : { kind: 'model', model: model as ModelChoice, profile: profile.name };
     // Built here too (the threads build their own) for its name, the note and the traces' programs.
     const { subject, universe, note } = await buildSearch({ subject: what, universe: spec });
     if (note) io.err(`ringfence explore: ${note}`);
     const r = await exploreSpec({ subject: what, universe: spec }, { ...limits, perKind: 1 }, workers);
-    if (limits.onProgress) process.stderr.write('\r' + ' '.repeat(90) + '\r');
+    bar.done();
     const written: string[] = [];
     r.findings.forEach((f, i) => {
       const label = v.escapes ? 'escape' : 'violation';
@@ -137,7 +115,7 @@ export const command: Command = {
         `ringfence explore found this (${subject.name}, depth ${f.moves.length}):`, f.message, '',
         'Moves: ' + f.moves.join('; '),
       ], [profile.name]);
-      written.push(emit(io, out, `${v.escapes ? 'escape' : 'violation'}-${i + 1}-${slug(f.kind)}.trace`, text, Boolean(v.json)));
+      written.push(emit(io, out, `${v.escapes ? 'escape' : 'violation'}-${i + 1}-${slug(f.kind)}.trace`, text, v.json));
     });
     const rate = r.states / Math.max(r.elapsedMs / 1000, 1e-3);
     if (v.json) {
@@ -156,7 +134,7 @@ export const command: Command = {
     // Escapes are the answer asked for; violations are failures.
     return r.findings.length && !v.escapes ? EXIT.FAILED : EXIT.OK;
   },
-};
+});
 
 function emit(io: Io, dir: string | undefined, file: string, text: string, json: boolean): string {
   if (dir) {
@@ -171,12 +149,12 @@ function emit(io: Io, dir: string | undefined, file: string, text: string, json:
 }
 
 async function diff(io: Io, pa: KernelProfile, pb: KernelProfile, spec: UniverseSpec, model: ModelChoice,
-  limits: { depth: number; maxStates?: number; timeLimitMs?: number; onProgress?: (p: Progress) => void }, out: string | undefined, json: boolean,
+  limits: { depth: number; maxStates?: number; timeLimitMs?: number; onProgress?: (p: Progress) => void; done: () => void }, out: string | undefined, json: boolean,
   workers: number): Promise<number> {
   const { subject, a, b, note } = await makeDiffSubject(model, pa, pb);
   if (note) io.err(`ringfence explore: ${note}`);
   const r = await exploreSpec({ subject: { kind: 'diff', model, a: pa.name, b: pb.name }, universe: spec }, { ...limits, perKind: 1 }, workers);
-  if (limits.onProgress) process.stderr.write('\r' + ' '.repeat(90) + '\r');
+  limits.done();
   const universe = new Universe(spec, pa);
   const kernels = [pa.name, pb.name];
   const groups = r.findings.map((f, i) => {

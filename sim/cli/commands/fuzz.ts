@@ -1,107 +1,76 @@
 // `ringfence fuzz`: model-based testing for as long as asked. Random call sequences
 // run on the simulated kernel and the reference model side by side; a disagreement
 // or a broken invariant is shrunk and printed (or written) as a v1 trace.
+// `--inputs` and `--all` run the mutation harness (sim/fuzz/) on the file-reading commands.
 
 import { writeFileSync } from 'node:fs';
-import { EXIT, parseCommandArgs, reportError, type Command } from '../command.ts';
-import { rfError } from '../../../model/errors.ts';
+import { EXIT, reportError, type Command } from '../command.ts';
+import { defineCommand, flagOption, intOption, kernelOption, MAX_SECONDS, SEED_RANGE, stringOption } from '../options.ts';
+import { progress } from '../progress.ts';
 import { getProfile, PROFILE_NAMES, type KernelProfile } from '../../../model/profile/profiles.ts';
 import { loadFacade } from '../../explore/facade.ts';
 import { fuzzOnce, makeSides } from '../../explore/fuzz.ts';
 import { ENTRIES } from '../../fuzz/entries.ts';
 import { inputsCommand } from '../../fuzz/cli.ts';
 
-const USAGE = `usage: ringfence fuzz [--seconds N] [--seed S] [--profile P|all] [--max-commands N] [--out FILE]
-       ringfence fuzz --inputs [--entry LIST] [--seed S] [--count N] [--from I] [--seconds N] [--workers N]
-       ringfence fuzz --inputs --entry E --seed S --index I [--out FILE]
-       ringfence fuzz --all [--seconds N] [--count N] [--seed S]
+/** The longest sequence: 500 commands take about a second per run (shrinking more), so more than that cannot fit the time a run is given. */
+export const MAX_COMMANDS = 500;
+const MAX_INDEX = 2 ** 52;
 
-Runs random call sequences (tasks, forks, rings, legacy restrictions, filters,
+export const command: Command = defineCommand({
+  name: 'fuzz',
+  summary: 'random call sequences, kernel model against the reference model, for as long as asked',
+  positionals: { min: 0, max: 0 },
+  about: `Runs random call sequences (tasks, forks, rings, legacy restrictions, filters,
 SQEs with links) on the simulated kernel and on the independent reference model,
 comparing every record and checking the kernel's invariants after every command.
 A failure is shrunk to a short sequence, run again on a fresh kernel and
 reference, and printed as a v1 trace cut at the failing step, whose last
 expectation is the reference's answer: \`ringfence replay\` of it fails there.
-exit: 0 no failure, 1 a failure (the trace), 2 bad usage, 3 a failure that did
-not reproduce from a fresh start (a bug of the tool)
-
-  --seconds N       how long to run (default 10)
-  --seed S          fast-check seed (default: random; printed so a run can be repeated)
-  --profile P       kernel profile, or all (default all: the profiles take turns)
-  --max-commands N  longest sequence (default 40)
-  --out FILE        write the counterexample trace there instead of printing it
 
 --inputs runs the mutation harness (sim/fuzz/) instead: mutants of the bundled
 traces, filter files in every format and policies, each run in-process through a
 command that reads a file (${ENTRIES.map((e) => e.name).join(', ')}), checked for
 exit 3 or an uncaught exception, an error without FILE:LINE:COL (or byte), and a
 hang (over 5 s). Input I of entry E is made from (seed, E, I) alone.
-  --entry LIST      entry points, comma-separated (default all)
-  --count N         inputs per entry (default 2000; 1 to 10^9)
-  --from I          first input index (default 0)
-  --workers N       worker threads (default 2; 1 to 64)
-  --index I         run input I of one --entry only, and say how it went;
-                    with --out FILE, write that input to FILE first
 --all runs both: the model-based fuzzer on every profile for --seconds (default
-60), then the mutation harness on every entry point (--count, default 20000).
-exit: 0 nothing found; 1 a counterexample or a finding; 2 bad usage; 3 a model
-fuzzer failure that did not reproduce from a fresh start (a bug of the tool)`;
-
-export const command: Command = {
-  name: 'fuzz',
-  summary: 'random call sequences, kernel model against the reference model, for as long as asked',
-  usage: USAGE,
-  async run(argv, io) {
-    const a = parseCommandArgs(argv, {
-      seconds: { type: 'string' }, seed: { type: 'string' }, profile: { type: 'string' }, 'max-commands': { type: 'string' }, out: { type: 'string' },
-      inputs: { type: 'boolean' }, all: { type: 'boolean' }, entry: { type: 'string' }, count: { type: 'string' }, from: { type: 'string' },
-      workers: { type: 'string' }, index: { type: 'string' },
-    }, false);
-    if (!a.ok) return reportError(io, a.error, undefined, USAGE);
-    const v = a.value.values;
-    const usage = (m: string) => reportError(io, rfError('usage', m), undefined, USAGE);
-    const num = (name: string, dflt: number) => {
-      const x = v[name] === undefined ? dflt : Number(v[name]);
-      return Number.isFinite(x) && x >= 0 ? x : NaN;
-    };
+60), then the mutation harness on every entry point (--count, default 20000).`,
+  options: {
+    seconds: intOption('how long to run (default 10; 60 with --all)', { arg: 'N', min: 0, max: MAX_SECONDS }),
+    seed: intOption('fast-check seed (default: random; printed so a run can be repeated)', { arg: 'S', ...SEED_RANGE }),
+    kernel: kernelOption('kernel profiles, or all (default all: the profiles take turns)', { list: true, all: true, aliases: ['profile'] }),
+    'max-commands': intOption('longest sequence', { arg: 'N', min: 1, max: MAX_COMMANDS, default: 40 }),
+    out: stringOption('write the counterexample trace (or, with --inputs --index, the input) there instead of printing it', { arg: 'FILE', complete: 'file' }),
+    json: flagOption('one JSON object: {"kernels", "seed", "sequences", "seconds", "failure"?: {"kernel", "message", "seed", "trace"}}'),
+    inputs: flagOption('run the mutation harness on the file-reading commands instead'),
+    all: flagOption('the model-based fuzzer on every profile, then the mutation harness on every entry point'),
+    entry: stringOption('mutation harness: entry points, comma-separated (default all)', { arg: 'LIST' }),
+    count: intOption('mutation harness: inputs per entry (default 2000; 20000 with --all)', { arg: 'N', min: 1, max: 1e9 }),
+    from: intOption('mutation harness: first input index', { arg: 'I', min: 0, max: MAX_INDEX, default: 0 }),
+    workers: intOption('mutation harness: worker threads', { arg: 'N', min: 1, max: 64, default: 2 }),
+    index: intOption('mutation harness: run input I of one --entry only, and say how it went', { arg: 'I', min: 0, max: MAX_INDEX }),
+  },
+  exit: '0 nothing found, 1 a disagreement, broken invariant or finding (its trace printed), 2 bad usage, 3 a failure that did not reproduce from a fresh start (a bug of the tool)',
+  async run({ opts: v }, io, cx): Promise<number> {
+    const seed = v.seed ?? (Date.now() ^ (Math.random() * 0x7fffffff)) | 0;
+    const usage = (m: string) => cx.usage(m);
     if (v.inputs || v.all) {
-      const int = (name: string, dflt: number, lo: number, hi: number): number | string => {
-        if (v[name] === undefined) return dflt;
-        const x = Number(v[name]);
-        return String(v[name]).trim() !== '' && Number.isInteger(x) && x >= lo && x <= hi ? x : `--${name} wants an integer from ${lo} to ${hi}, got '${String(v[name])}'`;
-      };
-      const opts = {
-        count: int('count', v.all && !v.inputs ? 20000 : 2000, 1, 1e9), from: int('from', 0, 0, 2 ** 52), workers: int('workers', 2, 1, 64),
-        seconds: int('seconds', v.all ? 60 : 0, 0, 86400), seed: int('seed', (Date.now() ^ (Math.random() * 0x7fffffff)) | 0, -(2 ** 31), 2 ** 31 - 1),
-        index: v.index === undefined ? undefined : int('index', 0, 0, 2 ** 52),
-      };
-      for (const x of Object.values(opts)) if (typeof x === 'string') return usage(x);
-      const o = opts as { [K in keyof typeof opts]: Exclude<(typeof opts)[K], string> };
-      const entries = v.entry === undefined ? [] : String(v.entry).split(',').map((x) => x.trim()).filter(Boolean);
-      if (v.inputs) return inputsCommand({ ...o, entries, out: v.out as string | undefined }, io, usage);
+      const entries = v.entry === undefined ? [] : v.entry.split(',').map((x) => x.trim()).filter(Boolean);
+      const o = { count: v.count ?? (v.all && !v.inputs ? 20000 : 2000), from: v.from, workers: v.workers, seconds: v.seconds ?? (v.all ? 60 : 0), seed, index: v.index };
+      if (v.inputs) return inputsCommand({ ...o, entries, out: v.out }, io, usage);
       // --all: the model-based fuzzer on every profile, then the harness on every entry.
-      const m = await command.run(['--seconds', String(o.seconds), '--seed', String(o.seed), '--profile', 'all'], io);
+      const m: number = await command.run(['--seconds', String(o.seconds), '--seed', String(seed), '--kernel', 'all'], io);
       const h = await inputsCommand({ ...o, seconds: 0, index: undefined, entries }, io, usage);
       return Math.max(m, h);
     }
-    const seconds = num('seconds', 10);
-    if (Number.isNaN(seconds)) return usage(`--seconds wants a number of seconds, got '${String(v.seconds)}'`);
-    const maxCommands = num('max-commands', 40);
-    if (!Number.isInteger(maxCommands) || maxCommands < 1) return usage(`--max-commands wants a positive integer, got '${String(v['max-commands'])}'`);
-    let seed = v.seed === undefined ? (Date.now() ^ (Math.random() * 0x7fffffff)) | 0 : Number(v.seed);
-    if (!Number.isInteger(seed)) return usage(`--seed wants an integer, got '${String(v.seed)}'`);
-    const pname = (v.profile as string | undefined) ?? 'all';
-    let profiles: KernelProfile[];
-    if (pname === 'all') profiles = PROFILE_NAMES.map((n) => getProfile(n)!);
-    else {
-      const p = getProfile(pname);
-      if (!p) return usage(`--profile: unknown profile '${pname}' (known: ${PROFILE_NAMES.join(', ')}, all)`);
-      profiles = [p];
-    }
+    const seconds = v.seconds ?? 10;
+    const maxCommands = v['max-commands'];
+    const profiles: KernelProfile[] = (v.kernel ?? PROFILE_NAMES).map((n) => getProfile(n)!);
     const parts = await loadFacade();
     if (!parts.ok) return reportError(io, parts.error);
     const sides = new Map(profiles.map((p) => [p.name, makeSides(parts.value, p)]));
-    io.out(`fuzzing ${profiles.map((p) => p.name).join(', ')} for ${seconds} s, seed ${seed}`);
+    if (!v.json) io.out(`fuzzing ${profiles.map((p) => p.name).join(', ')} for ${seconds} s, seed ${seed}`);
+    const bar = progress(io, v.json);
     const t0 = Date.now();
     let runs = 0, rounds = 0;
     // Short slices per profile so every profile gets time; each slice has its own seed.
@@ -111,26 +80,38 @@ export const command: Command = {
       const r = fuzzOnce(sides.get(p.name)!, p, { numRuns: 1_000_000, maxCommands, seed: seed + rounds, timeLimitMs: Math.max(100, Math.min(2000, left)) });
       runs += r.runs;
       rounds++;
+      bar.update(`fuzz: ${runs.toLocaleString('en-US')} sequences, ${((Date.now() - t0) / 1000).toFixed(0)}/${seconds} s, last ${p.name}`);
       if (!r.ok) {
+        bar.done();
+        const again = `ringfence fuzz --kernel ${p.name} --seed ${r.seed} --max-commands ${maxCommands}`;
         if (r.status === 'not-reproduced') {
           // A failure that a fresh kernel and reference do not show is the tool's own bug
           // (state leaking between runs): never print it as the model's.
           io.err(`internal error: profile ${p.name}: "${r.error}" did not reproduce on a fresh kernel and reference (${r.detail}); state leaks between runs`);
-          io.err(`(seen with: ringfence fuzz --profile ${p.name} --seed ${r.seed} --max-commands ${maxCommands})`);
+          io.err(`(seen with: ${again})`);
           return EXIT.INTERNAL;
         }
+        if (v.out) writeFileSync(v.out, r.trace);
+        if (v.json) {
+          io.out(JSON.stringify({ kernels: profiles.map((x) => x.name), seed, sequences: runs, seconds: (Date.now() - t0) / 1000,
+            failure: { kernel: p.name, message: r.error, seed: r.seed, reproduce: again, status: r.status, ...(v.out ? { file: v.out } : { trace: r.trace }) } }));
+          return EXIT.FAILED;
+        }
         io.out(`profile ${p.name}: ${r.error}`);
-        io.out(`(found again with: ringfence fuzz --profile ${p.name} --seed ${r.seed} --max-commands ${maxCommands})`);
+        io.out(`(found again with: ${again})`);
         if (r.status === 'unexpressed') io.out(`(the difference is in a field no => expectation states, so the trace replays as a pass; compare: ringfence replay --records --kernel ${p.name} FILE)`);
-        if (v.out) {
-          writeFileSync(String(v.out), r.trace);
-          io.out(`wrote ${String(v.out)}; it fails again with: ringfence replay --kernel ${p.name} ${String(v.out)}`);
-        } else io.out(r.trace);
+        if (v.out) io.out(`wrote ${v.out}; it fails again with: ringfence replay --kernel ${p.name} ${v.out}`);
+        else io.out(r.trace);
         return EXIT.FAILED;
       }
       if (Date.now() - t0 >= seconds * 1000) break;
     }
+    bar.done();
+    if (v.json) {
+      io.out(JSON.stringify({ kernels: profiles.map((x) => x.name), seed, sequences: runs, seconds: (Date.now() - t0) / 1000 }));
+      return EXIT.OK;
+    }
     io.out(`${runs.toLocaleString('en-US')} sequences, no disagreement and no broken invariant (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
     return EXIT.OK;
   },
-};
+});

@@ -6,28 +6,19 @@ import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatError, rfError } from '../../../model/errors.ts';
 import { PROFILE_NAMES, getProfile, type ProfileName } from '../../../model/profile/profiles.ts';
-import { EXIT, parseCommandArgs, reportError, type Command } from '../command.ts';
+import { EXIT, reportError } from '../command.ts';
+import { defineCommand, flagOption, kernelOption, stringOption } from '../options.ts';
+import { outcomeJson, reportLoadFailures } from '../traces.ts';
 import { findTraceFiles, loadTraceFiles } from '../../trace/load.ts';
 import { replayTrace, type ReplayResult } from '../../trace/replay.ts';
 import { replayOptions } from '../../trace/kernel-link.ts';
-import { meantFor, parseProfileList } from '../../trace/profiles.ts';
+import { meantFor } from '../../trace/profiles.ts';
 import { groupedOutcomes, notesOf, verdictOf, type Verdict } from '../../report/outcome.ts';
 import { renderTable } from '../../report/table.ts';
 import { exitFor } from './replay.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../../..');
 const SCENARIOS = join(ROOT, 'scenarios');
-
-const USAGE = `usage: ringfence main [--dir DIR] [--kernels A,B,...] [--no-invariants]
-
-Replays every scenario (every *.trace under ${relative(process.cwd(), SCENARIOS) || 'scenarios'}) under every kernel
-profile it is meant for (its kernels= list, default all) and prints a table of
-scenario × profile: pass, FAIL, ERR (run-time error), INV (invariant violated)
-or – (not meant for that profile), with totals; failures are listed under it.
-  --dir DIR         replay the traces under DIR instead
-  --kernels LIST    only these profiles (columns)
-  --no-invariants   skip the invariant checks after each step
-exit: 0 everything passed, 1 a scenario failed, 2 a file has errors, 3 invariant violated`;
 
 const CELL: Record<Verdict, string> = { pass: 'pass', fail: 'FAIL', error: 'ERR', invariant: 'INV' };
 
@@ -37,24 +28,28 @@ function paintCell(padded: string, raw: string): string {
   return code ? `\x1b[${code}m${padded}\x1b[0m` : padded;
 }
 
-export const command: Command = {
+export const command = defineCommand({
   name: 'main',
   summary: 'replay every bundled scenario under its profiles: the scenario × profile table (npm start)',
-  usage: USAGE,
-  async run(argv, io) {
-    const a = parseCommandArgs(argv, { dir: { type: 'string' }, kernels: { type: 'string' }, 'no-invariants': { type: 'boolean' } }, false);
-    if (!a.ok) return reportError(io, a.error, undefined, USAGE);
-    const { values } = a.value;
-    let columns: ProfileName[] = [...PROFILE_NAMES];
-    if (values.kernels !== undefined) {
-      const l = parseProfileList(values.kernels as string);
-      if (!l.ok) return reportError(io, rfError('usage', `unknown kernel profile '${l.bad}'`, undefined, `one of ${PROFILE_NAMES.join(', ')}`), undefined, USAGE);
-      columns = l.value;
-    }
-    const dir = (values.dir as string | undefined) ?? SCENARIOS;
+  positionals: { min: 0, max: 0 },
+  about: `Replays every scenario (every *.trace under ${relative(process.cwd(), SCENARIOS) || 'scenarios'}) under every kernel
+profile it is meant for (its kernels= list, default all) and prints a table of
+scenario × profile: pass, FAIL, ERR (run-time error), INV (invariant violated)
+or – (not meant for that profile), with totals; failures are listed under it.`,
+  options: {
+    dir: stringOption('replay the traces under DIR instead', { arg: 'DIR', complete: 'dir' }),
+    kernel: kernelOption('only these profiles (columns)', { arg: 'LIST', list: true, aliases: ['kernels'] }),
+    'no-invariants': flagOption('skip the invariant checks after each step'),
+    json: flagOption('one JSON object: {"kernels", "results":[{"trace","kernel","verdict",...}], "passed", "runs", ...}'),
+  },
+  exit: '0 everything passed, 1 a scenario failed, 2 a file has errors, 3 invariant violated',
+  async run({ opts: o }, io) {
+    const columns = (o.kernel ?? [...PROFILE_NAMES]) as ProfileName[];
+    const dir = o.dir ?? SCENARIOS;
     const files = findTraceFiles(dir);
     if (files.length === 0) return reportError(io, rfError('io', `no *.trace files under ${dir}`));
-    const opts = replayOptions({ invariants: !values['no-invariants'] });
+    const opts = replayOptions({ invariants: !o['no-invariants'] });
+    const json: Record<string, unknown>[] = [];
 
     const colour = io.isTty && !process.env.NO_COLOR;
     const t0 = performance.now();
@@ -76,6 +71,7 @@ export const command: Command = {
           const r = replayTrace(t, getProfile(p)!, opts);
           results.push(r);
           const v = verdictOf(r);
+          if (o.json) json.push(outcomeJson(r, v));
           runs.set(p, runs.get(p)! + 1);
           const note = notesOf(r);
           if (note) notes.push(note);
@@ -91,6 +87,14 @@ export const command: Command = {
     const total = [...runs.values()].reduce((x, y) => x + y, 0);
     const passed = [...passes.values()].reduce((x, y) => x + y, 0);
     const notRun = rows.length * columns.length - total;
+    const fileErrors = loaded.failures.length;
+    const code = exitFor(results);
+    if (o.json) {
+      reportLoadFailures(io, loaded.failures);
+      io.out(JSON.stringify({ kernels: columns, scenarios: rows.length, files: loaded.files.length, runs: total, passed, failed: total - passed, notMeant: notRun,
+        fileErrors, seconds: Number((ms / 1000).toFixed(2)), results: json, notes }));
+      return fileErrors ? Math.max(code, EXIT.USAGE) : code;
+    }
 
     io.out(renderTable({
       header: ['scenario', ...columns],
@@ -99,7 +103,6 @@ export const command: Command = {
       align: ['left', ...columns.map(() => 'center' as const)],
       paint: colour ? paintCell : undefined,
     }));
-    const fileErrors = loaded.failures.length;
     io.out('');
     io.out(`${rows.length} scenarios in ${loaded.files.length} files${base ? ` under ${base}` : ''}, ${total} runs: ` +
       `${passed} passed, ${total - passed} failed, ${notRun} not meant for a profile (–)` +
@@ -118,7 +121,6 @@ export const command: Command = {
         for (const e of lf.errors) io.out(formatError(e, lf.source));
       }
     }
-    const code = exitFor(results);
     return fileErrors ? Math.max(code, EXIT.USAGE) : code;
   },
-};
+});

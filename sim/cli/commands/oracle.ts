@@ -5,9 +5,11 @@
 import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { rfError } from '../../../model/errors.ts';
 import { getProfile } from '../../../model/profile/profiles.ts';
-import { EXIT, parseCommandArgs, reportError, type Command } from '../command.ts';
+import { EXIT, reportError } from '../command.ts';
+import { defineCommand, flagOption, intOption, kernelOption, SEED_RANGE, stringOption } from '../options.ts';
+import { progress, type Progress } from '../progress.ts';
+import { qemuPath } from '../../oracle/boot.ts';
 import type { Io } from '../io.ts';
 import type { Trace, TraceFile } from '../../trace/ast.ts';
 import { findTraceFiles, loadTraceFiles } from '../../trace/load.ts';
@@ -15,7 +17,7 @@ import { formatRecords } from '../../trace/records.ts';
 import { replayTrace } from '../../trace/replay.ts';
 import { replayOptions } from '../../trace/kernel-link.ts';
 import { reportLoadFailures } from '../traces.ts';
-import { fetchKernel, listAvailableKernels, loadPins } from '../../oracle/kernels/fetch.ts';
+import { fetchKernel, listAvailableKernels } from '../../oracle/kernels/fetch.ts';
 import { oracleProfiles, runOnKernel, traceRunsOn, type RunOptions } from '../../oracle/run.ts';
 import { compareTrace, comparisonPassed, describeComparison } from '../../oracle/compare.ts';
 import { recordingPath, writeRecording } from '../../oracle/record.ts';
@@ -25,55 +27,26 @@ import { randomTraceFile, shrinkMismatch } from '../../oracle/random.ts';
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../../..');
 export const SCENARIOS_DIR = join(ROOT, 'scenarios');
 
-const USAGE = `usage: ringfence oracle [--kernel P] [--jobs N] FILE...
-       ringfence oracle --compare [--kernel P] FILE...
-       ringfence oracle --random N [--seed S] [--kernel P] [--out DIR]
-       ringfence oracle --record [--kernel P]
-       ringfence oracle --fetch [--kernel P] | --list-kernels
-
-Replays traces on a real Linux kernel booted in qemu (the Debian cloud kernel pinned
-for the profile in sim/oracle/kernels/pins.json; fetched and cached on first use).
-  --kernel P     profile: ${Object.keys(loadPins()).join(', ')}, or 'all' (default 7.3;
-                 --record: all)
-  --compare      replay each trace on the simulator too and show every difference;
-                 ends with 'N passed, M failed'
-  --random N     compare N random traces (fork trees, task and ring filters, legacy
-                 restrictions, SQEs, links, exits); each mismatch is shrunk to a
-                 minimal trace written to DIR (default .) as oracle-mismatch-*.trace
-  --seed S       seed for --random (default 1)
-  --record       re-record the kernel's records of every bundled scenario into
-                 scenarios/recorded/<profile>/ and show what changed
-  --jobs N       qemu guests to run at once (default: one per CPU, at most one per
-                 100 traces)
-  --jit on|off   the guest kernel's BPF JIT (default on, as Debian ships it); off runs
-                 the same programs in the kernel's interpreter
-  --native       run the guest program on this machine's own kernel instead of qemu
-                 (for a host running the profile's kernel; needs root for task filters)
-  --fetch        only fetch (and cache) the kernels; --list-kernels shows what the
-                 Debian suites carry now, for re-pinning
-exit: 0 no difference, 1 a difference (or a failed kernel run), 2 bad usage or input`;
-
-function profilesArg(k: string | undefined, dflt: string[]): string[] | undefined {
-  const all = oracleProfiles();
-  if (k === undefined) return dflt;
-  if (k === 'all') return all;
-  const list = k.split(',');
-  return list.every((p) => all.includes(p)) ? list : undefined;
-}
+/** Most random traces one run compares (a thousand take minutes of guest time). */
+export const MAX_RANDOM = 100_000;
+/** Most qemu guests at once. */
+export const MAX_JOBS = 64;
 
 interface Item {
   file: TraceFile;
   trace: Trace;
 }
 
-async function compareItems(io: Io, items: Item[], profiles: string[], ro: RunOptions): Promise<{ passed: number; failed: number } | number> {
+async function compareItems(io: Io, items: Item[], profiles: string[], ro: RunOptions, say: (t: string) => void, bar: Progress): Promise<{ passed: number; failed: number } | number> {
   const opts = replayOptions({ invariants: false });
   let passed = 0;
   let failed = 0;
   for (const p of profiles) {
     const mine = items.filter((it) => traceRunsOn(it.trace, p));
     if (!mine.length) continue;
+    bar.update(`oracle: ${p}: running ${mine.length} traces on the real kernel`, true);
     const run = await runOnKernel(mine.map((it) => it.trace), p, ro);
+    bar.done();
     if (!run.ok) return reportError(io, run.error);
     io.err(`${p}: ${run.value.release}, ${mine.length} traces, boots ${run.value.bootMs.map((m) => (m / 1000).toFixed(1)).join(' + ')} s (${run.value.accel})`);
     mine.forEach((it, k) => {
@@ -83,33 +56,57 @@ async function compareItems(io: Io, items: Item[], profiles: string[], ro: RunOp
       if (comparisonPassed(c)) passed++;
       else {
         failed++;
-        io.out(describeComparison(c, it.file.source));
+        say(describeComparison(c, it.file.source));
       }
     });
   }
   return { passed, failed };
 }
 
-export const command: Command = {
+export const command = defineCommand({
   name: 'oracle',
   summary: 'replay traces on real kernels in qemu; compare with the simulator, re-record scenarios',
-  usage: USAGE,
-  async run(argv, io) {
-    const a = parseCommandArgs(argv, {
-      kernel: { type: 'string' }, compare: { type: 'boolean' }, record: { type: 'boolean' },
-      random: { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' }, jobs: { type: 'string' }, jit: { type: 'string' },
-      fetch: { type: 'boolean' }, 'list-kernels': { type: 'boolean' }, native: { type: 'boolean' },
-    });
-    if (!a.ok) return reportError(io, a.error, undefined, USAGE);
-    const { values: v, positionals } = a.value;
-    const jobs = v.jobs === undefined ? undefined : Number(v.jobs);
-    if (jobs !== undefined && (!Number.isInteger(jobs) || jobs < 1)) return reportError(io, rfError('usage', `--jobs wants a positive integer, not '${v.jobs}'`), undefined, USAGE);
-    if (v.jit !== undefined && v.jit !== 'on' && v.jit !== 'off') return reportError(io, rfError('usage', `--jit takes on or off, not '${v.jit}'`), undefined, USAGE);
+  args: 'FILE...',
+  positionals: { min: 0, name: 'trace file' },
+  synopsis: ['[--kernel P] [--jobs N] FILE...', '--compare [--kernel P] FILE...', '--random N [--seed S] [--kernel P] [--out DIR]',
+    '--record [--kernel P]', '--fetch [--kernel P] | --list-kernels'],
+  about: `Replays traces on a real Linux kernel booted in qemu (the Debian cloud kernel pinned
+for the profile in sim/oracle/kernels/pins.json; fetched and cached on first use).
+qemu is looked for before any work is done. On a terminal, progress is shown on
+standard error.`,
+  options: {
+    kernel: kernelOption('profiles (default 7.3; --record and --fetch: all)', { list: true, all: true, names: oracleProfiles }),
+    compare: flagOption("replay each trace on the simulator too and show every difference;\nends with 'N passed, M failed'"),
+    random: intOption(`compare N random traces (fork trees, task and ring filters, legacy
+restrictions, SQEs, links, exits); each mismatch is shrunk to a
+minimal trace written to DIR (default .) as oracle-mismatch-*.trace`, { arg: 'N', min: 1, max: MAX_RANDOM }),
+    seed: intOption('seed for --random', { arg: 'S', ...SEED_RANGE, default: 1 }),
+    out: stringOption('where --random writes shrunk mismatches', { arg: 'DIR', complete: 'dir' }),
+    record: flagOption('re-record the kernel\'s records of every bundled scenario into\nscenarios/recorded/<profile>/ and show what changed'),
+    jobs: intOption('qemu guests to run at once (default: one per CPU, at most one per\n100 traces)', { arg: 'N', min: 1, max: MAX_JOBS }),
+    jit: stringOption('the guest kernel\'s BPF JIT (default on, as Debian ships it); off runs\nthe same programs in the kernel\'s interpreter', { choices: ['on', 'off'], default: 'on' }),
+    native: flagOption('run the guest program on this machine\'s own kernel instead of qemu\n(for a host running the profile\'s kernel; needs root for task filters)'),
+    fetch: flagOption('only fetch (and cache) the kernels'),
+    'list-kernels': flagOption('show what the Debian suites carry now, for re-pinning'),
+    json: flagOption('one JSON object with the counts and each difference (plain runs print JSONL records already)'),
+  },
+  exit: '0 no difference, 1 a difference (or a failed kernel run), 2 bad usage or input',
+  async run({ opts: v, args: positionals }, io, cx) {
+    const jobs = v.jobs;
     const bpfJit = v.jit !== 'off';
-    const ro: RunOptions = { jobs, log: (l) => io.err(l), native: Boolean(v.native), bpfJit };
-    const kname = v.kernel as string | undefined;
-    const badKernel = () => reportError(io, rfError('usage', `unknown kernel '${kname}'`, undefined, `one of ${oracleProfiles().join(', ')}, or all`), undefined, USAGE);
-
+    const ro: RunOptions = { jobs, log: (l) => io.err(l), native: v.native, bpfJit };
+    const kernels = v.kernel;
+    const profilesArg = (dflt: string[]) => kernels ?? dflt;
+    const bar = progress(io, v.json);
+    const details: string[] = [];
+    const say = (t: string) => (v.json ? details.push(t) : io.out(t));
+    const summary = (o: Record<string, unknown>, text: string) => (v.json ? io.out(JSON.stringify({ ...o, details })) : io.out(text));
+    // Cheap checks before expensive work: no trace is generated or loaded for a qemu that is not there.
+    const needQemu = () => {
+      if (v.native) return undefined;
+      const q = qemuPath();
+      return q.ok ? undefined : reportError(io, q.error);
+    };
     if (v['list-kernels']) {
       const l = listAvailableKernels();
       if (!l.ok) return reportError(io, l.error);
@@ -117,8 +114,7 @@ export const command: Command = {
       return EXIT.OK;
     }
     if (v.fetch) {
-      const ps = profilesArg(kname, oracleProfiles());
-      if (!ps) return badKernel();
+      const ps = profilesArg(oracleProfiles());
       for (const p of ps) {
         const k = fetchKernel(p, ro.log);
         if (!k.ok) return reportError(io, k.error);
@@ -128,19 +124,21 @@ export const command: Command = {
     }
 
     if (v.random !== undefined) {
-      const n = Number(v.random);
-      const seed = v.seed === undefined ? 1 : Number(v.seed);
-      if (!Number.isInteger(n) || n < 1) return reportError(io, rfError('usage', `--random wants a positive count, not '${v.random}'`), undefined, USAGE);
-      if (!Number.isInteger(seed)) return reportError(io, rfError('usage', `--seed wants an integer, not '${v.seed}'`), undefined, USAGE);
-      const ps = profilesArg(kname, ['7.3']);
-      if (!ps) return badKernel();
+      const n = v.random;
+      const seed = v.seed;
+      const ps = profilesArg(['7.3']);
+      const missing = needQemu();
+      if (missing !== undefined) return missing;
       const opts = replayOptions({ invariants: false });
       let passed = 0;
       let failed = 0;
       let unstable = 0;
       for (const p of ps) {
+        bar.update(`oracle: ${p}: generating ${n} random traces`, true);
         const file = randomTraceFile(n, seed, p);
+        bar.update(`oracle: ${p}: running ${n} random traces on the real kernel`, true);
         const run = await runOnKernel(file.traces, p, ro);
+        bar.done();
         if (!run.ok) return reportError(io, run.error);
         io.err(`${p}: ${run.value.release}, ${n} random traces (seed ${seed}) in ${(run.value.wallMs / 1000).toFixed(1)} s (${run.value.accel}, JIT ${bpfJit ? 'on' : 'off'}, guests ${run.value.bootMs.map((m) => (m / 1000).toFixed(1)).join(' + ')} s)`);
         const suspects: number[] = [];
@@ -160,12 +158,12 @@ export const command: Command = {
             const r = run.value.results[k];
             if (formatRecords(r.records) !== formatRecords(again.value.results[j].records)) {
               unstable++;
-              io.out(`${t.name} [${p}]: UNSTABLE: two kernel runs gave different records; not counted`);
+              say(`${t.name} [${p}]: UNSTABLE: two kernel runs gave different records; not counted`);
               return;
             }
             failed++;
             const sim = replayTrace(t, getProfile(p)!, opts).records;
-            io.out(describeComparison(compareTrace(t, p, sim, r.records, r.status), file.source));
+            say(describeComparison(compareTrace(t, p, sim, r.records, r.status), file.source));
             mismatches.push(t);
           });
         }
@@ -174,22 +172,23 @@ export const command: Command = {
           if (!s.ok) return reportError(io, s.error);
           const path = join((v.out as string | undefined) ?? '.', `oracle-mismatch-${p}-${seed}-${t.name}.trace`);
           writeFileSync(path, s.value.text);
-          io.out(`shrunk ${t.name} [${p}] from ${t.commands.length} to ${s.value.commands} commands: ${path}`);
-          io.out(s.value.report);
+          say(`shrunk ${t.name} [${p}] from ${t.commands.length} to ${s.value.commands} commands: ${path}`);
+          say(s.value.report);
         }
       }
-      if (unstable) io.out(`${unstable} trace${unstable === 1 ? '' : 's'} not deterministic on the kernel (not counted)`);
-      io.out(`${passed} passed, ${failed} failed`);
+      if (unstable) say(`${unstable} trace${unstable === 1 ? '' : 's'} not deterministic on the kernel (not counted)`);
+      summary({ kernels: ps, seed, random: n, passed, failed, unstable }, `${passed} passed, ${failed} failed`);
       return failed ? EXIT.FAILED : EXIT.OK;
     }
 
     if (v.record) {
-      const ps = profilesArg(kname, oracleProfiles());
-      if (!ps) return badKernel();
+      const ps = profilesArg(oracleProfiles());
       const paths = positionals.length ? positionals : findTraceFiles(SCENARIOS_DIR, process.cwd());
       const loaded = loadTraceFiles(io, paths);
       reportLoadFailures(io, loaded.failures);
       if (loaded.failures.length) return EXIT.USAGE;
+      const missing = needQemu();
+      if (missing !== undefined) return missing;
       let changed = 0;
       let unstable = 0;
       let unfinished = 0;
@@ -197,9 +196,11 @@ export const command: Command = {
         const items = loaded.files.flatMap((file) => file.traces.filter((t) => traceRunsOn(t, p)).map((trace) => ({ file, trace })));
         if (!items.length) continue;
         // Twice: a trace whose kernel records differ between runs is not deterministic.
+        bar.update(`oracle: ${p}: recording ${items.length} traces (two runs)`, true);
         const r1 = await runOnKernel(items.map((it) => it.trace), p, ro);
         if (!r1.ok) return reportError(io, r1.error);
         const r2 = await runOnKernel(items.map((it) => it.trace), p, ro);
+        bar.done();
         if (!r2.ok) return reportError(io, r2.error);
         io.err(`${p}: ${r1.value.release}, ${items.length} traces`);
         for (const file of loaded.files) {
@@ -210,12 +211,12 @@ export const command: Command = {
             const y = r2.value.results[k];
             if (x.status !== 'ok' || y.status !== 'ok') {
               unfinished++;
-              io.out(`${p}: ${items[k].trace.name}: the kernel run did not finish (${x.status}, then ${y.status}); not recorded`);
+              say(`${p}: ${items[k].trace.name}: the kernel run did not finish (${x.status}, then ${y.status}); not recorded`);
               continue;
             }
             if (formatRecords(x.records) !== formatRecords(y.records)) {
               unstable++;
-              io.out(`${p}: ${items[k].trace.name}: NOT DETERMINISTIC: two kernel runs gave different records; not recorded`);
+              say(`${p}: ${items[k].trace.name}: NOT DETERMINISTIC: two kernel runs gave different records; not recorded`);
               continue;
             }
             recs.push(...x.records);
@@ -224,37 +225,40 @@ export const command: Command = {
           const ch = writeRecording(recordingPath(SCENARIOS_DIR, join(process.cwd(), file.file), p), recs);
           if (ch.kind !== 'unchanged') {
             changed++;
-            io.out(`${ch.kind === 'new' ? 'new    ' : 'changed'} ${ch.path}`);
-            for (const d of ch.details) io.out(`  ${d}`);
+            say(`${ch.kind === 'new' ? 'new    ' : 'changed'} ${ch.path}`);
+            for (const d of ch.details) say(`  ${d}`);
           }
         }
       }
-      io.out(`${changed} recording${changed === 1 ? '' : 's'} changed${unstable ? `, ${unstable} non-deterministic trace${unstable === 1 ? '' : 's'}` : ''}${unfinished ? `, ${unfinished} unfinished` : ''}`);
+      summary({ kernels: ps, changed, unstable, unfinished }, `${changed} recording${changed === 1 ? '' : 's'} changed${unstable ? `, ${unstable} non-deterministic trace${unstable === 1 ? '' : 's'}` : ''}${unfinished ? `, ${unfinished} unfinished` : ''}`);
       return unstable || unfinished ? EXIT.FAILED : EXIT.OK;
     }
 
-    if (!positionals.length) return reportError(io, rfError('usage', 'no trace file given'), undefined, USAGE);
+    if (!positionals.length) return cx.usage('no trace file given');
     const loaded = loadTraceFiles(io, positionals);
     reportLoadFailures(io, loaded.failures);
+    if (!loaded.files.length) return EXIT.USAGE;
+    const missing = needQemu();
+    if (missing !== undefined) return missing;
     const items: Item[] = loaded.files.flatMap((file) => file.traces.map((trace) => ({ file, trace })));
 
     if (v.compare) {
-      const ps = profilesArg(kname, ['7.3']);
-      if (!ps) return badKernel();
-      const r = await compareItems(io, items, ps, ro);
+      const ps = profilesArg(['7.3']);
+      const r = await compareItems(io, items, ps, ro, say, bar);
       if (typeof r === 'number') return r;
-      io.out(`${r.passed} passed, ${r.failed} failed`);
+      summary({ kernels: ps, passed: r.passed, failed: r.failed, fileErrors: loaded.failures.length }, `${r.passed} passed, ${r.failed} failed`);
       if (loaded.failures.length) return EXIT.USAGE;
       return r.failed ? EXIT.FAILED : EXIT.OK;
     }
 
-    const ps = profilesArg(kname, ['7.3']);
-    if (!ps) return badKernel();
+    const ps = profilesArg(['7.3']);
     let bad = 0;
     for (const p of ps) {
       const mine = items.filter((it) => traceRunsOn(it.trace, p));
       if (!mine.length) continue;
+      bar.update(`oracle: ${p}: running ${mine.length} traces on the real kernel`, true);
       const run = await runOnKernel(mine.map((it) => it.trace), p, ro);
+      bar.done();
       if (!run.ok) return reportError(io, run.error);
       run.value.results.forEach((r, k) => {
         if (r.records.length) io.out(formatRecords(r.records).replace(/\n$/, ''));
@@ -271,4 +275,4 @@ export const command: Command = {
     if (loaded.failures.length) return EXIT.USAGE;
     return bad ? EXIT.FAILED : EXIT.OK;
   },
-};
+});

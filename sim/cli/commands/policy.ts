@@ -1,62 +1,48 @@
 // `ringfence policy FILE`: what a task (for the rings it will create) or a ring may
 // still do, per opcode, at a point of a trace.
 
-import { EXIT, parseCommandArgs, reportError, type Command } from '../command.ts';
-import { formatError, rfError } from '../../../model/errors.ts';
-import { DEFAULT_PROFILE, getProfile, PROFILE_NAMES } from '../../../model/profile/profiles.ts';
-import { parseTraceFile } from '../../trace/parse.ts';
+import { EXIT, reportError } from '../command.ts';
+import { DEFAULT_PROFILE, getProfile } from '../../../model/profile/profiles.ts';
+import { defineCommand, flagOption, intOption, kernelOption, stringOption } from '../options.ts';
+import { loadTraceArgs, pickTraces } from '../traces.ts';
+import { defaultProfile } from '../../trace/profiles.ts';
+
+/** The largest command index --at takes (a trace's steps are far fewer). */
+const MAX_STEP = 0x7fffffff;
 import { holderAt } from '../../explore/policy/holder.ts';
 import { holderPolicy, type OpcodePolicy } from '../../explore/policy/policy.ts';
 
-const USAGE = `usage: ringfence policy FILE [--task T | --ring R [--task T]] [--at STEP] [--trace NAME] [--profile P] [--json]
-
-Says, for every opcode, whether a request is always allowed, always denied, or
-allowed on conditions, and for a conditional opcode the conditions on the filter
-context's fields, from the legacy restrictions and a symbolic analysis of the whole
-filter chain. It also says which stacked filter decides.
-
-  --task T      the task (default init); its policy is what rings it creates get
-  --ring R      the ring named R in the task's fd table
-  --at STEP     after command STEP (the record's "i", from 0); default: the end
-  --trace NAME  which trace of the file (default: the first)
-  --profile P   kernel profile (default: the trace's first kernel, else ${DEFAULT_PROFILE})
-  --all         list every opcode, not only the interesting ones
-  --json        print the analysis as JSON`;
-
-export const command: Command = {
+export const command = defineCommand({
   name: 'policy',
   summary: 'what a task or ring may still do: per opcode allowed, denied, or on which conditions',
-  usage: USAGE,
-  run(argv, io) {
-    const a = parseCommandArgs(argv, {
-      task: { type: 'string' }, ring: { type: 'string' }, at: { type: 'string' }, trace: { type: 'string' },
-      profile: { type: 'string' }, json: { type: 'boolean' }, all: { type: 'boolean' },
-    });
-    if (!a.ok) return reportError(io, a.error, undefined, USAGE);
-    const v = a.value.values;
-    const usage = (m: string) => reportError(io, rfError('usage', m), undefined, USAGE);
-    if (a.value.positionals.length !== 1) return usage('policy wants exactly one trace FILE');
-    const file = a.value.positionals[0];
-    const src = io.readFile(file);
-    if (!src.ok) return reportError(io, src.error);
-    const parsed = parseTraceFile(file, src.value);
-    if (!parsed.ok) {
-      for (const e of parsed.error) io.err(formatError(e, src.value));
-      return EXIT.USAGE;
-    }
-    const traces = parsed.value.traces;
-    const trace = v.trace === undefined ? traces[0] : traces.find((t) => t.name === v.trace);
-    if (!trace) return usage(v.trace === undefined ? `${file} holds no trace` : `no trace '${String(v.trace)}' in ${file} (it has: ${traces.map((t) => t.name).join(', ')})`);
-    const pname = (v.profile as string | undefined) ?? trace.kernels?.[0] ?? DEFAULT_PROFILE;
-    const profile = getProfile(pname);
-    if (!profile) return usage(`--profile: unknown profile '${pname}' (known: ${PROFILE_NAMES.join(', ')})`);
-    let at: number | undefined;
-    if (v.at !== undefined) {
-      at = Number(v.at);
-      if (!Number.isInteger(at)) return usage(`--at wants a command index (an integer), got '${String(v.at)}'`);
-    }
-    const h = holderAt(trace, profile, { task: (v.task as string | undefined) ?? 'init', ring: v.ring as string | undefined }, at);
-    if (!h.ok) return reportError(io, h.error, undefined, USAGE);
+  args: 'FILE',
+  positionals: { min: 1, max: 1, name: 'trace file' },
+  synopsis: ['FILE [--task T | --ring R [--task T]] [--at STEP] [--trace NAME] [--kernel P] [--all] [--json]'],
+  about: `Says, for every opcode, whether a request is always allowed, always denied, or
+allowed on conditions, and for a conditional opcode the conditions on the filter
+context's fields, from the legacy restrictions and a symbolic analysis of the whole
+filter chain. It also says which stacked filter decides.`,
+  options: {
+    task: stringOption('the task; its policy is what rings it creates get', { arg: 'T', default: 'init' }),
+    ring: stringOption('the ring named R in the task\'s fd table', { arg: 'R' }),
+    at: intOption('after command STEP (the record\'s "i", from 0); default: the end', { arg: 'STEP', min: 0, max: MAX_STEP }),
+    trace: stringOption('which trace of the file (default: the first)', { arg: 'NAME' }),
+    kernel: kernelOption(`kernel profile (default ${DEFAULT_PROFILE}, or the newest in the trace's kernels= list)`, { aliases: ['profile'] }),
+    all: flagOption('list every opcode, not only the interesting ones'),
+    json: flagOption('print the analysis as JSON'),
+  },
+  exit: '0 printed, 2 bad usage or input',
+  run({ opts: v, args }, io, cx) {
+    const loaded = loadTraceArgs(io, args, cx.help);
+    if (typeof loaded === 'number') return loaded;
+    if (loaded.failures.length) return EXIT.USAGE;
+    const picked = pickTraces(io, loaded.files, v.trace);
+    if (typeof picked === 'number') return picked;
+    const trace = picked[0].trace;
+    const profile = getProfile(v.kernel ?? defaultProfile(trace))!;
+    const at = v.at;
+    const h = holderAt(trace, profile, { task: v.task, ring: v.ring }, at);
+    if (!h.ok) return reportError(io, h.error, undefined, cx.help);
     const ops = holderPolicy(profile, h.value.policy);
     if (v.json) {
       io.out(JSON.stringify({ trace: trace.name, profile: profile.name, holder: h.value.description, notes: h.value.notes, opcodes: ops }));
@@ -85,4 +71,4 @@ export const command: Command = {
     }
     return EXIT.OK;
   },
-};
+});

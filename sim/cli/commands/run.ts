@@ -3,33 +3,15 @@
 // taken; --trace shows every step with A, X and the cell or context word it touched.
 
 import { rfError, type Result } from '../../../model/errors.ts';
-import { DEFAULT_PROFILE, PROFILE_NAMES, pduSizeFor, type KernelProfile } from '../../../model/profile/profiles.ts';
+import { DEFAULT_PROFILE, pduSizeFor, type KernelProfile } from '../../../model/profile/profiles.ts';
 import { opcodeName } from '../../../model/abi/opcodes.ts';
-import { interpret, parseValue, type TraceStep } from '../../../model/bpf/index.ts';
-import { INPUT_FORMATS } from '../../../model/bpf/load.ts';
+import { instructionTexts, interpret, parseValue, type TraceStep } from '../../../model/bpf/index.ts';
+import type { InputFormat } from '../../../model/bpf/load.ts';
 import { findField, packContext } from '../../../model/bpf/context.ts';
-import { EXIT, parseCommandArgs, reportError, type Command } from '../command.ts';
-import { describeRejection, insnText, readProgram, reportLoad, resolveFormat, resolveKernel, resolveOp, verdictFor } from './check.ts';
-
-const USAGE = `usage: ringfence run FILE --op OP [--field NAME=VALUE ...] [--trace] [--json] [--kernel P]
-
-Loads FILE as check does, then runs it on the context of one OP request, as the
-kernel fills it: opcode = OP, pdu_size = the kernel's payload size for OP, every
-other byte 0 unless set with --field. Prints the return value (0 denies the
-request, anything else allows it) and the instructions executed.
-  --op OP              the request's opcode (SOCKET, OPENAT, OPENAT2, CONNECT, 45, ...)
-  --field NAME=VALUE   set a context field; NAME is one of the profile's fields
-                       (user_data, sqe_flags, socket.family, socket.type, socket.protocol,
-                       open.flags, open.mode, open.resolve, connect.family, connect.port,
-                       connect.v4_addr, ...); VALUE is a number or symbolic names joined
-                       with | (AF_INET, SOCK_STREAM|SOCK_NONBLOCK, O_CREAT|O_TRUNC,
-                       IO_LINK|ASYNC); connect.v4_addr also takes a dotted quad.
-                       Payload fields must belong to OP's payload.
-  --trace              print every executed instruction with A, X and what it touched
-  --json               one JSON object: {"ret", "verdict", "path", "trace"?, ...}
-  --kernel P           kernel profile (${PROFILE_NAMES.join(', ')}; default ${DEFAULT_PROFILE})
-  --format F           input form: ${INPUT_FORMATS.join(', ')} (default auto)
-exit: 0 ran (allow or deny), 1 the kernel would reject the program, 2 bad usage or input`;
+import { fieldsInWord, type CtxLayout } from '../../../model/abi/ctx.ts';
+import { EXIT, reportError } from '../command.ts';
+import { defineCommand, flagOption, kernelOption, opcodeOption, parseNumber, stringOption } from '../options.ts';
+import { describeRejection, FORMAT_OPTION, insnText, readProgram, reportLoad, resolveKernel, verdictFor } from './check.ts';
 
 const hex = (v: number) => '0x' + (v >>> 0).toString(16).padStart(8, '0');
 
@@ -56,6 +38,12 @@ function fieldValues(specs: string[], profile: KernelProfile, op: number): Resul
       out.push([name, parts.reduce((acc, b) => (acc << 8n) | BigInt(b), 0n)]);
       continue;
     }
+    for (const term of text.split('|').map((t) => t.trim().replace(/^[-+]/, ''))) {
+      if (/^0[0-9]+$/.test(term)) {
+        const n = parseNumber(term);
+        if (!n.ok) return { ok: false, error: rfError('usage', `--field ${name}: ${n.error}`) };
+      }
+    }
     const v = parseValue(text);
     if (!v.ok) return { ok: false, error: rfError('usage', `--field ${name}: ${v.error.message}`, undefined, v.error.expected) };
     const bits = BigInt(f.size * 8);
@@ -67,9 +55,12 @@ function fieldValues(specs: string[], profile: KernelProfile, op: number): Resul
   return { ok: true, value: out };
 }
 
-function describeStep(s: TraceStep): string {
+function describeStep(s: TraceStep, layout: CtxLayout, payload: string | undefined): string {
   const bits: string[] = [];
-  if (s.load) bits.push(`A <- ctx[${s.load.offset}] = ${hex(s.load.value)}`);
+  if (s.load) {
+    const f = fieldsInWord(layout, s.load.offset).filter((x) => x.offset === s.load!.offset && x.size === 4 && (!x.member || x.member === payload));
+    bits.push(`A <- ctx[${f.length === 1 ? f[0].name : s.load.offset}] = ${hex(s.load.value)}`);
+  }
   if (s.mem) bits.push(s.mem.write ? `M[${s.mem.cell}] <- ${hex(s.mem.value)}` : `M[${s.mem.cell}] = ${hex(s.mem.value)}`);
   if (s.taken !== undefined) bits.push(`${s.taken ? 'true' : 'false'} -> ${s.next}`);
   else if (s.next !== undefined) bits.push(`-> ${s.next}`);
@@ -78,39 +69,48 @@ function describeStep(s: TraceStep): string {
   return bits.join('; ');
 }
 
-export const command: Command = {
+export const command = defineCommand({
   name: 'run',
   summary: 'run a cBPF filter on one request context: the result, allow or deny, and the path',
-  usage: USAGE,
-  run(argv, io) {
-    const a = parseCommandArgs(argv, {
-      op: { type: 'string' }, field: { type: 'string', multiple: true }, trace: { type: 'boolean' },
-      json: { type: 'boolean' }, kernel: { type: 'string' }, format: { type: 'string' },
-    });
-    if (!a.ok) return reportError(io, a.error, undefined, USAGE);
-    const { values, positionals } = a.value;
-    if (positionals.length !== 1) return reportError(io, rfError('usage', positionals.length ? 'give one program file' : 'no program file given'), undefined, USAGE);
-    if (values.op === undefined) return reportError(io, rfError('usage', '--op is required: the context depends on the opcode'), undefined, USAGE);
-    const profile = resolveKernel(values.kernel as string | undefined);
-    if (!profile.ok) return reportError(io, profile.error, undefined, USAGE);
-    const format = resolveFormat(values.format as string | undefined);
-    if (!format.ok) return reportError(io, format.error, undefined, USAGE);
-    const o = resolveOp(values.op as string);
-    if (!o.ok) return reportError(io, o.error, undefined, USAGE);
-    const op = o.value;
-    const file = positionals[0];
-    const p = readProgram(io, file, format.value, profile.value);
+  args: 'FILE',
+  positionals: { min: 1, max: 1, name: 'program file' },
+  about: `Loads FILE as check does, then runs it on the context of one OP request, as the
+kernel fills it: opcode = OP, pdu_size = the kernel's payload size for OP, every
+other byte 0 unless set with --field. Prints the return value (0 denies the
+request, anything else allows it) and the instructions executed.`,
+  options: {
+    op: opcodeOption('the request\'s opcode (SOCKET, OPENAT, OPENAT2, CONNECT, 45, ...); required'),
+    field: stringOption(`set a context field; NAME is one of the profile's fields
+(user_data, sqe_flags, socket.family, socket.type, socket.protocol,
+open.flags, open.mode, open.resolve, connect.family, connect.port,
+connect.v4_addr, ...); VALUE is a number or symbolic names joined
+with | (AF_INET, SOCK_STREAM|SOCK_NONBLOCK, O_CREAT|O_TRUNC,
+IO_LINK|ASYNC); connect.v4_addr also takes a dotted quad.
+Payload fields must belong to OP's payload.`, { arg: 'NAME=VALUE', multiple: true }),
+    trace: flagOption('print every executed instruction (fields and constants by name) with A, X\nand what it touched'),
+    json: flagOption('one JSON object: {"ret", "verdict", "path", "trace"?, ...}'),
+    kernel: kernelOption(`kernel profile (default ${DEFAULT_PROFILE})`),
+    format: FORMAT_OPTION,
+  },
+  exit: '0 ran (allow or deny), 1 the kernel would reject the program, 2 bad usage or input',
+  run({ opts, args }, io, cx) {
+    if (opts.op === undefined) return cx.usage('--op is required: the context depends on the opcode');
+    const profile = resolveKernel(opts.kernel);
+    if (!profile.ok) return reportError(io, profile.error);
+    const op = opts.op;
+    const file = args[0];
+    const p = readProgram(io, file, opts.format as InputFormat, profile.value);
     if (!p.ok) return reportLoad(io, p);
     const { verdict, report } = verdictFor(p.value, profile.value, op);
     if (!verdict.ok) {
-      if (values.json) io.out(JSON.stringify(report));
+      if (opts.json) io.out(JSON.stringify(report));
       else {
         io.out('the kernel would not load this program, so it never runs:');
         describeRejection(io, file, p.value, report);
       }
       return EXIT.FAILED;
     }
-    const fields = fieldValues((values.field as string[] | undefined) ?? [], profile.value, op);
+    const fields = fieldValues(opts.field, profile.value, op);
     if (!fields.ok) return reportError(io, fields.error);
     // what io_uring_populate_bpf_ctx fills before the payload: opcode and pdu_size
     const base: Array<[string, bigint]> = [['opcode', BigInt(op)]];
@@ -121,24 +121,27 @@ export const command: Command = {
     const ret = interpret(verdict.program, ctx.value, (s) => steps.push(s)) >>> 0;
     const path = steps.map((s) => s.pc);
     const decision = ret === 0 ? 'deny' : 'allow';
-    if (values.json) {
+    // the instructions with the field and constant names the source could use (ld [socket.family], jeq #AF_INET)
+    const texts = instructionTexts(p.value.insns, { symbolic: true, layout: profile.value.ctx, payload: profile.value.payloads[op] });
+    const insnAt = (pc: number) => texts[pc] ?? insnText(p.value, pc);
+    if (opts.json) {
       io.out(JSON.stringify({
         ret, verdict: decision, path, kernel: profile.value.name, op: opcodeName(op),
         ctx: [...ctx.value],
-        ...(values.trace ? { trace: steps.map((s) => ({ ...s, insn: insnText(p.value, s.pc) })) } : {}),
+        ...(opts.trace ? { trace: steps.map((s) => ({ ...s, insn: insnAt(s.pc) })) } : {}),
       }));
       return EXIT.OK;
     }
     io.out(`ret ${ret}: ${decision} (${opcodeName(op)}, kernel ${profile.value.name})`);
-    if (values.trace) {
-      const w = Math.max(...steps.map((s) => insnText(p.value, s.pc).length), 11);
+    if (opts.trace) {
+      const w = Math.max(...steps.map((s) => insnAt(s.pc).length), 11);
       io.out(`  ${'pc'.padStart(4)}  ${'instruction'.padEnd(w)}  ${'A'.padEnd(10)}  X`);
       for (const s of steps) {
-        io.out(`  ${String(s.pc).padStart(4)}  ${insnText(p.value, s.pc).padEnd(w)}  ${hex(s.a)}  ${hex(s.x)}  ${describeStep(s)}`.trimEnd());
+        io.out(`  ${String(s.pc).padStart(4)}  ${insnAt(s.pc).padEnd(w)}  ${hex(s.a)}  ${hex(s.x)}  ${describeStep(s, profile.value.ctx, profile.value.payloads[op])}`.trimEnd());
       }
     } else {
       io.out(`path: ${path.join(' -> ')}`);
     }
     return EXIT.OK;
   },
-};
+});
