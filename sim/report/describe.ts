@@ -58,7 +58,7 @@ export function describeWorld(w: World, names: TraceNames, nameProgram: ProgramN
       ringNames.set(f.ring!, list);
       return { fd: f.fd, ring: f.ring!, names: ns };
     });
-    return { pid: t.pid, name, uid: t.uid, cap: t.capSysAdmin, nnp: t.noNewPrivs, rings, rs: t.restrictions && rsView(t.restrictions) };
+    return { pid: t.pid, name, ppid: t.ppid, parent: t.ppid === null ? null : taskName(t.ppid), uid: t.uid, cap: t.capSysAdmin, nnp: t.noNewPrivs, rings, rs: t.restrictions && rsView(t.restrictions) };
   });
 
   const holders = new Map<number, string[]>();
