@@ -4,7 +4,7 @@
 // these; `explain` streams the same facts without keeping them (LiveNames).
 
 import type { Insn } from '../../model/bpf/insn.ts';
-import type { KernelProfile } from '../../model/profile/profiles.ts';
+import { DEFAULT_PROFILE, PROFILE_NAMES, getProfile, type KernelProfile, type ProfileName } from '../../model/profile/profiles.ts';
 import { initialWorld, type World } from '../../model/world/world.ts';
 import type { Trace, TraceCommand, TraceRecord } from '../trace/ast.ts';
 import { checkExpectation, describeActual } from '../trace/expect.ts';
@@ -151,4 +151,11 @@ export class LiveNames implements DeltaNames {
   ring(id: number): string | undefined {
     return this.rings.get(id);
   }
+}
+
+/** The profile to show a trace under when none is given: the default, or the newest released one its kernels= list names. */
+export function defaultProfileFor(t: Trace): ProfileName {
+  if (!t.kernels || t.kernels.includes(DEFAULT_PROFILE)) return DEFAULT_PROFILE;
+  const ordered = PROFILE_NAMES.filter((p) => t.kernels!.includes(p) && getProfile(p)!.release !== null);
+  return ordered[ordered.length - 1] ?? t.kernels[t.kernels.length - 1];
 }

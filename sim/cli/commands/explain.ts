@@ -4,10 +4,9 @@
 // JSON lines, Graphviz dot, Mermaid or SVG (the playground's diagram) on request.
 
 import { rfError, type RfError } from '../../../model/errors.ts';
-import { DEFAULT_PROFILE, PROFILE_NAMES, getProfile, type ProfileName } from '../../../model/profile/profiles.ts';
+import { DEFAULT_PROFILE, PROFILE_NAMES, getProfile } from '../../../model/profile/profiles.ts';
 import { initialWorld, type World } from '../../../model/world/world.ts';
 import { EXIT, parseCommandArgs, reportError, type Command } from '../command.ts';
-import type { Trace } from '../../trace/ast.ts';
 import { loadTraceFiles } from '../../trace/load.ts';
 import { replayTrace, type TraceNames } from '../../trace/replay.ts';
 import { replayOptions } from '../../trace/kernel-link.ts';
@@ -19,7 +18,7 @@ import { changedIds, renderDelta, worldDelta, type WorldDelta } from '../../repo
 import { worldDiagram } from '../../report/graph.ts';
 import { renderDot, renderMermaid } from '../../report/render.ts';
 import { renderSvg } from '../../report/svg.ts';
-import { LiveNames, outcomeText, traceProgramNamer } from '../../report/steps.ts';
+import { LiveNames, defaultProfileFor, outcomeText, traceProgramNamer } from '../../report/steps.ts';
 import { describeOutcome, notesOf, verdictOf } from '../../report/outcome.ts';
 import { exitFor } from './replay.ts';
 import { reportLoadFailures } from '../traces.ts';
@@ -51,12 +50,7 @@ printed on request and after the last step.
 exit: as replay (0 the expectations held, 1 one failed, 2 bad input, 3 invariant violated)`;
 
 /** The profile to explain a trace under when none is given. */
-export function explainProfile(t: Trace): ProfileName {
-  if (!t.kernels || t.kernels.includes(DEFAULT_PROFILE)) return DEFAULT_PROFILE;
-  const ordered = PROFILE_NAMES.filter((p) => t.kernels!.includes(p) && getProfile(p)!.release !== null);
-  return ordered[ordered.length - 1] ?? t.kernels[t.kernels.length - 1];
-}
-
+export const explainProfile = defaultProfileFor;
 
 type Mode = 'text' | 'json' | 'dot' | 'mermaid' | 'svg';
 
