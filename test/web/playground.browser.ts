@@ -174,14 +174,24 @@ describe('the playground', () => {
     const page = await open('f=bpf-basics.trace&t=ctx-socket-pdu-size&k=7.3&s=0');
     await page.waitForSelector('#insp-listing tr.ran');
     expect(await page.$eval('#insp-result', (e) => e.textContent)).toMatch(/allows|denies/);
+    // A broken filter is shown where it is; the last program that assembled stays in use.
+    const rows = await page.$$eval('#insp-listing tr', (r) => r.length);
+    await page.fill('#insp-text', 'ld [8]\njeq #1, nowhere\nret #1');
+    await page.waitForFunction(() => /line 2, column \d+/.test(document.querySelector('#insp-error')?.textContent ?? ''));
+    expect(await page.$$eval('#insp-listing tr', (r) => r.length)).toBe(rows);
+    await page.fill('#insp-text', 'ld [16]\njeq #AF_INET, deny\nret #1\ndeny: ret #0');
+    await page.selectOption('#insp-op', { label: 'SOCKET' });
+    await page.fill('#insp-fields input[data-field="socket.family"]', 'AF_INET');
+    await page.waitForFunction(() => /denies/.test(document.querySelector('#insp-result')?.textContent ?? ''));
+    expect(await page.$$eval('#insp-listing tr.ran', (r) => r.length)).toBe(3); // ld, jeq, ret #0
     await page.screenshot({ path: join(SHOTS, 'inspector.png') });
     await page.click('#tab-policy');
     await page.waitForSelector('#policy li.policy', { state: 'attached' });
     expect(await page.$eval('#policy', (e) => e.textContent)).toContain('task init');
     await page.click('#tab-matrix');
     await page.waitForSelector('table.matrix td.holds');
-    const rows = await page.$$eval('table.matrix tbody tr', (r) => r.length);
-    expect(rows).toBeGreaterThan(100);
+    const matrixRows = await page.$$eval('table.matrix tbody tr', (r) => r.length);
+    expect(matrixRows).toBeGreaterThan(100);
     await page.screenshot({ path: join(SHOTS, 'matrix.png') });
     await page.close();
   });
