@@ -64,7 +64,9 @@ export function describeWorld(w: World, names: TraceNames, nameProgram: ProgramN
   const holders = new Map<number, string[]>();
   const hold = (table: number | null, who: string) => {
     if (table === null) return;
-    holders.set(table, [...(holders.get(table) ?? []), who]);
+    const l = holders.get(table);
+    if (l) l.push(who);
+    else holders.set(table, [who]);
   };
   for (const t of tasks) hold(t.rs?.table ?? null, `task ${t.name}`);
   const rings: RingView[] = v.rings.map((r) => {
