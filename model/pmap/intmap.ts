@@ -149,6 +149,19 @@ export class IntMap<V> {
     return this.valueList!;
   }
 
+  /**
+   * Calls f for every key bound in either map whose value differs by identity, in
+   * ascending order. Branches the two maps share are skipped, so comparing a world
+   * with the one a step made from it costs what the step changed, not the map's size.
+   */
+  changedKeys(other: IntMap<V>, f: (key: number) => void): void {
+    let a = this.root, b = other.root, sa = this.shift, sb = other.shift;
+    // Bring both tries to one height the way set() grows them.
+    while (sa < sb) { if (a !== undefined) a = [a]; sa += BITS; }
+    while (sb < sa) { if (b !== undefined) b = [b]; sb += BITS; }
+    diffNodes(a, b, sa, 0, f);
+  }
+
   entries(): IterableIterator<[number, V]> {
     return this.toArray()[Symbol.iterator]();
   }
@@ -179,3 +192,21 @@ function collect(node: Node, s: number, base: number, ks: number[], vs: unknown[
 }
 
 const EMPTY = new (IntMap as unknown as new (r: undefined, s: number, n: number) => IntMap<never>)(undefined, 0, 0);
+
+function diffNodes(a: Node | undefined, b: Node | undefined, s: number, base: number, f: (key: number) => void): void {
+  if (a === b) return;
+  if (a === undefined || b === undefined) {
+    const ks: number[] = [];
+    collect((a ?? b)!, s, base, ks, []);
+    for (const k of ks) f(k);
+    return;
+  }
+  const n = Math.max(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a[i], y = b[i];
+    if (x === y) continue;
+    const k = base + i * 2 ** s;
+    if (s === 0) f(k);
+    else diffNodes(x as Node | undefined, y as Node | undefined, s - BITS, k, f);
+  }
+}

@@ -10,6 +10,8 @@ import type { RestrictionSet } from '../restriction/set.ts';
 import { isDeny, isNode, type Slot } from '../filter/table.ts';
 import type { FdEntry } from '../task/fd.ts';
 import type { World } from './world.ts';
+import type { Task } from '../task/task.ts';
+import type { Ring } from '../ring/ring.ts';
 
 export interface SetView {
   /** Legacy policy, or null when none was registered. */
@@ -82,7 +84,7 @@ function flagNames(table: Record<string, number>, v: number): string[] {
   return out;
 }
 
-function setView(rs: RestrictionSet): SetView {
+export function setView(rs: RestrictionSet): SetView {
   const l = rs.legacy;
   return {
     legacy: l && {
@@ -120,6 +122,39 @@ export function describeChain(world: World, s: Slot): ChainLink[] {
   return out;
 }
 
+/** One task as people read it. */
+export function taskView(t: Task): TaskView {
+  const fds: TaskView['fds'] = [];
+  t.fds.forEach((e, fd) => {
+    if (e) fds.push(e.kind === 'ring' ? { fd, what: fdWhat(e), ring: e.ring } : { fd, what: fdWhat(e) });
+  });
+  return { pid: t.pid, ppid: t.ppid, uid: t.uid, capSysAdmin: t.cap, noNewPrivs: t.nnp, fds, restrictions: t.rs && setView(t.rs) };
+}
+
+/** One ring as people read it, with its queues as captured in the world. */
+export function ringView(world: World, r: Ring): RingView {
+  const q = world.queues?.get(r.id);
+  const v: RingView = {
+    id: r.id,
+    flags: flagNames(SETUP_FLAGS, r.flags),
+    sqEntries: r.sqEntries,
+    disabled: r.disabled,
+    submitter: r.submitter,
+    opRestricted: r.opRestricted,
+    regRestricted: r.regRestricted,
+    regInherited: r.regInherited,
+    restrictions: setView(r.rs),
+    filterTable: r.filterCache,
+    fileRefs: r.fileRefs,
+    registered: { files: r.reg.files, personalities: [...r.reg.personalities] },
+  };
+  if (q) {
+    v.pendingSqes = q.sq.length;
+    v.pendingCqes = q.cq.length;
+  }
+  return v;
+}
+
 export function describeWorld(world: World): WorldView {
   const holders = new Map<number, string[]>();
   const hold = (table: number | null, who: string) => {
@@ -130,35 +165,12 @@ export function describeWorld(world: World): WorldView {
   };
   const tasks: TaskView[] = [];
   for (const t of world.tasks.values()) {
-    const fds: TaskView['fds'] = [];
-    t.fds.forEach((e, fd) => {
-      if (e) fds.push(e.kind === 'ring' ? { fd, what: fdWhat(e), ring: e.ring } : { fd, what: fdWhat(e) });
-    });
-    tasks.push({ pid: t.pid, ppid: t.ppid, uid: t.uid, capSysAdmin: t.cap, noNewPrivs: t.nnp, fds, restrictions: t.rs && setView(t.rs) });
+    tasks.push(taskView(t));
     hold(t.rs?.table ?? null, `task ${t.pid}`);
   }
   const rings: RingView[] = [];
   for (const r of world.rings.values()) {
-    const q = world.queues?.get(r.id);
-    const v: RingView = {
-      id: r.id,
-      flags: flagNames(SETUP_FLAGS, r.flags),
-      sqEntries: r.sqEntries,
-      disabled: r.disabled,
-      submitter: r.submitter,
-      opRestricted: r.opRestricted,
-      regRestricted: r.regRestricted,
-      regInherited: r.regInherited,
-      restrictions: setView(r.rs),
-      filterTable: r.filterCache,
-      fileRefs: r.fileRefs,
-      registered: { files: r.reg.files, personalities: [...r.reg.personalities] },
-    };
-    if (q) {
-      v.pendingSqes = q.sq.length;
-      v.pendingCqes = q.cq.length;
-    }
-    rings.push(v);
+    rings.push(ringView(world, r));
     hold(r.rs.table, `ring ${r.id}`);
   }
   const tables: TableView[] = [];

@@ -10,7 +10,7 @@ import { manPage } from './manpage.ts';
 /** Subcommands in the order `ringfence help` lists them. */
 export const COMMANDS = [
   'main', 'replay', 'diff', 'explain', 'asm', 'disasm', 'check', 'run',
-  'oracle', 'explore', 'policy', 'fuzz', 'bench',
+  'oracle', 'explore', 'policy', 'fuzz', 'bench', 'matrix',
 ] as const;
 
 /**

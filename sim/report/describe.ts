@@ -58,13 +58,15 @@ export function describeWorld(w: World, names: TraceNames, nameProgram: ProgramN
       ringNames.set(f.ring!, list);
       return { fd: f.fd, ring: f.ring!, names: ns };
     });
-    return { pid: t.pid, name, uid: t.uid, cap: t.capSysAdmin, nnp: t.noNewPrivs, rings, rs: t.restrictions && rsView(t.restrictions) };
+    return { pid: t.pid, name, ppid: t.ppid, parent: t.ppid === null ? null : taskName(t.ppid), uid: t.uid, cap: t.capSysAdmin, nnp: t.noNewPrivs, rings, rs: t.restrictions && rsView(t.restrictions) };
   });
 
   const holders = new Map<number, string[]>();
   const hold = (table: number | null, who: string) => {
     if (table === null) return;
-    holders.set(table, [...(holders.get(table) ?? []), who]);
+    const l = holders.get(table);
+    if (l) l.push(who);
+    else holders.set(table, [who]);
   };
   for (const t of tasks) hold(t.rs?.table ?? null, `task ${t.name}`);
   const rings: RingView[] = v.rings.map((r) => {

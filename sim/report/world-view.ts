@@ -1,6 +1,7 @@
 // A plain description of the simulated world for people: tasks (by trace name),
 // the rings they hold, which filter table each holder points at, refcounts, and
-// every filter chain. `explain` renders it as text, Graphviz dot or Mermaid.
+// every filter chain. `explain` renders it as text; the diagrams (DOT, Mermaid,
+// SVG) are drawn from its graph (graph.ts, render.ts).
 
 export interface RsView {
   /** The legacy policy in a few words, or null when none was registered. */
@@ -15,6 +16,9 @@ export interface TaskView {
   pid: number;
   /** The trace's name for the task. */
   name: string;
+  /** The parent's pid and name (null for init). */
+  ppid: number | null;
+  parent: string | null;
   uid: number;
   cap: boolean;
   nnp: boolean;
@@ -93,7 +97,7 @@ export function renderText(w: WorldView): string {
   for (const t of w.tasks) {
     const cred = `uid ${t.uid}${t.cap ? ' CAP_SYS_ADMIN' : ''}${t.nnp ? ' no_new_privs' : ''}`;
     const rings = t.rings.length ? ` rings ${t.rings.map((r) => `${r.names.join('/') || '?'}=fd ${r.fd}`).join(', ')};` : '';
-    out.push(`    ${t.name} (pid ${t.pid}): ${cred};${rings} ${rsText(t.rs)}`);
+    out.push(`    ${t.name} (pid ${t.pid}${t.parent ? `, child of ${t.parent}` : ''}): ${cred};${rings} ${rsText(t.rs)}`);
   }
   if (w.rings.length) {
     out.push('  rings:');
@@ -118,78 +122,3 @@ export function renderText(w: WorldView): string {
   return out.join('\n');
 }
 
-/** A dot string literal; real newlines become dot's `\n` line breaks. */
-const q = (s: string) => '"' + s.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n') + '"';
-
-/** One Graphviz digraph of the world; `title` labels it. */
-export function renderDot(w: WorldView, name: string, title: string): string {
-  const out: string[] = [`digraph ${q(name)} {`, `  label=${q(title)}; labelloc=t; rankdir=LR; node [fontname="monospace"];`];
-  for (const t of w.tasks) {
-    out.push(`  task${t.pid} [shape=box, style=rounded, label=${q(`task ${t.name}\npid ${t.pid}, uid ${t.uid}${t.cap ? ', cap' : ''}${t.nnp ? ', nnp' : ''}${t.rs?.legacy ? `\n${t.rs.legacy}` : ''}`)}];`);
-    for (const r of t.rings) out.push(`  task${t.pid} -> ring${r.ring} [label=${q(`${r.names.join('/')} fd ${r.fd}`)}, style=dashed];`);
-    if (t.rs?.table != null) out.push(`  task${t.pid} -> table${t.rs.table}${t.rs.cow ? ' [label="cow"]' : ''};`);
-  }
-  for (const r of w.rings) {
-    out.push(`  ring${r.id} [shape=ellipse, label=${q(`ring R${r.id}${r.disabled ? '\ndisabled' : ''}${r.rs.legacy ? `\n${r.rs.legacy}` : ''}`)}];`);
-    if (r.rs.table !== null) out.push(`  ring${r.id} -> table${r.rs.table}${r.rs.cow ? ' [label="cow"]' : ''};`);
-  }
-  let deny = false;
-  for (const t of w.tables) {
-    out.push(`  table${t.id} [shape=folder, label=${q(`table T${t.id}\nrefs ${t.refs}`)}];`);
-    const g = groupDenyOnly(t.chains);
-    if (g.denyOnly.length) { out.push(`  table${t.id} -> deny [label=${q(opList(g.denyOnly))}];`); deny = true; }
-    for (const c of g.chains) {
-      const first = c.nodes[0];
-      if (first) out.push(`  table${t.id} -> node${first.id} [label=${q(c.opcode)}];`);
-      else { out.push(`  table${t.id} -> deny [label=${q(c.opcode)}];`); deny = true; }
-      c.nodes.forEach((n, k) => {
-        const next = c.nodes[k + 1];
-        if (next) out.push(`  node${n.id} -> node${next.id};`);
-        else if (c.deny) { out.push(`  node${n.id} -> deny;`); deny = true; }
-      });
-    }
-  }
-  const nodes = new Map<number, ChainNodeView>();
-  for (const t of w.tables) for (const c of t.chains) for (const n of c.nodes) nodes.set(n.id, n);
-  for (const n of nodes.values()) out.push(`  node${n.id} [shape=box, label=${q(`${n.label} #${n.id}\nrefs ${n.refs}, ${n.insns} insns`)}];`);
-  if (deny) out.push('  deny [shape=octagon, label="DENY"];');
-  out.push('}');
-  return out.join('\n');
-}
-
-const mq = (s: string) => '"' + s.replace(/"/g, '#quot;') + '"';
-
-/** One Mermaid flowchart of the world. */
-export function renderMermaid(w: WorldView): string {
-  const out: string[] = ['flowchart LR'];
-  for (const t of w.tasks) {
-    out.push(`  task${t.pid}(${mq(`task ${t.name}<br/>pid ${t.pid}, uid ${t.uid}${t.cap ? ', cap' : ''}${t.nnp ? ', nnp' : ''}`)})`);
-    for (const r of t.rings) out.push(`  task${t.pid} -.->|${mq(`${r.names.join('/')} fd ${r.fd}`)}| ring${r.ring}`);
-    if (t.rs?.table != null) out.push(`  task${t.pid} -->${t.rs.cow ? '|cow|' : ''} table${t.rs.table}`);
-  }
-  for (const r of w.rings) {
-    out.push(`  ring${r.id}([${mq(`ring R${r.id}${r.disabled ? ' (disabled)' : ''}`)}])`);
-    if (r.rs.table !== null) out.push(`  ring${r.id} -->${r.rs.cow ? '|cow|' : ''} table${r.rs.table}`);
-  }
-  let deny = false;
-  const nodes = new Map<number, ChainNodeView>();
-  for (const t of w.tables) {
-    out.push(`  table${t.id}[/${mq(`table T${t.id}, refs ${t.refs}`)}/]`);
-    const g = groupDenyOnly(t.chains);
-    if (g.denyOnly.length) { out.push(`  table${t.id} -->|${mq(opList(g.denyOnly))}| deny`); deny = true; }
-    for (const c of g.chains) {
-      const first = c.nodes[0];
-      if (first) out.push(`  table${t.id} -->|${c.opcode}| node${first.id}`);
-      else { out.push(`  table${t.id} -->|${c.opcode}| deny`); deny = true; }
-      c.nodes.forEach((n, k) => {
-        nodes.set(n.id, n);
-        const next = c.nodes[k + 1];
-        if (next) out.push(`  node${n.id} --> node${next.id}`);
-        else if (c.deny) { out.push(`  node${n.id} --> deny`); deny = true; }
-      });
-    }
-  }
-  for (const n of nodes.values()) out.push(`  node${n.id}[${mq(`${n.label} #${n.id}<br/>refs ${n.refs}`)}]`);
-  if (deny) out.push('  deny{{DENY}}');
-  return out.join('\n');
-}

@@ -32,8 +32,8 @@ end
 `;
 
 describe('ringfence explain', () => {
-  it('narrates each step with the state after it', async () => {
-    const r = await run(['explain', '--kernel', '7.2', 'c.trace'], { 'c.trace': COW });
+  it('narrates each step with the whole state after it (--full)', async () => {
+    const r = await run(['explain', '--kernel', '7.2', '--full', 'c.trace'], { 'c.trace': COW });
     expect(r.code).toBe(0);
     expect(r.out).toContain('trace cow under 7.2 (c.trace:1)');
     expect(r.out).toContain('step 1, line 3: ring r\n  -> ret 0   [as expected]');
@@ -47,7 +47,7 @@ describe('ringfence explain', () => {
   });
 
   it('on 7.3 the task copies the table: two tables', async () => {
-    const r = await run(['explain', '--kernel', '7.3', 'c.trace'], { 'c.trace': COW });
+    const r = await run(['explain', '--kernel', '7.3', '--full', 'c.trace'], { 'c.trace': COW });
     expect(r.out).toContain('-> CQEs 1:0');
     expect(r.out).toMatch(/T2 refs 1, held by task init\n\s+NOP: \[#2 deny, refs 1\] -> \[#1 allow, refs 2\]/);
   });
@@ -56,13 +56,19 @@ describe('ringfence explain', () => {
     const d = await run(['explain', '--kernel', '7.2', '--dot', 'c.trace'], { 'c.trace': COW });
     expect(d.code).toBe(0);
     expect(d.out.match(/^digraph /gm)).toHaveLength(6);
-    expect(d.out).toContain('ring1 -> table1 [label="cow"];');
-    expect(d.out).toContain('table1 -> node2 [label="NOP"];');
-    expect(d.out).toContain('node2 -> node1;');
+    expect(d.out).toContain('ring_1 -> table_1 [label="COW", color="#b3261e", penwidth=2];');
+    expect(d.out).toContain('table_1 -> node_2 [label="NOP"];');
+    expect(d.out).toContain('node_2 -> node_1;');
+    // The trace's names, the step's changes and a legend.
+    expect(d.out).toContain('label="ring init:r\\nR1"');
+    expect(d.out).toMatch(/node_2 \[shape=box[^\n]*\(changed\)[^\n]*color="#e8590c"/);
+    expect(d.out).toContain('subgraph cluster_legend');
     const m = await run(['explain', '--kernel', '7.2', '--mermaid', 'c.trace'], { 'c.trace': COW });
     expect(m.out.match(/^```mermaid$/gm)).toHaveLength(6);
     expect(m.out).toContain('flowchart LR');
-    expect(m.out).toContain('table1 -->|NOP| node2');
+    expect(m.out).toContain('table_1 -->|"NOP"| node_2');
+    expect(m.out).toContain('classDef changed');
+    expect(m.out).toContain('legend[');
   });
 
   it('marks a failed expectation and exits 1', async () => {

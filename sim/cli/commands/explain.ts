@@ -1,58 +1,89 @@
-// `ringfence explain FILE`: narrate a trace step by step with the state after each
-// step: tasks, the rings they hold, which filter table each holder points at,
-// refcounts, and every filter chain. Text by default; Graphviz dot or Mermaid
-// diagrams with --dot / --mermaid.
+// `ringfence explain FILE`: narrate a trace step by step with what each step
+// changed (sim/report/delta.ts), so the output grows with the trace; the whole
+// state (tasks, rings, tables, refcounts, chains) on request. Text by default;
+// JSON lines, Graphviz dot, Mermaid or SVG (the playground's diagram) on request.
 
-import { rfError } from '../../../model/errors.ts';
-import { DEFAULT_PROFILE, PROFILE_NAMES, getProfile, type ProfileName } from '../../../model/profile/profiles.ts';
-import type { World } from '../../../model/world/world.ts';
+import { rfError, type RfError } from '../../../model/errors.ts';
+import { DEFAULT_PROFILE, PROFILE_NAMES, getProfile } from '../../../model/profile/profiles.ts';
+import { initialWorld, type World } from '../../../model/world/world.ts';
 import { EXIT, parseCommandArgs, reportError, type Command } from '../command.ts';
-import type { Trace } from '../../trace/ast.ts';
 import { loadTraceFiles } from '../../trace/load.ts';
-import { replayTrace } from '../../trace/replay.ts';
+import { replayTrace, type TraceNames } from '../../trace/replay.ts';
 import { replayOptions } from '../../trace/kernel-link.ts';
-import { checkExpectation, describeActual } from '../../trace/expect.ts';
+import { checkExpectation } from '../../trace/expect.ts';
 import { FdUserData } from '../../trace/fdops.ts';
-import { describeWorld, programNamer } from '../../report/describe.ts';
-import { BUILTIN_PROGRAMS } from '../../trace/program.ts';
-import type { Insn } from '../../../model/bpf/insn.ts';
-import { renderDot, renderMermaid, renderText } from '../../report/world-view.ts';
+import { describeWorld } from '../../report/describe.ts';
+import { renderText } from '../../report/world-view.ts';
+import { changedIds, renderDelta, worldDelta, type WorldDelta } from '../../report/delta.ts';
+import { worldDiagram } from '../../report/graph.ts';
+import { renderDot, renderMermaid } from '../../report/render.ts';
+import { renderSvg } from '../../report/svg.ts';
+import { LiveNames, defaultProfileFor, outcomeText, traceProgramNamer } from '../../report/steps.ts';
 import { describeOutcome, notesOf, verdictOf } from '../../report/outcome.ts';
 import { exitFor } from './replay.ts';
 import { reportLoadFailures } from '../traces.ts';
 
-const USAGE = `usage: ringfence explain FILE [--kernel P] [--trace NAME] [--dot | --mermaid] [--no-invariants]
+/** Bound on --every and --step (beyond any trace people write by hand). */
+const MAX_STEP = 100_000_000;
 
-Replays each trace of FILE and narrates it step by step, with the state after
-each step: tasks, rings, which filter table each holds, refcounts, and every
-filter chain.
+const USAGE = `usage: ringfence explain FILE [--kernel P] [--trace NAME] [--full | --every N] [--step N]
+                        [--json | --dot | --mermaid | --svg] [--no-invariants]
+
+Replays each trace of FILE and narrates it step by step: the command, what it
+returned, whether its expectation held, and what the step changed (tasks, rings,
+filter tables and filters added, removed or changed, field by field). The whole
+state (tasks, rings, which filter table each holds, refcounts, filter chains) is
+printed on request and after the last step.
   --kernel P      the profile (${PROFILE_NAMES.join(', ')}); default: ${DEFAULT_PROFILE}, or the newest
                   profile in the trace's kernels= list
   --trace NAME    only this trace of the file
-  --dot           one Graphviz digraph per step (render with: dot -Tsvg -O FILE.dot)
-  --mermaid       Markdown with one Mermaid flowchart per step
+  --full          the whole state after every step (output grows with steps x state)
+  --every N       the whole state every N steps (N in 1..${MAX_STEP})
+  --step N        the whole state after step N (N in 0..${MAX_STEP}); with --svg, the step drawn
+  --json          one JSON object per line and step: command, record, expectation, delta, and
+                  the diagram (boxes and arrows with stable ids) where the whole state is shown
+  --dot           Graphviz digraphs where the whole state is shown (every step unless
+                  --every/--step say otherwise; render with: dot -Tsvg -O FILE.dot)
+  --mermaid       Markdown with Mermaid flowcharts, chosen as for --dot
+  --svg           one SVG document: the diagram the playground draws, after --step N
+                  (default: the last step); needs a single trace (--trace NAME)
 exit: as replay (0 the expectations held, 1 one failed, 2 bad input, 3 invariant violated)`;
 
 /** The profile to explain a trace under when none is given. */
-export function explainProfile(t: Trace): ProfileName {
-  if (!t.kernels || t.kernels.includes(DEFAULT_PROFILE)) return DEFAULT_PROFILE;
-  const ordered = PROFILE_NAMES.filter((p) => t.kernels!.includes(p) && getProfile(p)!.release !== null);
-  return ordered[ordered.length - 1] ?? t.kernels[t.kernels.length - 1];
+export const explainProfile = defaultProfileFor;
+
+type Mode = 'text' | 'json' | 'dot' | 'mermaid' | 'svg';
+
+function intOption(v: unknown, name: string, min: number): number | RfError {
+  if (v === undefined) return NaN;
+  const s = String(v);
+  if (!/^\d+$/.test(s)) return rfError('usage', `--${name} takes a whole number, not '${s}'`, undefined, `${min}..${MAX_STEP}`);
+  const n = Number(s);
+  if (n < min || n > MAX_STEP) return rfError('usage', `--${name} ${s} is out of range`, undefined, `${min}..${MAX_STEP}`);
+  return n;
 }
 
 export const command: Command = {
   name: 'explain',
-  summary: 'narrate a trace step by step with the state after each step (text, --dot or --mermaid)',
+  summary: 'narrate a trace step by step: what each step changed (text, --json, --dot, --mermaid or --svg)',
   usage: USAGE,
   async run(argv, io) {
     const a = parseCommandArgs(argv, {
       kernel: { type: 'string' }, trace: { type: 'string' }, dot: { type: 'boolean' }, mermaid: { type: 'boolean' },
-      'no-invariants': { type: 'boolean' },
+      json: { type: 'boolean' }, svg: { type: 'boolean' }, full: { type: 'boolean' }, every: { type: 'string' },
+      step: { type: 'string' }, 'no-invariants': { type: 'boolean' },
     });
     if (!a.ok) return reportError(io, a.error, undefined, USAGE);
     const { values, positionals } = a.value;
     if (positionals.length !== 1) return reportError(io, rfError('usage', positionals.length ? 'explain takes one file' : 'no trace file given'), undefined, USAGE);
-    if (values.dot && values.mermaid) return reportError(io, rfError('usage', '--dot and --mermaid exclude each other'), undefined, USAGE);
+    const modes = (['json', 'dot', 'mermaid', 'svg'] as const).filter((m) => values[m]);
+    if (modes.length > 1) return reportError(io, rfError('usage', `--${modes[0]} and --${modes[1]} exclude each other`), undefined, USAGE);
+    const mode = (modes[0] ?? 'text') as Mode;
+    if (values.full && values.every !== undefined) return reportError(io, rfError('usage', '--full and --every exclude each other'), undefined, USAGE);
+    const every = intOption(values.every, 'every', 1);
+    if (typeof every !== 'number') return reportError(io, every, undefined, USAGE);
+    const stepOpt = intOption(values.step, 'step', 0);
+    if (typeof stepOpt !== 'number') return reportError(io, stepOpt, undefined, USAGE);
     const kname = values.kernel as string | undefined;
     if (kname !== undefined && !getProfile(kname)) {
       return reportError(io, rfError('usage', `unknown kernel profile '${kname}'`, undefined, `one of ${PROFILE_NAMES.join(', ')}`), undefined, USAGE);
@@ -66,9 +97,16 @@ export const command: Command = {
       return reportError(io, rfError('usage', only ? `no trace ${only} in ${file.file}` : `${file.file} holds no trace`, undefined,
         file.traces.length ? `one of ${file.traces.map((t) => t.name).join(', ')}` : undefined));
     }
+    if (mode === 'svg' && traces.length > 1) {
+      return reportError(io, rfError('usage', `--svg draws one trace and ${file.file} holds ${traces.length}`, undefined, `--trace NAME, one of ${traces.map((t) => t.name).join(', ')}`), undefined, USAGE);
+    }
     const opts = replayOptions({ invariants: !values['no-invariants'] });
+    // Where the whole state is shown: every step for diagrams unless narrowed, else on request.
+    const narrowed = values.full || !Number.isNaN(every) || !Number.isNaN(stepOpt);
+    const wholeAt = (i: number) =>
+      values.full === true || (!Number.isNaN(every) && i % every === 0) || i === stepOpt ||
+      (!narrowed && (mode === 'dot' || mode === 'mermaid'));
 
-    const mode = values.dot ? 'dot' : values.mermaid ? 'mermaid' : 'text';
     const results = [];
     for (const t of traces) {
       const profile = getProfile(kname ?? explainProfile(t))!;
@@ -76,28 +114,47 @@ export const command: Command = {
       if (mode === 'text') io.out(`${title} (${t.loc.file}:${t.loc.line})` + (t.kernels && !t.kernels.includes(profile.name) ? `  [not meant for ${profile.name}: kernels=${t.kernels.join(',')}]` : ''));
       if (mode === 'mermaid') io.out(`## ${title}\n`);
       const fds = new FdUserData();
-      const namer = programNamer([
-        ...[...t.programs.values()].map((p) => [p.name, p.insns] as [string, Insn[]]),
-        ...BUILTIN_PROGRAMS,
-        ...t.commands.flatMap((c) => (c.c === 'bpf' ? [[c.program, c.insns] as [string, Insn[]]] : [])),
-      ]);
+      const namer = traceProgramNamer(t);
+      const live = new LiveNames(namer);
+      let prev: World = initialWorld();
+      const lastRef: { v: { world: World; names: TraceNames; delta: WorldDelta; head: string } | null } = { v: null };
+      const diagramOf = (world: World, names: TraceNames, delta: WorldDelta) =>
+        worldDiagram(describeWorld(world, names, namer), changedIds(delta));
       const r = replayTrace(t, profile, {
         ...opts,
         onStep(cmd, rec, k, names) {
-          const view = describeWorld(k.world as World, names, namer);
-          const result = describeActual(cmd.c, rec);
+          const world = k.world as World;
+          live.note(cmd, names, world);
+          const delta = worldDelta(prev, world, live);
+          prev = world;
           if (rec.c === 'sqe' && rec.ud !== undefined && rec.op !== undefined) fds.note(rec.ud, rec.op);
-          const exp = cmd.expect ? (checkExpectation(cmd, rec, fds) ? `   [FAILED: expected => ${cmd.expect.text}]` : `   [as expected]`) : '';
+          const held = cmd.expect ? !checkExpectation(cmd, rec, fds) : null;
+          const exp = cmd.expect ? (held ? `   [as expected]` : `   [FAILED: expected => ${cmd.expect.text}]`) : '';
           const head = `step ${cmd.i}, line ${cmd.loc.line}: ${cmd.task === 'init' ? '' : '@' + cmd.task + ' '}${stripTask(cmd.text)}`;
-          const outcome = `${detail(cmd.c, rec, result)}${exp}`;
+          const outcome = `${outcomeText(cmd.c, rec)}${exp}`;
+          const whole = wholeAt(cmd.i);
+          if (mode === 'svg') {
+            // The live names are the last step's once the replay ends; a chosen step keeps a copy.
+            if (cmd.i === stepOpt || Number.isNaN(stepOpt)) lastRef.v = { world, names: cmd.i === stepOpt ? copyNames(names) : names, delta, head: `${head} -> ${outcome}` };
+            return;
+          }
           if (mode === 'text') {
             io.out(`\n${head}\n  -> ${outcome}`);
-            io.out(renderText(view));
-          } else if (mode === 'dot') {
-            io.out(renderDot(view, `${t.name} step ${cmd.i}`, `${title}, ${head} -> ${outcome}`));
-          } else {
-            io.out(`### ${head.replace(/`/g, "'")}\n\n-> ${outcome}\n\n\`\`\`mermaid\n${renderMermaid(view)}\n\`\`\`\n`);
+            io.out(renderDelta(delta));
+            if (whole) io.out('  state after this step:\n' + renderText(describeWorld(world, names, namer)).replace(/^/gm, '  '));
+          } else if (mode === 'json') {
+            const o: Record<string, unknown> = {
+              trace: t.name, profile: profile.name, step: cmd.i, line: cmd.loc.line, task: cmd.task, command: stripTask(cmd.text),
+              record: rec, outcome: outcomeText(cmd.c, rec), expect: cmd.expect ? { text: cmd.expect.text, held } : null, delta,
+            };
+            if (whole) o.diagram = diagramOf(world, names, delta);
+            io.out(JSON.stringify(o));
+          } else if (whole) {
+            const d = diagramOf(world, names, delta);
+            if (mode === 'dot') io.out(renderDot(d, `${t.name} step ${cmd.i}`, `${title}, ${head} -> ${outcome}`));
+            else io.out(`### ${head.replace(/`/g, "'")}\n\n-> ${outcome}\n\n\`\`\`mermaid\n${renderMermaid(d)}\n\`\`\`\n`);
           }
+          lastRef.v = { world, names, delta, head };
         },
       });
       results.push(r);
@@ -105,21 +162,28 @@ export const command: Command = {
       if (note) io.err(note);
       const v = verdictOf(r);
       const summary = v === 'pass' ? `${title}: every expectation held` : describeOutcome(r, file.source);
-      if (mode === 'text') io.out('\n' + summary + '\n');
-      else if (mode === 'mermaid') io.out(summary.split('\n').map((l) => '    ' + l).join('\n') + '\n');
+      const end = lastRef.v;
+      if (mode === 'svg') {
+        if (!end) return reportError(io, rfError('usage', Number.isNaN(stepOpt) ? `trace ${t.name} has no step to draw` : `trace ${t.name} has no step ${stepOpt}`));
+        io.out(renderSvg(diagramOf(end.world, end.names, end.delta), { title: `${title}, after ${end.head}` }));
+        io.err(summary);
+        continue;
+      }
+      if (mode === 'text') {
+        // The whole state once at the end, unless the last step printed it already.
+        if (end && !wholeAt(r.records.length - 1)) io.out('\nstate after the last step:\n' + renderText(describeWorld(end.world, end.names, namer)));
+        io.out('\n' + summary + '\n');
+      } else if (mode === 'mermaid') io.out(summary.split('\n').map((l) => '    ' + l).join('\n') + '\n');
+      else if (mode === 'json') io.out(JSON.stringify({ trace: t.name, profile: profile.name, verdict: v, summary }));
       else io.err(summary);
     }
     return exitFor(results);
   },
 };
 
+const copyNames = (names: TraceNames): TraceNames =>
+  new Map([...names].map(([n, t]) => [n, { pid: t.pid, rings: new Map(t.rings) }]));
+
 function stripTask(text: string): string {
   return text.replace(/^@\S+\s+/, '');
-}
-
-/** What a step returned, in words: `ret 0`, `queued 2 (NOP, ud 1)`, `CQEs 1:0 2:-EACCES`. */
-function detail(c: string, rec: { queued?: number; op?: string; ud?: string }, result: string): string {
-  if (c === 'sqe') return `queued ${rec.queued} (${rec.op}, ud ${rec.ud})`;
-  if (c === 'cqes') return result === 'none' ? 'no CQE' : `CQEs ${result}`;
-  return `ret ${result}`;
 }

@@ -1,0 +1,74 @@
+// `ringfence matrix`: the compatibility matrix (sim/report/matrix.ts) from the
+// bundled scenarios and their recordings, written to docs/compatibility.md;
+// `--check` only compares, so CI fails when the checked-in page is stale.
+
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { rfError } from '../../../model/errors.ts';
+import { EXIT, parseCommandArgs, reportError, type Command } from '../command.ts';
+import { compatibilityMatrix, matrixMarkdown, RECORDED_PROFILES, type RecordingText, type ScenarioText } from '../../report/matrix.ts';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../../..');
+
+const USAGE = `usage: ringfence matrix [--check] [--json] [--scenarios DIR] [--out FILE]
+
+Builds the compatibility matrix: every behaviour the scenarios pin down (one row
+per trace) against every recorded kernel (${RECORDED_PROFILES.join(', ')}), from DIR
+(default: the bundled scenarios/) and DIR/recorded/, and writes it as Markdown to
+FILE (default: docs/compatibility.md).
+  --check   write nothing; exit 1 when FILE differs from what would be written
+  --json    print the matrix as JSON instead of writing FILE
+exit: 0 written or up to date, 1 --check found FILE stale, 2 bad input`;
+
+function walk(dir: string, ext: string, skip: string | null = null): string[] {
+  const out: string[] = [];
+  const go = (d: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) { if (p !== skip) go(p); } else if (e.name.endsWith(ext)) out.push(p);
+    }
+  };
+  go(dir);
+  return out;
+}
+
+export const command: Command = {
+  name: 'matrix',
+  summary: 'write docs/compatibility.md: each scenario behaviour against each recorded kernel (--check: is it up to date)',
+  usage: USAGE,
+  run(argv, io) {
+    const a = parseCommandArgs(argv, { check: { type: 'boolean' }, json: { type: 'boolean' }, scenarios: { type: 'string' }, out: { type: 'string' } }, false);
+    if (!a.ok) return reportError(io, a.error, undefined, USAGE);
+    const v = a.value.values;
+    if (v.check && v.json) return reportError(io, rfError('usage', '--check and --json exclude each other'), undefined, USAGE);
+    const dir = (v.scenarios as string | undefined) ?? join(ROOT, 'scenarios');
+    const out = (v.out as string | undefined) ?? join(ROOT, 'docs', 'compatibility.md');
+    if (!existsSync(dir)) return reportError(io, rfError('usage', `no scenarios directory ${dir}`));
+    const recDir = join(dir, 'recorded');
+    const scenarios: ScenarioText[] = walk(dir, '.trace', recDir).map((p) => ({ file: relative(dir, p), source: readFileSync(p, 'utf8') }));
+    if (scenarios.length === 0) return reportError(io, rfError('usage', `${dir} holds no .trace file`));
+    const recordings: RecordingText[] = [];
+    for (const p of RECORDED_PROFILES) {
+      const d = join(recDir, p);
+      if (!existsSync(d)) continue;
+      for (const f of walk(d, '.jsonl')) recordings.push({ profile: p, file: relative(d, f), text: readFileSync(f, 'utf8') });
+    }
+    const m = compatibilityMatrix(scenarios, recordings);
+    if (m.problems.length) {
+      for (const p of m.problems) io.err(p);
+      return EXIT.USAGE;
+    }
+    if (v.json) { io.out(JSON.stringify(m, null, 2)); return EXIT.OK; }
+    const text = matrixMarkdown(m);
+    const old = existsSync(out) ? readFileSync(out, 'utf8') : null;
+    if (v.check) {
+      if (old === text) { io.out(`${out} is up to date (${m.behaviours.length} behaviours)`); return EXIT.OK; }
+      io.err(`${out} is ${old === null ? 'missing' : 'stale'}: run \`ringfence matrix\` and commit the result`);
+      return EXIT.FAILED;
+    }
+    if (old !== text) writeFileSync(out, text);
+    io.out(`${out}: ${m.behaviours.length} behaviours x ${m.profiles.length} kernels${old === text ? ' (unchanged)' : ''}`);
+    return EXIT.OK;
+  },
+};
