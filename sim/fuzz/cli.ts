@@ -46,7 +46,8 @@ export async function inputsCommand(o: InputsOptions, io: Io, usage: (m: string)
     const r = await runInput(e, input);
     const p = judge(input, r);
     io.out(`${e.name} #${o.index} (seed ${o.seed}): ringfence ${e.argv(input.file).join(' ')} -> exit ${r.code} in ${r.ms.toFixed(0)} ms`);
-    if (r.stderr) io.out(r.stderr.trimEnd().split('\n').slice(0, 20).map((l) => `  | ${l}`).join('\n'));
+    // (A mutant's line can be 100,000 characters long: show the start of each.)
+    if (r.stderr) io.out(r.stderr.trimEnd().split('\n').slice(0, 20).map((l) => `  | ${l.length > 200 ? `${l.slice(0, 200)}... (${l.length} characters)` : l}`).join('\n'));
     io.out(p ? `problem: ${p.kind}` : 'no problem');
     return p ? EXIT.FAILED : EXIT.OK;
   }

@@ -113,12 +113,22 @@ export function lexLine(file: string, line: number, src: string): { ok: true; va
  * `#` also marks an immediate (`ret #1`), so here `#` starts a comment only at the
  * start of the line or when a blank follows it.
  */
+/** What String.prototype.trim removes (the same set as \s). */
+const WHITE = /\s/;
+
 export function stripProgramComment(src: string): string {
+  // Linear in the line: trimEnd, not /\s+$/ (which V8 retries from every blank, so a
+  // long run of blanks inside a line cost its square), and the "only blanks so far"
+  // test carried along rather than a slice and trim at every '#'.
+  let first = true;
   for (let i = 0; i < src.length; i++) {
-    if (src[i] !== '#') continue;
-    const first = src.slice(0, i).trim() === '';
+    if (src[i] !== '#') {
+      if (first && !WHITE.test(src[i])) first = false;
+      continue;
+    }
     const next = src[i + 1];
-    if (first || next === undefined || isBlank(next)) return src.slice(0, i).replace(/\s+$/, '');
+    if (first || next === undefined || isBlank(next)) return src.slice(0, i).trimEnd();
+    first = false;
   }
-  return src.replace(/\s+$/, '');
+  return src.trimEnd();
 }

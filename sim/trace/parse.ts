@@ -27,6 +27,8 @@ export const NAME_RE = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 export const INIT_TASK = 'init';
 /** `ring R` without `entries=`. */
 export const DEFAULT_ENTRIES = 8;
+/** Errors reported for one kernels= list at most (each shows the whole line). */
+const MAX_LIST_ERRORS = 5;
 
 const COMMAND_NAMES = ['ring', 'close', 'restrict', 'enable', 'register', 'bpf', 'sqe', 'submit', 'cqes', 'nnp', 'setuid', 'fork', 'exit'] as const;
 const COMMAND_LIST = 'ring, close, restrict, enable, register, bpf, sqe, submit, cqes, nnp, setuid, fork, exit, program or end';
@@ -178,13 +180,16 @@ function startTrace(file: string, line: number, tokens: Token[], expect: Token[]
     if (t.eq >= 0 && key(t) === 'kernels') {
       if (kernels) { errors.push(rfError('syntax', 'kernels= given twice', tokLoc(file, line, t), 'one kernels= list')); continue; }
       kernels = [];
-      let col = t.valueCol;
+      let col = t.valueCol, bad = 0;
       for (const k of val(t).split(',')) {
         if ((PROFILE_NAMES as string[]).includes(k)) {
           if (!kernels.includes(k as ProfileName)) kernels.push(k as ProfileName);
         } else {
           errors.push(rfError('name', k === '' ? 'empty kernel name' : `unknown kernel profile \`${k}\``,
             { file, line, col, len: Math.max(1, k.length) }, `one of ${PROFILE_NAMES.join(', ')}`));
+          // A few errors per list: each error shows the line, so `kernels=7,,,,...` (33,000
+          // commas) printed the line 33,000 times, a gigabyte (found by sim/fuzz).
+          if (++bad === MAX_LIST_ERRORS) break;
         }
         col += k.length + 1;
       }
