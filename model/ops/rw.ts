@@ -14,15 +14,30 @@ import { type Issued, type OpEnv, type OpHandler, PREPARED, UNMODELLED, issued }
 import { canRead, canWrite, fileKind, lookupFile } from './file.ts';
 import { UIO_MAXIOV, importUbuf } from './memory.ts';
 
-/** RWF_HIPRI .. RWF_DONTCACHE: what every profile's kiocb_set_rw_flags knows. */
-const RWF_SUPPORTED = 0xff;
+const RWF_NOWAIT = 0x8;
 const RWF_APPEND = 0x10;
 const RWF_NOAPPEND = 0x20;
 const LLONG_MAX = (1n << 63n) - 1n;
 
 const vectored = (op: number) => op === OP.READV || op === OP.WRITEV;
 
-function prep(sqe: Sqe): typeof PREPARED | number {
+/** ioprio_check_cap: class (bits 13-15) and level (bits 0-2); hints are not checked. */
+export function ioprioCheckCap(ioprio: number, cap: boolean): number {
+  const level = ioprio & 7;
+  switch ((ioprio >> 13) & 7) {
+    case 0: return level ? -ERRNO.EINVAL : 0; // NONE
+    case 1: return cap ? 0 : -ERRNO.EPERM; // RT (a 3-bit level is always below IOPRIO_NR_LEVELS)
+    case 2: // BE
+    case 3: return 0; // IDLE
+    default: return -ERRNO.EINVAL;
+  }
+}
+
+function prep(sqe: Sqe, env: OpEnv): typeof PREPARED | number {
+  if (sqe.ioprio !== 0) {
+    const e = ioprioCheckCap(sqe.ioprio, env.cap);
+    if (e) return e;
+  }
   if (vectored(sqe.opcode)) {
     const n = sqe.len >>> 0;
     if (n > UIO_MAXIOV) return -ERRNO.EINVAL;
@@ -41,12 +56,13 @@ function issue(sqe: Sqe, env: OpEnv, write: boolean): Issued {
   if (!f) return issued(-ERRNO.EBADF);
   if (!(write ? canWrite(f) : canRead(f))) return issued(-ERRNO.EBADF);
   const rwf = sqe.opf >>> 0;
-  if (rwf & ~RWF_SUPPORTED) return issued(-ERRNO.EOPNOTSUPP);
+  if (rwf & ~env.profile.rwfSupported) return issued(-ERRNO.EOPNOTSUPP);
   if ((rwf & (RWF_APPEND | RWF_NOAPPEND)) === (RWF_APPEND | RWF_NOAPPEND)) return issued(-ERRNO.EINVAL);
-  // Known flags change results in ways the model does not follow (RWF_NOWAIT on files
-  // without FMODE_NOWAIT, RWF_ATOMIC, RWF_DONTCACHE, RWF_HIPRI on read/write without iter).
-  if (rwf !== 0) return UNMODELLED;
   const kind = fileKind(f);
+  // Known flags change results in ways the model does not follow (RWF_NOWAIT on files
+  // without FMODE_NOWAIT, RWF_ATOMIC, RWF_DONTCACHE, RWF_HIPRI on files without an iter),
+  // except on /dev/null, whose read_iter/write_iter ignore them and which has FMODE_NOWAIT.
+  if (rwf !== 0 && !(kind === 'null' && (rwf & ~(RWF_NOWAIT | 0x100)) === 0)) return UNMODELLED;
   const n = count(sqe);
   // ki_pos: -1 means the file position (0: nothing the model does moves it).
   const off = BigInt.asIntN(64, sqe.off);
@@ -62,8 +78,10 @@ function issue(sqe: Sqe, env: OpEnv, write: boolean): Issued {
       return issued(n === 0 ? 0 : -ERRNO.EISDIR, true);
     case 'init':
     case 'reg':
-      if (write) return UNMODELLED; // a regular-file write is never opened for in the recordings
-      // Empty files read 0; /init has data before any position the model can name only at 0.
+      // A buffered write goes to io-wq (no FOP_BUFFER_WASYNC) and faults on the unmapped
+      // buffer; an empty one writes nothing.
+      if (write) return issued(n === 0 ? 0 : -ERRNO.EFAULT, true);
+      // Empty files read 0; /init has data at position 0 (its size is not in the model).
       if (n === 0 || kind === 'reg') return issued(0);
       return pos === 0n ? issued(-ERRNO.EFAULT) : UNMODELLED;
     case 'socket': {
@@ -73,7 +91,8 @@ function issue(sqe: Sqe, env: OpEnv, write: boolean): Issued {
       if (pos !== 0n) return issued(-ERRNO.ESPIPE);
       if (!write && n === 0) return issued(0);
       const r = write ? sendUnconnected(f, 0, n, false) : recvUnconnected(f, 0);
-      return r === undefined ? UNMODELLED : issued(r);
+      // io_write hands a failed write_iter to kiocb_done → io_complete_rw: task work.
+      return r === undefined ? UNMODELLED : issued(r, write);
     }
     default:
       // The console would print or wait; a ring fd has no read/write and its poll

@@ -66,6 +66,8 @@ export interface KernelProfile {
   sockets: SocketProtocols;
   /** SENDMSG_FLAGS: the io_uring send flags (sqe->ioprio) SEND accepts. */
   sendFlags: number;
+  /** RWF_SUPPORTED: the rw_flags bits kiocb_set_rw_flags knows (others are -EOPNOTSUPP). */
+  rwfSupported: number;
   /** IORING_OP_LAST of this kernel when it differs from the ABI tables' (6.18: 63, no NOP128/URING_CMD128). */
   opLast?: number;
   /** IORING_REGISTER_LAST of this kernel when it differs from the ABI tables' (6.18: 36, no ZCRX_CTRL/BPF_FILTER). */
@@ -104,6 +106,7 @@ const P_7_0: KernelProfile = {
   legacy: '7.0',
   sockets: SOCKETS_7_0,
   sendFlags: 0x35,
+  rwfSupported: 0x1ff,
 };
 
 export const PROFILES: Record<ProfileName, KernelProfile> = {
