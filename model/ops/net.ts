@@ -16,8 +16,6 @@ import { lookupFile } from './file.ts';
 import { importUbuf } from './memory.ts';
 
 export const RECVSEND = { POLL_FIRST: 1, RECV_MULTISHOT: 2, FIXED_BUF: 4, ZC_REPORT_USAGE: 8, BUNDLE: 16, SEND_VECTORIZED: 32 } as const;
-/** RECVMSG_FLAGS. */
-const RECV_FLAGS = RECVSEND.POLL_FIRST | RECVSEND.RECV_MULTISHOT | RECVSEND.BUNDLE;
 const SOCKADDR_STORAGE = 128;
 
 export const send: OpHandler = {
@@ -40,13 +38,13 @@ export const send: OpHandler = {
 };
 
 export const recv: OpHandler = {
-  prep(sqe) {
+  prep(sqe, env) {
     if (sqe.off !== 0n) return -ERRNO.EINVAL;
-    if (sqe.ioprio & ~RECV_FLAGS) return -ERRNO.EINVAL;
+    if (sqe.ioprio & ~env.profile.recvFlags) return -ERRNO.EINVAL;
     if (sqe.ioprio & RECVSEND.RECV_MULTISHOT) {
       if (!(sqe.flags & SQE_FLAGS.BUFFER_SELECT)) return -ERRNO.EINVAL;
     } else if (sqe.fidx !== 0) return -ERRNO.EINVAL;
-    if (sqe.flags & SQE_FLAGS.BUFFER_SELECT) return PREPARED;
+    if (sqe.ioprio & RECVSEND.FIXED_BUF || sqe.flags & SQE_FLAGS.BUFFER_SELECT) return PREPARED;
     const r = importUbuf(sqe.addr, sqe.len);
     return r < 0 ? r : PREPARED;
   },

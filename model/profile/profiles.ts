@@ -66,6 +66,8 @@ export interface KernelProfile {
   sockets: SocketProtocols;
   /** SENDMSG_FLAGS: the io_uring send flags (sqe->ioprio) SEND accepts. */
   sendFlags: number;
+  /** RECVMSG_FLAGS: the io_uring recv flags (sqe->ioprio) RECV accepts (7.3.4 adds IORING_RECVSEND_FIXED_BUF). */
+  recvFlags: number;
   /** RWF_SUPPORTED: the rw_flags bits kiocb_set_rw_flags knows (others are -EOPNOTSUPP). */
   rwfSupported: number;
   /** IORING_OP_LAST of this kernel when it differs from the ABI tables' (6.18: 63, no NOP128/URING_CMD128). */
@@ -106,6 +108,7 @@ const P_7_0: KernelProfile = {
   legacy: '7.0',
   sockets: SOCKETS_7_0,
   sendFlags: 0x35,
+  recvFlags: 0x13,
   rwfSupported: 0x1ff,
 };
 
@@ -158,6 +161,7 @@ export const PROFILES: Record<ProfileName, KernelProfile> = {
     cloneMarksSourceCow: true,
     socketTypeMasked: true,
     taskRegisterCheckedAgainstOwnList: true,
+    recvFlags: 0x17,
     nopFileFailurePostsError: true,
     openat2ExtraFlags: 0x4000000,
     sockets: SOCKETS_7_2,
