@@ -1,6 +1,6 @@
 // socket(2) as __sys_socket_file → __sock_create → pf->create decides it, for the
 // families the oracle's kernel has built in (Debian cloud config, no modules in the
-// guest: UNIX, INET, INET6, NETLINK and PACKET). Every other family gets
+// guest: UNIX, INET, INET6, NETLINK, PACKET and XDP). Every other family gets
 // -EAFNOSUPPORT. Returns the socket's identity or a negative errno. What differs by
 // kernel (UDP-Lite, the registered netlink protocols) comes from the profile.
 
@@ -44,6 +44,12 @@ export function createSocket(family: number, rawType: number, protocol: number, 
       if (!cap) return -ERRNO.EPERM;
       if (type !== SOCK.SOCK_RAW && type !== SOCK.SOCK_DGRAM && type !== SOCK.SOCK_PACKET) return -ERRNO.ESOCKTNOSUPPORT;
       return { family: fam, type, protocol };
+    case AF.AF_XDP:
+      // xsk_create (CONFIG_XDP_SOCKETS=y; oracle, scenarios/socket-families.trace).
+      if (!cap) return -ERRNO.EPERM;
+      if (type !== SOCK.SOCK_RAW) return -ERRNO.ESOCKTNOSUPPORT;
+      if (protocol !== 0) return -ERRNO.EPROTONOSUPPORT;
+      return { family, type, protocol };
     case AF.AF_UNIX:
       if (protocol !== 0 && protocol !== AF.AF_UNIX) return -ERRNO.EPROTONOSUPPORT;
       switch (type) {

@@ -44,6 +44,10 @@ describe('createSocket', () => {
     ['MPTCP is STREAM only', AF.AF_INET, SOCK.SOCK_DGRAM, 262, false, E.EPROTONOSUPPORT],
     ['UDP-Lite is gone in 7.3', AF.AF_INET, SOCK.SOCK_DGRAM, IPPROTO.IPPROTO_UDPLITE, false, E.EPROTONOSUPPORT],
     ['NETLINK protocol 32', AF.AF_NETLINK, SOCK.SOCK_RAW, 32, false, E.EPROTONOSUPPORT],
+    ['AF_XDP is built in: SOCK_RAW, protocol 0, as root (7.3.4)', AF.AF_XDP, SOCK.SOCK_RAW, 0, true, 'ok'],
+    ['AF_XDP checks CAP_NET_RAW before the type', AF.AF_XDP, SOCK.SOCK_DGRAM, 0, false, E.EPERM],
+    ['AF_XDP takes no protocol', AF.AF_XDP, SOCK.SOCK_RAW, 1, true, E.EPROTONOSUPPORT],
+    ['AF_VSOCK is a module', AF.AF_VSOCK, SOCK.SOCK_STREAM, 0, true, E.EAFNOSUPPORT],
     ['NONBLOCK|CLOEXEC are fine', AF.AF_INET, SOCK.SOCK_STREAM | SOCK.SOCK_NONBLOCK | SOCK.SOCK_CLOEXEC, 0, false, 'ok'],
   ];
   for (const [name, fam, type, proto, cap, want] of cases) {
