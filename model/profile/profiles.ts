@@ -128,6 +128,8 @@ export const PROFILES: Record<ProfileName, KernelProfile> = {
     opLast: 63,
     registerOpLast: 36,
     sockets: { udplite: true, netlink: [0, 2, 4, 7, 9, 10, 11, 15, 16] },
+    // 6.18.15: SEND refuses IORING_RECVSEND_FIXED_BUF (oracle, rw-more.trace).
+    sendFlags: 0x31,
   },
   '7.0': P_7_0,
   '7.1': {
