@@ -64,7 +64,7 @@ export interface KernelProfile {
    * 7.2.13 and 7.3.4 have 12, NETFILTER).
    */
   sockets: SocketProtocols;
-  /** SENDMSG_FLAGS: the io_uring send flags (sqe->ioprio) SEND accepts. */
+  /** SENDMSG_FLAGS: the io_uring send flags (sqe->ioprio) SEND accepts (7.3.4 adds IORING_RECVSEND_FIXED_BUF). */
   sendFlags: number;
   /** RECVMSG_FLAGS: the io_uring recv flags (sqe->ioprio) RECV accepts (7.3.4 adds IORING_RECVSEND_FIXED_BUF). */
   recvFlags: number;
@@ -107,7 +107,8 @@ const P_7_0: KernelProfile = {
   taskRegistrationPrivileged: true,
   legacy: '7.0',
   sockets: SOCKETS_7_0,
-  sendFlags: 0x35,
+  // POLL_FIRST, BUNDLE, SEND_VECTORIZED; IORING_RECVSEND_FIXED_BUF is refused (6.18.15, 7.0.4: rw-more.trace).
+  sendFlags: 0x31,
   recvFlags: 0x13,
   rwfSupported: 0x1ff,
 };
@@ -128,8 +129,6 @@ export const PROFILES: Record<ProfileName, KernelProfile> = {
     opLast: 63,
     registerOpLast: 36,
     sockets: { udplite: true, netlink: [0, 2, 4, 7, 9, 10, 11, 15, 16] },
-    // 6.18.15: SEND refuses IORING_RECVSEND_FIXED_BUF (oracle, rw-more.trace).
-    sendFlags: 0x31,
   },
   '7.0': P_7_0,
   '7.1': {
@@ -163,6 +162,7 @@ export const PROFILES: Record<ProfileName, KernelProfile> = {
     cloneMarksSourceCow: true,
     socketTypeMasked: true,
     taskRegisterCheckedAgainstOwnList: true,
+    sendFlags: 0x35,
     recvFlags: 0x17,
     nopFileFailurePostsError: true,
     openat2ExtraFlags: 0x4000000,
