@@ -64,9 +64,9 @@ export interface KernelProfile {
    * 7.2.13 and 7.3.4 have 12, NETFILTER).
    */
   sockets: SocketProtocols;
-  /** SENDMSG_FLAGS: the io_uring send flags (sqe->ioprio) SEND accepts (7.3.4 adds IORING_RECVSEND_FIXED_BUF). */
+  /** SENDMSG_FLAGS: the io_uring send flags (sqe->ioprio) SEND accepts (7.2.13 and 7.3.4 add IORING_RECVSEND_FIXED_BUF). */
   sendFlags: number;
-  /** RECVMSG_FLAGS: the io_uring recv flags (sqe->ioprio) RECV accepts (7.3.4 adds IORING_RECVSEND_FIXED_BUF). */
+  /** RECVMSG_FLAGS: the io_uring recv flags (sqe->ioprio) RECV accepts (7.2.13 and 7.3.4 add IORING_RECVSEND_FIXED_BUF). */
   recvFlags: number;
   /** RWF_SUPPORTED: the rw_flags bits kiocb_set_rw_flags knows (others are -EOPNOTSUPP). */
   rwfSupported: number;
@@ -107,7 +107,7 @@ const P_7_0: KernelProfile = {
   taskRegistrationPrivileged: true,
   legacy: '7.0',
   sockets: SOCKETS_7_0,
-  // POLL_FIRST, BUNDLE, SEND_VECTORIZED; IORING_RECVSEND_FIXED_BUF is refused (6.18.15, 7.0.4: rw-more.trace).
+  // POLL_FIRST, BUNDLE, SEND_VECTORIZED; IORING_RECVSEND_FIXED_BUF is refused (6.18.15, 7.0.4, 7.1.13: rw-more.trace).
   sendFlags: 0x31,
   recvFlags: 0x13,
   rwfSupported: 0x1ff,
@@ -150,6 +150,8 @@ export const PROFILES: Record<ProfileName, KernelProfile> = {
     nopFileFailurePostsError: true,
     openat2ExtraFlags: 0x4000000,
     sockets: SOCKETS_7_2,
+    sendFlags: 0x35,
+    recvFlags: 0x17,
   },
   '7.3': {
     ...P_7_0,
