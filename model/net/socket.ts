@@ -1,10 +1,24 @@
 // socket(2) as __sys_socket_file → __sock_create → pf->create decides it, for the
 // families the oracle's kernel has built in (Debian cloud config, no modules in the
-// guest: UNIX, INET, INET6, NETLINK and PACKET). Every other family gets
-// -EAFNOSUPPORT. Returns the socket's identity or a negative errno.
+// guest: UNIX, INET, INET6, NETLINK, PACKET and XDP). Every other family gets
+// -EAFNOSUPPORT. Returns the socket's identity or a negative errno. What differs by
+// kernel (UDP-Lite, the registered netlink protocols) comes from the profile.
 
 import { AF, IPPROTO, SOCK, SOCK_TYPE_MASK } from '../abi/net.ts';
 import { ERRNO } from '../abi/errno.ts';
+
+/** What the kernel has registered: the profile's answer (see KernelProfile). */
+export interface SocketProtocols {
+  /** IPPROTO_UDPLITE has inetsw DGRAM entries (up to 7.0). */
+  udplite: boolean;
+  /** nl_table[p].registered for p < MAX_LINKS, with the guest's (empty) module set. */
+  netlink: readonly number[];
+}
+
+/** IPPROTO_MAX: one past IPPROTO_MPTCP (262). */
+export const IPPROTO_MAX = 263;
+const IPPROTO_MPTCP = 262;
+const MAX_LINKS = 32;
 
 const NPROTO = AF.AF_MAX; // 46
 const SOCK_MAX = SOCK.SOCK_PACKET + 1; // 11
@@ -16,7 +30,7 @@ export interface SocketId {
 }
 
 /** `cap`: CAP_NET_RAW (root keeps every capability; setresuid to non-zero drops them). */
-export function createSocket(family: number, rawType: number, protocol: number, cap: boolean): SocketId | number {
+export function createSocket(family: number, rawType: number, protocol: number, cap: boolean, protos: SocketProtocols): SocketId | number {
   const flags = rawType & ~SOCK_TYPE_MASK;
   if (flags & ~(SOCK.SOCK_CLOEXEC | SOCK.SOCK_NONBLOCK)) return -ERRNO.EINVAL;
   const type = rawType & SOCK_TYPE_MASK;
@@ -30,6 +44,12 @@ export function createSocket(family: number, rawType: number, protocol: number, 
       if (!cap) return -ERRNO.EPERM;
       if (type !== SOCK.SOCK_RAW && type !== SOCK.SOCK_DGRAM && type !== SOCK.SOCK_PACKET) return -ERRNO.ESOCKTNOSUPPORT;
       return { family: fam, type, protocol };
+    case AF.AF_XDP:
+      // xsk_create (CONFIG_XDP_SOCKETS=y; oracle, scenarios/socket-families.trace).
+      if (!cap) return -ERRNO.EPERM;
+      if (type !== SOCK.SOCK_RAW) return -ERRNO.ESOCKTNOSUPPORT;
+      if (protocol !== 0) return -ERRNO.EPROTONOSUPPORT;
+      return { family, type, protocol };
     case AF.AF_UNIX:
       if (protocol !== 0 && protocol !== AF.AF_UNIX) return -ERRNO.EPROTONOSUPPORT;
       switch (type) {
@@ -44,25 +64,28 @@ export function createSocket(family: number, rawType: number, protocol: number, 
       }
     case AF.AF_INET:
     case AF.AF_INET6:
-      return inetCreate(family, type, protocol, cap);
+      return inetCreate(family, type, protocol, cap, protos.udplite);
     case AF.AF_NETLINK:
+      // netlink_create: the type, the MAX_LINKS range, then nl_table[protocol].registered
+      // (request_module finds nothing in the guest). No privilege is needed to create.
       if (type !== SOCK.SOCK_RAW && type !== SOCK.SOCK_DGRAM) return -ERRNO.ESOCKTNOSUPPORT;
-      // MAX_LINKS is 32. Which protocols are registered depends on the kernel's
-      // built-ins; the model takes every one as present (15, KOBJECT_UEVENT, is on 7.3.4).
-      if (protocol < 0 || protocol >= 32) return -ERRNO.EPROTONOSUPPORT;
+      if (protocol < 0 || protocol >= MAX_LINKS || !protos.netlink.includes(protocol)) return -ERRNO.EPROTONOSUPPORT;
       return { family, type, protocol };
     default:
       return -ERRNO.EAFNOSUPPORT;
   }
 }
 
-/** inet_create / inet6_create: the inetsw lookup with its two wildcard cases. */
-function inetCreate(family: number, type: number, protocol: number, cap: boolean): SocketId | number {
+/** inet_create / inet6_create: the protocol range, then the inetsw lookup with its two wildcard cases. */
+function inetCreate(family: number, type: number, protocol: number, cap: boolean, udplite: boolean): SocketId | number {
+  if (protocol < 0 || protocol >= IPPROTO_MAX) return -ERRNO.EINVAL;
   const ping = family === AF.AF_INET ? IPPROTO.IPPROTO_ICMP : IPPROTO.IPPROTO_ICMPV6;
   // inetsw[type]: registered (protocol) entries in list order; 0 = IPPROTO_IP wildcard.
+  // MPTCP registers a STREAM entry for both families (CONFIG_MPTCP_IPV6=y); SCTP,
+  // L2TP and SMC are modules the guest cannot load.
   const table: Record<number, number[]> = {
-    [SOCK.SOCK_STREAM]: [IPPROTO.IPPROTO_TCP],
-    [SOCK.SOCK_DGRAM]: [IPPROTO.IPPROTO_UDP, ping],
+    [SOCK.SOCK_STREAM]: [IPPROTO.IPPROTO_TCP, IPPROTO_MPTCP],
+    [SOCK.SOCK_DGRAM]: udplite ? [IPPROTO.IPPROTO_UDP, IPPROTO.IPPROTO_UDPLITE, ping] : [IPPROTO.IPPROTO_UDP, ping],
     [SOCK.SOCK_RAW]: [0],
   };
   const answers = table[type];

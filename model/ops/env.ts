@@ -33,6 +33,8 @@ export interface Issued {
   failed: boolean;
   /** Completes after the submit call's inline completions (io-wq, poll retry, task work). */
   deferred: boolean;
+  /** The model has no result for this case (res is -EOPNOTSUPP); the kernel reports it as not modelled. */
+  unmodelled?: boolean;
 }
 
 export interface OpHandler {
@@ -47,3 +49,6 @@ export const PREPARED: Prepared = Object.freeze({ forceAsync: false });
 export function issued(res: number, deferred = false): Issued {
   return { res, failed: res < 0, deferred };
 }
+
+/** A case the model does not complete: -EOPNOTSUPP, flagged (docs/model.md lists them). */
+export const UNMODELLED: Issued = Object.freeze({ res: -95, failed: true, deferred: false, unmodelled: true });

@@ -9,6 +9,9 @@ import { openat, openat2 } from './open.ts';
 import { connect } from './connect.ts';
 import { close } from './close.ts';
 import { pipe } from './pipe.ts';
+import { read, readv, write, writev } from './rw.ts';
+import { recv, send } from './net.ts';
+import { fsync } from './sync.ts';
 
 export const OP_HANDLERS: ReadonlyMap<number, OpHandler> = new Map<number, OpHandler>([
   [OP.NOP, nop],
@@ -18,6 +21,13 @@ export const OP_HANDLERS: ReadonlyMap<number, OpHandler> = new Map<number, OpHan
   [OP.CONNECT, connect],
   [OP.CLOSE, close],
   [OP.PIPE, pipe],
+  [OP.READ, read],
+  [OP.WRITE, write],
+  [OP.READV, readv],
+  [OP.WRITEV, writev],
+  [OP.SEND, send],
+  [OP.RECV, recv],
+  [OP.FSYNC, fsync],
 ]);
 
 /** OP_HANDLERS as an array indexed by opcode (the submission hot path). */

@@ -22,7 +22,7 @@ export const socket: OpHandler = {
   },
   issue(sqe, _p, env) {
     const type = Number(sqe.off & 0xffffffffn) | 0;
-    const s = createSocket(sqe.fd | 0, type, sqe.len | 0, env.cap);
+    const s = createSocket(sqe.fd | 0, type, sqe.len | 0, env.cap, env.profile.sockets);
     if (typeof s === 'number') return issued(s);
     if (sqe.fidx !== 0) return issued(installFixed(env, sqe.fidx));
     const fd = lowestFreeFd(env.fds);

@@ -6,6 +6,7 @@
 import { OP, IORING_OP_LAST } from '../abi/opcodes.ts';
 import { IORING_REGISTER_LAST } from '../abi/register.ts';
 import { CTX_V5, CTX_V7, type CtxLayout } from '../abi/ctx.ts';
+import type { SocketProtocols } from '../net/socket.ts';
 
 export type ProfileName = '6.18' | '7.0' | '7.1' | '7.2' | '7.3' | 'v5';
 
@@ -57,6 +58,18 @@ export interface KernelProfile {
   nopFileFailurePostsError?: boolean;
   /** Open flags OPENAT2 accepts beyond VALID_OPEN_FLAGS (0x4000000 on 7.2.13 and 7.3.4; none before). */
   openat2ExtraFlags?: number;
+  /**
+   * What socket(2) finds registered in the Debian cloud kernel with no modules loaded:
+   * UDP-Lite (gone in 7.1) and the netlink protocols (oracle: 6.18.15 has 7, SELINUX;
+   * 7.2.13 and 7.3.4 have 12, NETFILTER).
+   */
+  sockets: SocketProtocols;
+  /** SENDMSG_FLAGS: the io_uring send flags (sqe->ioprio) SEND accepts (7.2.13 and 7.3.4 add IORING_RECVSEND_FIXED_BUF). */
+  sendFlags: number;
+  /** RECVMSG_FLAGS: the io_uring recv flags (sqe->ioprio) RECV accepts (7.2.13 and 7.3.4 add IORING_RECVSEND_FIXED_BUF). */
+  recvFlags: number;
+  /** RWF_SUPPORTED: the rw_flags bits kiocb_set_rw_flags knows (others are -EOPNOTSUPP). */
+  rwfSupported: number;
   /** IORING_OP_LAST of this kernel when it differs from the ABI tables' (6.18: 63, no NOP128/URING_CMD128). */
   opLast?: number;
   /** IORING_REGISTER_LAST of this kernel when it differs from the ABI tables' (6.18: 36, no ZCRX_CTRL/BPF_FILTER). */
@@ -67,6 +80,12 @@ const PDU_7_0 = { [OP.SOCKET]: 12, [OP.OPENAT]: 24, [OP.OPENAT2]: 24 };
 const PDU_7_2 = { ...PDU_7_0, [OP.CONNECT]: 24 };
 const PAYLOAD_7_0 = { [OP.SOCKET]: 'socket', [OP.OPENAT]: 'open', [OP.OPENAT2]: 'open' } as const;
 const PAYLOAD_7_2 = { ...PAYLOAD_7_0, [OP.CONNECT]: 'connect' } as const;
+
+// NETLINK_ROUTE, USERSOCK, SOCK_DIAG, AUDIT, FIB_LOOKUP, CONNECTOR, KOBJECT_UEVENT, GENERIC.
+const NETLINK_7_0 = [0, 2, 4, 9, 10, 11, 15, 16];
+const SOCKETS_7_0: SocketProtocols = { udplite: true, netlink: NETLINK_7_0 };
+const SOCKETS_7_1: SocketProtocols = { udplite: false, netlink: NETLINK_7_0 };
+const SOCKETS_7_2: SocketProtocols = { udplite: false, netlink: [0, 2, 4, 9, 10, 11, 12, 15, 16] };
 
 const P_7_0: KernelProfile = {
   name: '7.0',
@@ -87,6 +106,11 @@ const P_7_0: KernelProfile = {
   taskRegisterCheckedAgainstOwnList: false,
   taskRegistrationPrivileged: true,
   legacy: '7.0',
+  sockets: SOCKETS_7_0,
+  // POLL_FIRST, BUNDLE, SEND_VECTORIZED; IORING_RECVSEND_FIXED_BUF is refused (6.18.15, 7.0.4, 7.1.13: rw-more.trace).
+  sendFlags: 0x31,
+  recvFlags: 0x13,
+  rwfSupported: 0x1ff,
 };
 
 export const PROFILES: Record<ProfileName, KernelProfile> = {
@@ -104,14 +128,16 @@ export const PROFILES: Record<ProfileName, KernelProfile> = {
     // Observed on 6.18.15 (oracle): sqe_op 63 and register_op 36 are -EINVAL, PIPE (62) exists.
     opLast: 63,
     registerOpLast: 36,
+    sockets: { udplite: true, netlink: [0, 2, 4, 7, 9, 10, 11, 15, 16] },
   },
   '7.0': P_7_0,
   '7.1': {
     ...P_7_0,
     name: '7.1',
     release: '7.1.13',
-    summary: 'as 7.0, except that a NOP whose file lookup fails posts -EBADF',
+    summary: 'as 7.0, except that a NOP whose file lookup fails posts -EBADF and UDP-Lite is gone',
     nopFileFailurePostsError: true,
+    sockets: SOCKETS_7_1,
   },
   '7.2': {
     ...P_7_0,
@@ -123,6 +149,9 @@ export const PROFILES: Record<ProfileName, KernelProfile> = {
     inheritedRegListBindsDisabled: true,
     nopFileFailurePostsError: true,
     openat2ExtraFlags: 0x4000000,
+    sockets: SOCKETS_7_2,
+    sendFlags: 0x35,
+    recvFlags: 0x17,
   },
   '7.3': {
     ...P_7_0,
@@ -135,8 +164,11 @@ export const PROFILES: Record<ProfileName, KernelProfile> = {
     cloneMarksSourceCow: true,
     socketTypeMasked: true,
     taskRegisterCheckedAgainstOwnList: true,
+    sendFlags: 0x35,
+    recvFlags: 0x17,
     nopFileFailurePostsError: true,
     openat2ExtraFlags: 0x4000000,
+    sockets: SOCKETS_7_2,
   },
   v5: {
     ...P_7_0,

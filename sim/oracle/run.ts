@@ -70,6 +70,8 @@ export function defaultJobs(traces: number, cpus = availableParallelism()): numb
 export async function runOnKernel(traces: Trace[], profile: string, o: RunOptions = {}): Promise<Result<KernelRun>> {
   const prof = getProfile(profile);
   if (!prof) return { ok: false, error: rfError('usage', `unknown profile '${profile}'`, undefined, oracleProfiles().join(', ')) };
+  const base = bootTimeoutBase();
+  if (typeof base === 'string') return { ok: false, error: rfError('usage', base, undefined, 'an integer from 10000 to 3600000') };
   const guest = buildGuest();
   if (!guest.ok) return guest;
   if (o.native) return runNative(traces, profile, guest.value, o);
@@ -85,7 +87,7 @@ export async function runOnKernel(traces: Trace[], profile: string, o: RunOption
   const boots = await Promise.all(
     chunks.map((idx) => {
       const wire = wireHeader({ cmdMs: o.cmdMs, traceMs: o.traceMs }) + idx.map((k) => lowerTrace(traces[k], prof, `t${k}`)).join('');
-      return bootGuest({ vmlinux: kernel.value.vmlinux, guest: guestBytes, wire, timeoutMs: 90_000 + 250 * idx.length, bpfJit: o.bpfJit });
+      return bootGuest({ vmlinux: kernel.value.vmlinux, guest: guestBytes, wire, timeoutMs: base + 250 * idx.length, bpfJit: o.bpfJit });
     }),
   );
   const results: KernelTraceResult[] = traces.map(() => ({ records: [], status: 'missing', us: 0 }));
@@ -145,4 +147,17 @@ function collect(line: GuestLine, traces: Trace[], results: KernelTraceResult[])
   const k = traceIndex(line.trace);
   if (k < 0 || k >= results.length) return;
   results[k].records.push({ ...(line as unknown as TraceRecord), trace: traces[k].name });
+}
+
+/**
+ * The whole-boot wall-clock timeout before the per-trace allowance: 90 s, or
+ * RINGFENCE_BOOT_TIMEOUT_MS (10 000..3 600 000) on a host so loaded that a TCG guest
+ * needs longer (the guest's own timeouts count guest instructions and are unaffected).
+ */
+function bootTimeoutBase(): number | string {
+  const v = process.env.RINGFENCE_BOOT_TIMEOUT_MS;
+  if (v === undefined || v === '') return 90_000;
+  const n = Number(v);
+  if (!/^[0-9]+$/.test(v) || n < 10_000 || n > 3_600_000) return `RINGFENCE_BOOT_TIMEOUT_MS=${v} is out of range`;
+  return n;
 }

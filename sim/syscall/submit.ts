@@ -278,7 +278,9 @@ class Batch {
       this.sc.unmodelled?.(op);
       return { res: EOPNOTSUPP, failed: true, deferred: false };
     }
-    return h.issue(req.sqe, req.prepared!, this.env, async);
+    const out = h.issue(req.sqe, req.prepared!, this.env, async);
+    if (out.unmodelled) this.sc.unmodelled?.(op);
+    return out;
   }
 
   private settle(req: Req, out: Issued): void {

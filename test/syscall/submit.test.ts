@@ -187,7 +187,16 @@ describe('results of issued requests', () => {
   it('an opcode the model does not know completes with -EOPNOTSUPP and is reported', () => {
     const k = kernel('7.3');
     const fd = k.setup(INIT, 8, 0);
-    expect(run(k, INIT, fd, [sqe(OP.FSYNC, 1)]).cqes).toEqual([[1, EOPNOTSUPP]]);
-    expect([...k.unmodelled]).toEqual(['FSYNC']);
+    expect(run(k, INIT, fd, [sqe(OP.FALLOCATE, 1)]).cqes).toEqual([[1, EOPNOTSUPP]]);
+    expect([...k.unmodelled]).toEqual(['FALLOCATE']);
+  });
+  it('a modelled opcode in a case the model cannot follow is reported too (READ waiting on a UDP socket)', () => {
+    const k = kernel('7.3');
+    const fd = k.setup(INIT, 8, 0);
+    expect(run(k, INIT, fd, [sqe(OP.SOCKET, 1, { fd: 2, off: 2n })]).cqes).toEqual([[1, 4]]);
+    expect(run(k, INIT, fd, [sqe(OP.READ, 2, { fd: 4 })]).cqes).toEqual([[2, 0]]);
+    expect([...k.unmodelled]).toEqual([]);
+    expect(run(k, INIT, fd, [sqe(OP.READ, 3, { fd: 4, addr: 0x1000n, len: 8 })]).cqes).toEqual([[3, EOPNOTSUPP]]);
+    expect([...k.unmodelled]).toEqual(['READ']);
   });
 });
