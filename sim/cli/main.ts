@@ -3,6 +3,8 @@
 
 import { EXIT, type Command } from './command.ts';
 import { processIo, type Io } from './io.ts';
+import { MODULE_EXT, moduleUrl } from '../package/layout.ts';
+import { SUMMARIES } from './summaries.ts';
 
 /** Subcommands in the order `ringfence help` lists them. */
 export const COMMANDS = [
@@ -12,11 +14,13 @@ export const COMMANDS = [
 
 async function load(name: string): Promise<Command | undefined> {
   if (!(COMMANDS as readonly string[]).includes(name)) return undefined;
+  // commands/NAME.ts from sources, commands/NAME.js compiled: loaded only when asked for.
+  const url = moduleUrl(import.meta.url, `./commands/${name}`);
   try {
-    const mod = (await import(`./commands/${name}.ts`)) as { command: Command };
+    const mod = (await import(url)) as { command: Command };
     return mod.command;
   } catch (e) {
-    if ((e as { code?: string }).code === 'ERR_MODULE_NOT_FOUND' && String(e).includes(`commands/${name}.ts`)) {
+    if ((e as { code?: string }).code === 'ERR_MODULE_NOT_FOUND' && String(e).includes(`commands/${name}${MODULE_EXT}`)) {
       return undefined;
     }
     throw e;
@@ -35,8 +39,8 @@ async function help(io: Io, name?: string): Promise<number> {
   }
   const lines = ['usage: ringfence COMMAND [ARGS...]', '', 'commands:'];
   for (const n of COMMANDS) {
-    const c = await load(n);
-    if (c) lines.push(`  ${n.padEnd(9)} ${c.summary}`);
+    const summary = SUMMARIES[n] ?? (await load(n))?.summary;
+    if (summary !== undefined) lines.push(`  ${n.padEnd(9)} ${summary}`);
   }
   lines.push('', "'ringfence help COMMAND' shows a command's options.");
   lines.push('exit codes: 0 pass, 1 an expectation or comparison failed, 2 usage or input error, 3 internal error');

@@ -3,9 +3,10 @@
 
 import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { EXIT, parseCommandArgs, reportError, type Command } from '../command.ts';
 import { fmtNs, type BenchSuite } from '../../bench/harness.ts';
+import { MODULE_EXT } from '../../package/layout.ts';
 
 const USAGE = `usage: ringfence bench [--only NAME] [--json]
 
@@ -24,11 +25,12 @@ export const command: Command = {
     if (!a.ok) return reportError(io, a.error, undefined, USAGE);
     const only = a.value.values.only as string | undefined;
     const json = Boolean(a.value.values.json);
+    // The suites are modules of this run's own kind: .bench.ts from sources, .bench.js compiled.
     const dir = join(dirname(fileURLToPath(import.meta.url)), '../../bench');
-    const files = readdirSync(dir).filter((f) => f.endsWith('.bench.ts')).sort();
+    const files = readdirSync(dir).filter((f) => f.endsWith(`.bench${MODULE_EXT}`)).sort();
     const figures: Record<string, unknown>[] = [];
     for (const f of files) {
-      const { suite } = (await import(join(dir, f))) as { suite: BenchSuite };
+      const { suite } = (await import(pathToFileURL(join(dir, f)).href)) as { suite: BenchSuite };
       if (suite.optIn ? only !== suite.name : only && !suite.name.includes(only)) continue;
       if (!json) io.out(`\n== ${suite.name}`);
       await suite.run({
