@@ -58,8 +58,12 @@ describe('README examples', () => {
   const readme = readmeExamples();
   it('there are some', () => expect(readme.length).toBeGreaterThan(0));
   readme.forEach((ex, n) => {
-    it(`${ex.where} runs`, async () => {
-      await run(ex, 100 + n);
+    it(`${ex.where} runs and prints what its comments say`, async () => {
+      const out = await run(ex, 100 + n);
+      // `console.log(...); // true`: the printed value is the comment's first word.
+      const said = ex.code.split('\n').filter((l) => l.includes('console.log(')).map((l) => l.match(/\/\/\s*([^\s:]+)/)?.[1]);
+      expect(out.length).toBe(said.length);
+      said.forEach((w, i) => { if (w !== undefined) expect(out[i]).toBe(w); });
     });
   });
 });
