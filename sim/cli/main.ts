@@ -6,6 +6,8 @@ import { EXIT, type Command } from './command.ts';
 import { processIo, type Io } from './io.ts';
 import { completionScript, SHELLS } from './completion.ts';
 import { manPage } from './manpage.ts';
+import { assetPath, MODULE_EXT, moduleUrl } from '../package/layout.ts';
+import { SUMMARIES } from './summaries.ts';
 
 /** Subcommands in the order `ringfence help` lists them. */
 export const COMMANDS = [
@@ -22,7 +24,7 @@ const loaded = new Map<string, Command>();
 
 /** The package's version, from package.json (`ringfence --version`). */
 export function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  const pkg = JSON.parse(readFileSync(assetPath('package.json'), 'utf8')) as { version: string };
   return pkg.version;
 }
 
@@ -40,12 +42,14 @@ export async function load(name: string): Promise<Command | undefined> {
   if (!(COMMANDS as readonly string[]).includes(name)) return undefined;
   const known = loaded.get(name);
   if (known) return known;
+  // commands/NAME.ts from sources, commands/NAME.js compiled: loaded only when asked for.
+  const url = moduleUrl(import.meta.url, `./commands/${name}`);
   try {
-    const mod = (await import(`./commands/${name}.ts`)) as { command: Command };
+    const mod = (await import(url)) as { command: Command };
     loaded.set(name, mod.command);
     return mod.command;
   } catch (e) {
-    if ((e as { code?: string }).code === 'ERR_MODULE_NOT_FOUND' && String(e).includes(`commands/${name}.ts`)) {
+    if ((e as { code?: string }).code === 'ERR_MODULE_NOT_FOUND' && String(e).includes(`commands/${name}${MODULE_EXT}`)) {
       return undefined;
     }
     throw e;
@@ -69,7 +73,11 @@ async function help(io: Io, name?: string): Promise<number> {
 /** `ringfence help`: every command with its summary, and the conventions they share. */
 export async function overview(): Promise<string> {
   const lines = ['usage: ringfence COMMAND [ARGS...]', '       ringfence --version | completion bash|zsh|fish | man', '', 'commands:'];
-  for (const c of await loadAll()) lines.push(`  ${c.name.padEnd(9)} ${c.summary}`);
+  // Summaries come from a table, so `help` loads no command module (fast start).
+  for (const n of COMMANDS) {
+    const summary = SUMMARIES[n] ?? (await load(n))?.summary;
+    if (summary !== undefined) lines.push(`  ${n.padEnd(9)} ${summary}`);
+  }
   lines.push('', "'ringfence help COMMAND' shows a command's options.");
   lines.push('--kernel P names the kernel profile everywhere (default 7.3, or for a trace whose kernels= list');
   lines.push('leaves 7.3 out, the newest profile in it); --json prints JSON, errors included.');

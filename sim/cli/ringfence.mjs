@@ -1,10 +1,8 @@
 #!/usr/bin/env node
-// The `ringfence` command. It loads the TypeScript sources through tsx so that a
-// fresh clone runs after `npm install`, with no build step.
+// The `ringfence` command run from the TypeScript sources, for development: tsx (a
+// development dependency) loads them, no build step. The published `bin` is the
+// compiled dist/sim/cli/ringfence.js (npm run build).
 import { register } from 'tsx/esm/api';
 
 register();
-// `ringfence ... | head`: a closed pipe ends the output quietly, not with a stack trace.
-for (const s of [process.stdout, process.stderr]) s.on('error', (e) => { if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0); else throw e; });
-const { main } = await import('./main.ts');
-process.exitCode = await main(process.argv.slice(2));
+await import('./ringfence.ts');

@@ -206,7 +206,8 @@ export function freshSides(sides: Sides): Sides {
   return makeSides(sides.parts, sides.profile, sides.faults);
 }
 
-function startRun(sides: Sides): { model: Model; real: Real } {
+/** A run's starting values: the initial worlds, and the kernel subject the run steps. */
+export function startRun(sides: Sides): { model: Model; real: Real } {
   return { model: { ref: sides.ref.init(), steps: [], obs: [], nextUd: 0 }, real: { s: sides.kernel.init(), kernel: sides.kernel } };
 }
 

@@ -15,6 +15,7 @@ import { buildSearch, type SearchSpec } from './spec.ts';
 import type { WorkerInit } from './worker.ts';
 import { WORKER_SOURCE_ENTRY, workerBundle } from './bundle.ts';
 import { makeSharedTexts } from './shared-texts.ts';
+import { COMPILED, moduleUrl } from '../package/layout.ts';
 
 /** Most worker threads a search starts by default. */
 export const MAX_DEFAULT_WORKERS = 8;
@@ -86,7 +87,9 @@ export async function exploreSpec(spec: SearchSpec, opts: ExploreOptions, worker
     return explore(subject, universe, opts);
   }
   const search = new Search(opts, workers);
-  const script = (await workerBundle()) ?? WORKER_SOURCE_ENTRY;
+  // Compiled, the worker is a plain module beside this one; from sources it is
+  // bundled (esbuild, a development dependency) or loaded through tsx.
+  const script = COMPILED ? new URL(moduleUrl(import.meta.url, './worker')) : ((await workerBundle()) ?? WORKER_SOURCE_ENTRY);
   const texts = makeSharedTexts();
   const pool = Array.from({ length: workers }, (_, index) => {
     const init: WorkerInit = { spec, index, count: workers, depth: opts.depth, perKind, texts };

@@ -4,11 +4,11 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { rfError, type Result } from '../../model/errors.ts';
 import { cacheRoot } from './kernels/fetch.ts';
+import { assetPath } from '../package/layout.ts';
 
-export const GUEST_DIR = join(dirname(fileURLToPath(import.meta.url)), 'guest');
+export const GUEST_DIR = assetPath('sim', 'oracle', 'guest');
 const SOURCES = ['guest.c', 'abi.h'];
 
 /** The path of the static guest binary, compiling it first when its sources changed. */

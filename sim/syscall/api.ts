@@ -9,7 +9,7 @@
 
 import type { Insn } from '../../model/bpf/insn.ts';
 import type { KernelProfile } from '../../model/profile/profiles.ts';
-import type { BpfRaw, RestrictionEntry, SqeSpec } from '../trace/ast.ts';
+import type { BpfRaw, RestrictionEntry, SqeSpec } from './requests.ts';
 
 /** A task id. The first task (`init`, uid 0, CAP_SYS_ADMIN) is INIT_PID. */
 export type Pid = number;

@@ -21,7 +21,7 @@ import { validate } from '../../model/bpf/index.ts';
 import type { Cqe, Sqe } from '../../model/ring/sqe.ts';
 import { initialWorld, makeWorld, type QueueState, type World } from '../../model/world/world.ts';
 import type { BpfRegistration, Pid, Syscalls } from './api.ts';
-import type { RestrictionEntry, SqeSpec } from '../trace/ast.ts';
+import type { RestrictionEntry, SqeSpec } from './requests.ts';
 import * as C from './control.ts';
 import { submitAll, type RingRuntime, type SubmitContext } from './submit.ts';
 import { checkInvariants, type InvariantViolation } from '../check/invariants.ts';

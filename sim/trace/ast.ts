@@ -30,36 +30,13 @@ export interface ProgramDecl {
 /** `ring R` or `task` as the target of restrict and bpf. */
 export type Target = { kind: 'ring'; ring: string } | { kind: 'task' };
 
-export interface RestrictionEntry {
-  /** IORING_RESTRICTION_* (0..3). */
-  type: number;
-  /** register_op, sqe_op or a flag mask, per type. */
-  value: number;
-}
-
 /**
- * An SQE as the trace fills it: the model's SQE (raw struct io_uring_sqe fields plus the
- * user memory its pointers point at). Named fields are already lowered to raw ones where
- * the ABI says so; `ud` defaults to the SQE's 0-based index among the trace's sqe commands.
+ * The facade's request types (sim/syscall/requests.ts), which the trace's commands carry.
+ * In an `sqe` command, named fields are already lowered to raw ones where the ABI says
+ * so, and `ud` defaults to the SQE's 0-based index among the trace's sqe commands.
  */
-import type { Sqe } from '../../model/ring/sqe.ts';
-export type SqeSpec = Sqe;
-
-/** Raw overrides for malformed BPF registrations (`cmd_type=` ... `ptr=null`). */
-export interface BpfRaw {
-  cmd_type?: number;
-  cmd_flags?: number;
-  resv?: number;
-  /** The five u64 resv2 words; `resv2=N` sets the first. */
-  resv2?: bigint;
-  /** filter_len, when it differs from the program's length. */
-  len?: number;
-  nr_args?: number;
-  /** filter_ptr is NULL. */
-  ptrNull?: boolean;
-  /** filter.resv[3] bytes (after pdu_size), as one value. */
-  filter_resv?: number;
-}
+import type { BpfRaw, RestrictionEntry, SqeSpec } from '../syscall/requests.ts';
+export type { BpfRaw, RestrictionEntry, SqeSpec };
 
 export type CommandBody =
   | { c: 'ring'; ring: string; entries: number; flags: number }

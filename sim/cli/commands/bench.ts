@@ -3,10 +3,11 @@
 
 import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { EXIT } from '../command.ts';
 import { defineCommand, flagOption, stringOption } from '../options.ts';
 import { fmtNs, type BenchSuite } from '../../bench/harness.ts';
+import { MODULE_EXT } from '../../package/layout.ts';
 
 export const command = defineCommand({
   name: 'bench',
@@ -22,10 +23,11 @@ several runs), throughput and memory figures, and the ratios between them.`,
   async run({ opts }, io, cx) {
     const only = opts.only;
     const json = opts.json;
+    // The suites are modules of this run's own kind: .bench.ts from sources, .bench.js compiled.
     const dir = join(dirname(fileURLToPath(import.meta.url)), '../../bench');
-    const files = readdirSync(dir).filter((f) => f.endsWith('.bench.ts')).sort();
+    const files = readdirSync(dir).filter((f) => f.endsWith(`.bench${MODULE_EXT}`)).sort();
     const suites: BenchSuite[] = [];
-    for (const f of files) suites.push(((await import(join(dir, f))) as { suite: BenchSuite }).suite);
+    for (const f of files) suites.push(((await import(pathToFileURL(join(dir, f)).href)) as { suite: BenchSuite }).suite);
     const chosen = suites.filter((suite) => (suite.optIn ? only === suite.name : !only || suite.name.includes(only)));
     if (chosen.length === 0) return cx.usage(`--only ${only}: no benchmark suite has that name`, `a part of one of ${suites.map((x) => x.name).join(', ')}`);
     const figures: Record<string, unknown>[] = [];

@@ -2,8 +2,7 @@
 // it is meant for, print a scenario × profile table with totals, list the
 // failures under it, and exit non-zero on any failure.
 
-import { dirname, join, relative, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, relative, sep } from 'node:path';
 import { formatError, rfError } from '../../../model/errors.ts';
 import { PROFILE_NAMES, getProfile, type ProfileName } from '../../../model/profile/profiles.ts';
 import { EXIT, reportError } from '../command.ts';
@@ -16,9 +15,9 @@ import { meantFor } from '../../trace/profiles.ts';
 import { groupedOutcomes, notesOf, verdictOf, type Verdict } from '../../report/outcome.ts';
 import { renderTable } from '../../report/table.ts';
 import { exitFor } from './replay.ts';
+import { assetPath } from '../../package/layout.ts';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../../..');
-const SCENARIOS = join(ROOT, 'scenarios');
+const SCENARIOS = assetPath('scenarios');
 
 const CELL: Record<Verdict, string> = { pass: 'pass', fail: 'FAIL', error: 'ERR', invariant: 'INV' };
 

@@ -3,8 +3,7 @@
 // the kernel outputs of the bundled scenarios (--record, `npm run oracle`).
 
 import { writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { getProfile } from '../../../model/profile/profiles.ts';
 import { EXIT, reportError } from '../command.ts';
 import { defineCommand, flagOption, intOption, kernelOption, SEED_RANGE, stringOption } from '../options.ts';
@@ -23,9 +22,9 @@ import { compareTrace, comparisonPassed, describeComparison } from '../../oracle
 import { recordingPath, writeRecording } from '../../oracle/record.ts';
 import { where } from '../../report/context.ts';
 import { randomTraceFile, shrinkMismatch } from '../../oracle/random.ts';
+import { assetPath } from '../../package/layout.ts';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../../..');
-export const SCENARIOS_DIR = join(ROOT, 'scenarios');
+export const SCENARIOS_DIR = assetPath('scenarios');
 
 /** Most random traces one run compares (a thousand take minutes of guest time). */
 export const MAX_RANDOM = 100_000;

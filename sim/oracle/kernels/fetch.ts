@@ -8,11 +8,11 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { rfError, type Result } from '../../../model/errors.ts';
 import { debianMirror } from './mirror.ts';
 import { extractVmlinux } from './vmlinux.ts';
+import { assetPath } from '../../package/layout.ts';
 
 export const KEYRING = '/usr/share/keyrings/debian-archive-keyring.gpg';
 
@@ -32,7 +32,7 @@ export interface FetchedKernel {
   vmlinux: string;
 }
 
-const PINS_FILE = join(dirname(fileURLToPath(import.meta.url)), 'pins.json');
+const PINS_FILE = assetPath('sim', 'oracle', 'kernels', 'pins.json');
 
 export function loadPins(): Record<string, KernelPin> {
   return (JSON.parse(readFileSync(PINS_FILE, 'utf8')) as { kernels: Record<string, KernelPin> }).kernels;
