@@ -3,7 +3,7 @@
 // the kernel outputs of the bundled scenarios (--record, `npm run oracle`).
 
 import { writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { rfError } from '../../../model/errors.ts';
 import { getProfile } from '../../../model/profile/profiles.ts';
@@ -28,7 +28,7 @@ export const SCENARIOS_DIR = join(ROOT, 'scenarios');
 const USAGE = `usage: ringfence oracle [--kernel P] [--jobs N] FILE...
        ringfence oracle --compare [--kernel P] FILE...
        ringfence oracle --random N [--seed S] [--kernel P] [--out DIR]
-       ringfence oracle --record [--kernel P]
+       ringfence oracle --record [--kernel P] [FILE... [--out DIR]]
        ringfence oracle --fetch [--kernel P] | --list-kernels
 
 Replays traces on a real Linux kernel booted in qemu (the Debian cloud kernel pinned
@@ -41,8 +41,10 @@ for the profile in sim/oracle/kernels/pins.json; fetched and cached on first use
                  restrictions, SQEs, links, exits); each mismatch is shrunk to a
                  minimal trace written to DIR (default .) as oracle-mismatch-*.trace
   --seed S       seed for --random (default 1)
-  --record       re-record the kernel's records of every bundled scenario into
-                 scenarios/recorded/<profile>/ and show what changed
+  --record       re-record the kernel's records of every bundled scenario (or of
+                 FILE..., under scenarios/) into scenarios/recorded/<profile>/ and
+                 show what changed; a FILE outside scenarios/ needs --out DIR
+                 (recorded into DIR/<profile>/)
   --jobs N       qemu guests to run at once (default: one per CPU, at most one per
                  100 traces)
   --jit on|off   the guest kernel's BPF JIT (default on, as Debian ships it); off runs
@@ -190,6 +192,12 @@ export const command: Command = {
       const loaded = loadTraceFiles(io, paths);
       reportLoadFailures(io, loaded.failures);
       if (loaded.failures.length) return EXIT.USAGE;
+      // Where each recording goes, before any kernel runs: a file outside scenarios/ needs --out.
+      const outDir = v.out as string | undefined;
+      for (const file of loaded.files) for (const p of ps) {
+        const where = recordingPath(SCENARIOS_DIR, resolve(file.file), p, outDir);
+        if (!where.ok) return reportError(io, where.error);
+      }
       let changed = 0;
       let unstable = 0;
       let unfinished = 0;
@@ -221,7 +229,9 @@ export const command: Command = {
             recs.push(...x.records);
           }
           if (!recs.length) continue;
-          const ch = writeRecording(recordingPath(SCENARIOS_DIR, join(process.cwd(), file.file), p), recs);
+          const where = recordingPath(SCENARIOS_DIR, resolve(file.file), p, outDir);
+          if (!where.ok) return reportError(io, where.error);
+          const ch = writeRecording(where.value, recs);
           if (ch.kind !== 'unchanged') {
             changed++;
             io.out(`${ch.kind === 'new' ? 'new    ' : 'changed'} ${ch.path}`);
