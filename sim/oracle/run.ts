@@ -71,7 +71,7 @@ export function defaultJobs(traces: number, cpus = availableParallelism()): numb
 export async function runOnKernel(traces: Trace[], profile: string, o: RunOptions = {}): Promise<Result<KernelRun>> {
   const prof = getProfile(profile);
   if (!prof) return { ok: false, error: rfError('usage', `unknown profile '${profile}'`, undefined, oracleProfiles().join(', ')) };
-  const guest = buildGuest();
+  const guest = buildGuest(process.env, o.log);
   if (!guest.ok) return guest;
   if (o.native) return runNative(traces, profile, guest.value, o);
   const kernel = fetchKernel(profile, o.log);
