@@ -95,33 +95,70 @@ function locate(text: string, offset: number): { line: number; col: number } {
   return { line, col: offset - start + 1 };
 }
 
-/** Read a C array of `{ code, jt, jf, k }` initialisers (comments and other text around it are ignored). */
+/**
+ * Read a C array of `{ code, jt, jf, k }` initialisers, as tcpdump -dd and bpf_asm -c
+ * print them: optionally inside a declaration (`struct sock_filter f[] = { ... };`),
+ * comments allowed anywhere. Anything else is an error at its line and column.
+ */
 export function parseC(text: string, file = '<input>'): Result<Insn[]> {
-  const stripped = text.replace(/\/\*[\s\S]*?\*\//g, (m) => m.replace(/[^\n]/g, ' ')).replace(/\/\/[^\n]*/g, (m) => ' '.repeat(m.length));
+  const src = text.replace(/\/\*[\s\S]*?(\*\/|$)/g, (m) => m.replace(/[^\n]/g, ' ')).replace(/\/\/[^\n]*/g, (m) => ' '.repeat(m.length));
+  // Tokens: punctuation, or a run of anything else.
+  const toks: Num[] = [];
+  const re = /[{},;=[\]]|[^\s{},;=[\]]+/g;
+  let line = 1, lineStart = 0, last = 0;
+  for (let m = re.exec(src); m; m = re.exec(src)) {
+    for (let i = last; i < m.index; i++) if (src.charCodeAt(i) === 10) { line++; lineStart = i + 1; }
+    last = m.index;
+    toks.push({ text: m[0], line, col: m.index - lineStart + 1 });
+  }
+  for (let i = last; i < src.length; i++) if (src.charCodeAt(i) === 10) { line++; lineStart = i + 1; }
+  const end: Num = { text: '', line, col: src.length - lineStart + 1 };
+  let p = 0;
+  const at = (): Num => toks[p] ?? end;
+  const fail = (message: string, expected: string): Result<never> => {
+    const t = at();
+    return err(rfError('syntax', t.text ? `${message}, found '${t.text}'` : `${message}, found the end of the file`, { file, line: t.line, col: t.col, len: Math.max(1, t.text.length) }, expected));
+  };
+  const take = (x: string): boolean => (at().text === x ? (p++, true) : false);
+  // An optional declaration: words and [] up to '=', then the array's '{'.
+  let wrapped = false;
+  if (toks.length && toks[0].text !== '{') {
+    while (p < toks.length && /^[A-Za-z_]\w*$|^[[\]]$|^\d+$/.test(at().text)) p++;
+    if (!take('=')) return fail("expected a C array: '{ code, jt, jf, k },' lines or 'struct sock_filter NAME[] = {'", "'=' after the declaration");
+    if (!take('{')) return fail("expected the array's '{'", "'{'");
+    wrapped = true;
+  } else if (toks.length > 1 && toks[1].text === '{') {
+    p++;
+    wrapped = true;
+  }
   const insns: Insn[] = [];
-  const re = /\{([^{}]*)\}/g;
-  for (let m = re.exec(stripped); m; m = re.exec(stripped)) {
-    const body = m[1];
-    if (body.trim() === '') continue;
-    const fields: Num[] = [];
-    const fre = /[^,\s]+/g;
-    for (let f = fre.exec(body); f; f = fre.exec(body)) {
-      const { line, col } = locate(stripped, m.index + 1 + f.index);
-      fields.push({ text: f[0], line, col });
-    }
-    if (fields.length !== 4) {
-      const { line, col } = locate(stripped, m.index);
-      return err(rfError('syntax', `an instruction initialiser has ${fields.length} fields, not 4`, { file, line, col, len: m[0].length }, '{ code, jt, jf, k }'));
-    }
+  for (;;) {
+    if (wrapped && at().text === '}') break;
+    if (!wrapped && p >= toks.length) break;
+    if (!take('{')) return fail('expected an instruction', "'{ code, jt, jf, k }'");
     const vals: number[] = [];
     for (let w = 0; w < 4; w++) {
-      const r = readField(fields[w], w, file);
+      const t = at();
+      if (/^[{},;=[\]]?$/.test(t.text)) return fail(`expected ${['code', 'jt', 'jf', 'k'][w]}`, 'a number');
+      const r = readField(t, w, file);
       if (!r.ok) return r;
       vals.push(r.value);
+      p++;
+      if (w < 3 && !take(',')) return fail(`expected ',' after ${['code', 'jt', 'jf'][w]}`, "','");
     }
+    take(',');
+    if (!take('}')) return fail("expected '}' closing the instruction", "'}'");
     insns.push({ code: vals[0], jt: vals[1], jf: vals[2], k: vals[3] });
+    if (!take(',')) {
+      if (wrapped ? at().text !== '}' : p < toks.length) return fail("expected ',' between instructions", "','");
+    }
   }
-  if (insns.length === 0) return err(rfError('syntax', `${file}: no '{ code, jt, jf, k }' initialisers found`, undefined, 'a C array as printed by tcpdump -dd'));
+  if (insns.length === 0) return fail('no instructions', "at least one '{ code, jt, jf, k }'");
+  if (wrapped) {
+    take('}');
+    take(';');
+    if (p < toks.length) return fail('expected the end of the file after the array', 'nothing more');
+  }
   return ok(insns);
 }
 
@@ -149,6 +186,10 @@ export function parseBpfAsm(text: string, file = '<input>'): Result<Insn[]> {
     const at = records[0][0];
     return err(rfError('syntax', `'${at.text}' is not an instruction count`, { file, line: at.line, col: at.col, len: at.text.length }, 'a decimal number'));
   }
+  if (count === 0n) {
+    const at = records[0][0];
+    return err(rfError('invalid', 'the count is 0: a program has at least one instruction', { file, line: at.line, col: at.col, len: at.text.length }, 'a count of 1 to 4096'));
+  }
   const insns: Insn[] = [];
   for (const rec of records.slice(1)) {
     if (rec.length !== 4) {
@@ -165,7 +206,7 @@ export function parseBpfAsm(text: string, file = '<input>'): Result<Insn[]> {
   }
   if (BigInt(insns.length) !== count) {
     const at = records[0][0];
-    return err(rfError('invalid', `the count says ${count} instructions but ${insns.length} follow`, { file, line: at.line, col: at.col, len: at.text.length }));
+    return err(rfError('invalid', `the count says ${count} instructions but ${insns.length} follow`, { file, line: at.line, col: at.col, len: at.text.length }, `${insns.length}, or ${count} 'code jt jf k,' records`));
   }
   return ok(insns);
 }

@@ -8,7 +8,7 @@
 // constants share one function, its type feedback and its optimised code. That is
 // what keeps a thousand similar filters as fast as one.
 
-import type { Insn } from './insn.ts';
+import { insnFieldError, type Insn } from './insn.ts';
 import type { Program } from './program.ts';
 import { OP_OF_CODE, OPS } from './program.ts';
 
@@ -55,7 +55,11 @@ export function compileSource(insns: readonly Insn[], form?: 'blocks' | 'switch'
 }
 
 /** The shape source, whose `K[n]` are this program's immediates, and those immediates. */
-export function compileShape(insns: readonly Insn[], form?: 'blocks' | 'switch'): { source: string; consts: Uint32Array } {
+export function compileShape(given: readonly Insn[], form?: 'blocks' | 'switch'): { source: string; consts: Uint32Array } {
+  // The source is built only from numbers: a fresh copy of each instruction, every
+  // field checked as an integer in range here, where it turns into code (defence in
+  // depth: the array belongs to the caller, who may have changed it since it was checked).
+  const insns = integerCopy(given);
   const targets = new Set<number>();
   for (let pc = 0; pc < insns.length; pc++) {
     const i = insns[pc];
@@ -77,6 +81,20 @@ export function compileShape(insns: readonly Insn[], form?: 'blocks' | 'switch')
   const body = useSwitch ? switchBody(insns, kOf) : blockBody(insns, targets, kOf);
   const head = slots.length ? `const ${slots.map((pc) => `k${pc} = K[${pc}]`).join(', ')};\n` : '';
   return { source: `"use strict";\n${head}return function filter(c) {\n${body}};\n`, consts };
+}
+
+function integerCopy(given: readonly Insn[]): Insn[] {
+  if (!Array.isArray(given)) throw new TypeError('compile: the program\'s instructions are not an array');
+  const out: Insn[] = new Array(given.length);
+  for (let pc = 0; pc < given.length; pc++) {
+    const i = given[pc] as Partial<Insn> | null | undefined;
+    // Copied first, then checked: what is checked is what is used (no getter runs twice).
+    const c = i === null || typeof i !== 'object' ? i : { code: i.code, jt: i.jt, jf: i.jf, k: i.k };
+    const e = insnFieldError(c);
+    if (e !== null) throw new TypeError(`compile: instruction ${pc}: ${e}`);
+    out[pc] = { code: c!.code!, jt: c!.jt!, jf: c!.jf!, k: c!.k! >>> 0 };
+  }
+  return out;
 }
 
 function opOf(i: Insn, pc: number): number {

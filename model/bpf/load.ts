@@ -19,16 +19,36 @@ export interface LoadedProgram {
   lines?: number[];
 }
 
-/** Which form `bytes` look like. */
-export function detectFormat(bytes: Uint8Array, file: string): Exclude<InputFormat, 'auto'> {
-  if (/\.(bin|raw)$/i.test(file)) return 'bin';
-  for (const b of bytes) {
-    if (b === 0 || (b < 32 && b !== 9 && b !== 10 && b !== 13)) return 'bin';
+/**
+ * Which form `bytes` are, from their content alone (docs/bpf.md "Input formats"):
+ * 1. bin: the bytes hold a NUL and, cut into 8-byte records, every record's second
+ *    byte (the high byte of `code`) is NUL, as in every classic instruction (codes
+ *    are below 0x100). Text never holds a NUL; a stray one, or any other control
+ *    byte, leaves the file text and its parser points at it. A length that is not a
+ *    multiple of 8 with a NUL in it is a truncated binary file.
+ * 2. bpf_asm: the first thing in the text is a decimal count and a comma (`4,`).
+ * 3. c: after comments and blank space the text starts with `{`, or with a
+ *    declaration naming `sock_filter` (`struct sock_filter code[] = {`).
+ * 4. asm: anything else (mnemonics, labels, quads `code:jt:jf:k`).
+ * The file's name plays no part: a name cannot make text binary or the reverse.
+ */
+export function detectFormat(bytes: Uint8Array, _file?: string): Exclude<InputFormat, 'auto'> {
+  if (bytes.includes(0)) {
+    if (bytes.length % 8 !== 0) return 'bin';
+    let records = true;
+    for (let o = 1; o < bytes.length; o += 8) if (bytes[o] !== 0) { records = false; break; }
+    if (records) return 'bin';
   }
   const text = new TextDecoder().decode(bytes);
-  if (/^\s*\d+\s*,\s*\d+\s+\d+\s+\d+\s+\d+/.test(text)) return 'bpf_asm';
-  if (/\{\s*(0x[0-9a-fA-F]+|\d+)\s*,/.test(text)) return 'c';
+  if (/^\s*\d+\s*,/.test(text)) return 'bpf_asm';
+  const code = stripCComments(text).trimStart();
+  if (code.startsWith('{') || /^[A-Za-z_][\w\s]*\bsock_filter\b/.test(code)) return 'c';
   return 'asm';
+}
+
+/** C comments blanked (newlines kept, so offsets and lines still match the text). */
+export function stripCComments(text: string): string {
+  return text.replace(/\/\*[\s\S]*?(\*\/|$)/g, (m) => m.replace(/[^\n]/g, ' ')).replace(/\/\/[^\n]*/g, (m) => ' '.repeat(m.length));
 }
 
 export function loadProgram(bytes: Uint8Array, file: string, format: InputFormat = 'auto', layout?: CtxLayout): Result<LoadedProgram> {
@@ -36,7 +56,7 @@ export function loadProgram(bytes: Uint8Array, file: string, format: InputFormat
   if (f === 'bin') {
     const r = decodeBinary(bytes, file);
     if (!r.ok) return r;
-    if (r.value.length === 0) return err(rfError('truncated', `${file}: empty file, no instructions`));
+    if (r.value.length === 0) return err(rfError('truncated', 'empty file, no instructions', { file, line: 1, col: 1 }, 'at least one 8-byte struct sock_filter record'));
     return ok({ insns: r.value, format: f });
   }
   const text = new TextDecoder('utf-8', { fatal: false }).decode(bytes);

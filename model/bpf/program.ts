@@ -1,7 +1,7 @@
 // A loaded filter: what validate() hands back once the kernel would accept the
 // instructions, and the pre-decoded form the interpreter walks.
 
-import type { Insn } from './insn.ts';
+import { assertInsns, type Insn } from './insn.ts';
 import { BPF, LDX_W_ABS } from './isa.ts';
 
 export interface Program {
@@ -90,6 +90,8 @@ const OP_TABLE = (() => {
 })();
 
 export function decode(insns: readonly Insn[]): Decoded {
+  // Programs reach here from makeProgram (checked), but interpret() is public too.
+  assertInsns(insns, 'interpret');
   const n = insns.length;
   // one buffer for the five arrays: each ArrayBuffer is an allocation outside the heap,
   // which costs more than filling it

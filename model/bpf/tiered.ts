@@ -3,7 +3,7 @@
 // then needs the new function to warm up too, so a program run a few hundred times
 // is cheaper to interpret; one run millions of times is much cheaper compiled.
 
-import type { Insn } from './insn.ts';
+import { assertInsns, type Insn } from './insn.ts';
 import type { Decoded, Program } from './program.ts';
 import { decode } from './program.ts';
 import { execute } from './interpret.ts';
@@ -30,6 +30,10 @@ class FilterProgram implements Program {
  * `run` reference is forwarded to the compiled one.
  */
 export function makeProgram(insns: readonly Insn[], ctxWords: number, opts: TierOptions = {}): Program {
+  // A library entry point: every field an integer in range before anything runs it
+  // (the compiler checks again when it generates code, as the array is the caller's).
+  assertInsns(insns, 'makeProgram');
+  if (!Number.isInteger(ctxWords) || ctxWords < 0 || ctxWords > 1 << 16) throw new RangeError(`makeProgram: ctxWords ${String(ctxWords)} is not an integer 0..65536`);
   // The Program owns `insns` (validate hands over the fresh rewritten copy); freezing
   // 4,096 small objects would cost more than the whole check.
   // Decoded for the interpreter at the first run, not here: validating is the

@@ -5,7 +5,7 @@
 
 import { ERRNO } from '../abi/errno.ts';
 import type { KernelProfile } from '../profile/profiles.ts';
-import type { Insn } from './insn.ts';
+import { findBadInsn, type Insn } from './insn.ts';
 import { BPF_MAXINSNS } from './isa.ts';
 import { checkClassic, type Rejection } from './check-classic.ts';
 import { checkIoUring } from './check-io-uring.ts';
@@ -18,6 +18,7 @@ export type Verdict =
 
 /** Every rule, in the order the kernel applies them, with where it lives. */
 export const RULES: ReadonlyArray<{ rule: string; source: string; summary: string }> = [
+  { rule: 'insn-field', source: 'struct sock_filter (the library boundary: the kernel gets C integers)', summary: 'not an array of {code u16, jt u8, jf u8, k u32} integers' },
   { rule: 'len-zero', source: 'io_bpf_filter_import / bpf_check_basics_ok', summary: 'the program has no instructions' },
   { rule: 'len-max', source: 'io_bpf_filter_import / bpf_check_basics_ok', summary: 'more than 4096 instructions' },
   { rule: 'ptr-null', source: 'bpf_check_basics_ok', summary: 'filter_ptr is NULL' },
@@ -44,6 +45,9 @@ function reject(r: Rejection): Verdict {
  * On success the Program holds the rewritten instructions and runs them.
  */
 export function validate(insns: readonly Insn[], profile: KernelProfile, opts: { ptrNull?: boolean } & TierOptions = {}): Verdict {
+  // Callers may hand over parsed JSON: nothing but integers in range goes further.
+  const bad = findBadInsn(insns);
+  if (bad) return reject({ rule: 'insn-field', index: bad.index, message: bad.message });
   // io_bpf_filter_import checks the length before bpf_check_basics_ok looks at the pointer
   if (insns.length === 0) return reject({ rule: 'len-zero', index: null, message: 'the program has no instructions (filter_len 0)' });
   if (insns.length > BPF_MAXINSNS) return reject({ rule: 'len-max', index: null, message: `${insns.length} instructions; the kernel takes at most ${BPF_MAXINSNS}` });

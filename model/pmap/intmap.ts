@@ -107,6 +107,22 @@ export class IntMap<V> {
     return v === undefined ? this : this.set(key, f(v));
   }
 
+  /**
+   * Call f(key, before, after) for every key bound differently here than in `prev`
+   * (added: before undefined; deleted: after undefined). Branches the two maps share
+   * are skipped, so the cost follows the changes, not the size: what an incremental
+   * reader of successive worlds (sim/check/incremental.ts) needs.
+   */
+  diff(prev: IntMap<V>, f: (key: number, before: V | undefined, after: V | undefined) => void): void {
+    if (prev === this || (prev.root === this.root && prev.shift === this.shift)) return;
+    let a = prev.root, b = this.root;
+    let shift = Math.max(prev.shift, this.shift);
+    // Lift the lower trie to the same level (its root becomes slot 0 of each new level).
+    for (let s = prev.shift; s < shift; s += BITS) if (a !== undefined) a = [a];
+    for (let s = this.shift; s < shift; s += BITS) if (b !== undefined) b = [b];
+    diffNodes(a, b, shift, 0, f as (k: number, x: unknown, y: unknown) => void);
+  }
+
   // The entries in key order, built on the first iteration and kept: a map is a
   // value, and the explorer iterates the same task, ring and table maps of
   // thousands of worlds that share them.
@@ -155,11 +171,7 @@ export class IntMap<V> {
    * with the one a step made from it costs what the step changed, not the map's size.
    */
   changedKeys(other: IntMap<V>, f: (key: number) => void): void {
-    let a = this.root, b = other.root, sa = this.shift, sb = other.shift;
-    // Bring both tries to one height the way set() grows them.
-    while (sa < sb) { if (a !== undefined) a = [a]; sa += BITS; }
-    while (sb < sa) { if (b !== undefined) b = [b]; sb += BITS; }
-    diffNodes(a, b, sa, 0, f);
+    this.diff(other, (k) => f(k));
   }
 
   entries(): IterableIterator<[number, V]> {
@@ -181,6 +193,18 @@ export class IntMap<V> {
   }
 }
 
+function diffNodes(a: Node | undefined, b: Node | undefined, s: number, base: number, f: (k: number, x: unknown, y: unknown) => void): void {
+  if (a === b) return;
+  const n = Math.max(a?.length ?? 0, b?.length ?? 0);
+  for (let i = 0; i < n; i++) {
+    const x = a?.[i], y = b?.[i];
+    if (x === y) continue;
+    const k = base + i * 2 ** s;
+    if (s === 0) f(k, x, y);
+    else diffNodes(x as Node | undefined, y as Node | undefined, s - BITS, k, f);
+  }
+}
+
 function collect(node: Node, s: number, base: number, ks: number[], vs: unknown[]): void {
   for (let i = 0; i < node.length; i++) {
     const x = node[i];
@@ -192,21 +216,3 @@ function collect(node: Node, s: number, base: number, ks: number[], vs: unknown[
 }
 
 const EMPTY = new (IntMap as unknown as new (r: undefined, s: number, n: number) => IntMap<never>)(undefined, 0, 0);
-
-function diffNodes(a: Node | undefined, b: Node | undefined, s: number, base: number, f: (key: number) => void): void {
-  if (a === b) return;
-  if (a === undefined || b === undefined) {
-    const ks: number[] = [];
-    collect((a ?? b)!, s, base, ks, []);
-    for (const k of ks) f(k);
-    return;
-  }
-  const n = Math.max(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const x = a[i], y = b[i];
-    if (x === y) continue;
-    const k = base + i * 2 ** s;
-    if (s === 0) f(k);
-    else diffNodes(x as Node | undefined, y as Node | undefined, s - BITS, k, f);
-  }
-}

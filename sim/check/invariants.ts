@@ -100,11 +100,11 @@ export function checkInvariants(world: World, profile: KernelProfile, prev?: Wor
   return out.map((v) => ({ ...v, state }));
 }
 
-function add(out: Found[], kind: InvariantKind, message: string, knownKernelBug?: string): void {
+export function add(out: Found[], kind: InvariantKind, message: string, knownKernelBug?: string): void {
   out.push(knownKernelBug ? { kind, message, knownKernelBug } : { kind, message });
 }
 
-function compare(
+export function compare(
   out: Found[],
   holder: 'task' | 'ring',
   id: number,
@@ -117,7 +117,7 @@ function compare(
   if (g.length) add(out, 'restrict-only', `${holder} ${id} now allows what it did not: ${g.slice(0, 5).map(probeName).join(', ')}${g.length > 5 ? ', ...' : ''}`, bug);
 }
 
-type Found = Omit<InvariantViolation, 'state'>;
+export type Found = Omit<InvariantViolation, 'state'>;
 
 /**
  * The last store checked and what was found. An explorer checks the successors of
@@ -178,7 +178,7 @@ function storeViolations(store: FilterStore): readonly Found[] {
  * them costs less than remembering the answer per table.)
  */
 const NO_OPS: readonly number[] = Object.freeze([]);
-function endlessSlots(slots: SlotTable): readonly number[] {
+export function endlessSlots(slots: SlotTable): readonly number[] {
   let out: number[] | null = null;
   for (let i = 0; i < slots.heads.length; i++) {
     let x: FilterNode['next'] = slots.heads[i];
@@ -196,14 +196,14 @@ function slotsOf(w: World, id: number | null): SlotTable | null {
 }
 
 /** A task's set as it would bind a ring the task creates (§7.2). */
-function taskPolicy(w: World, t: Task): HolderPolicy {
+export function taskPolicy(w: World, t: Task): HolderPolicy {
   const rs = t.rs;
   if (!rs) return { sqeLegacy: null, regLegacy: null, slots: null };
   const l = rs.legacy;
   return { sqeLegacy: l && l.opRegistered ? l : null, regLegacy: l && l.regRegistered ? l : null, slots: slotsOf(w, rs.table) };
 }
 
-function ringPolicy(w: World, r: Ring, profile: KernelProfile): HolderPolicy {
+export function ringPolicy(w: World, r: Ring, profile: KernelProfile): HolderPolicy {
   const l = r.rs.legacy;
   const regBinds = r.regRestricted && (!r.disabled || (profile.inheritedRegListBindsDisabled && r.regInherited));
   return { sqeLegacy: r.opRestricted ? l : null, regLegacy: regBinds ? l : null, slots: slotsOf(w, r.filterCache) };

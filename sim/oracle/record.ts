@@ -4,15 +4,26 @@
 // them without qemu; `ringfence oracle --record` rewrites them and says what changed.
 
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join, relative } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { err, ok, rfError, type Result } from '../../model/errors.ts';
 import type { TraceRecord } from '../trace/ast.ts';
 import { diffRecords, formatNormal } from '../trace/compare.ts';
 import { formatRecords, parseRecords } from '../trace/records.ts';
 
-/** Where the recording of `traceFile` for `profile` lives. */
-export function recordingPath(scenariosDir: string, traceFile: string, profile: string): string {
-  const rel = relative(scenariosDir, traceFile).replace(/\.trace$/, '.jsonl');
-  return join(scenariosDir, 'recorded', profile, rel.startsWith('..') ? basename(rel) : rel);
+/**
+ * Where the recording of `traceFile` for `profile` goes: a file under scenarios/ is
+ * keyed by its path relative to it (scenarios/recorded/<profile>/<rel>.jsonl), so two
+ * files never share a recording; any other file only to an explicit `outDir`
+ * (<outDir>/<profile>/<name>.jsonl), never among the bundled recordings, which a file
+ * of the same name elsewhere would overwrite.
+ */
+export function recordingPath(scenariosDir: string, traceFile: string, profile: string, outDir?: string): Result<string> {
+  const rel = relative(resolve(scenariosDir), resolve(traceFile));
+  const inside = rel !== '' && !isAbsolute(rel) && rel.split(sep)[0] !== '..' && rel.split(sep)[0] !== 'recorded';
+  const name = (inside ? rel : basename(traceFile)).replace(/\.trace$/, '') + '.jsonl';
+  if (outDir !== undefined) return ok(join(outDir, profile, name));
+  if (inside) return ok(join(scenariosDir, 'recorded', profile, name));
+  return err(rfError('usage', `${traceFile} is not under ${scenariosDir}: its recording would land among the bundled ones`, undefined, '--out DIR to record it into DIR/<profile>/, or a trace file under scenarios/'));
 }
 
 export interface RecordingChange {

@@ -7,11 +7,12 @@ import { availableParallelism } from 'node:os';
 import { rfError, type Result } from '../../model/errors.ts';
 import { getProfile } from '../../model/profile/profiles.ts';
 import type { Trace, TraceRecord } from '../trace/ast.ts';
-import { spawnSync } from 'node:child_process';
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { bootGuest, parseGuestOutput, type Accel, type GuestLine } from './boot.ts';
 import { buildGuest } from './build.ts';
 import { fetchKernel, loadPins } from './kernels/fetch.ts';
 import { lowerTrace, wireHeader } from './wire.ts';
+import { checkNativePaths, makeScratch } from './native.ts';
 
 /** Profiles the oracle can boot: those with a pinned Debian kernel. */
 export function oracleProfiles(): string[] {
@@ -72,7 +73,7 @@ export async function runOnKernel(traces: Trace[], profile: string, o: RunOption
   if (!prof) return { ok: false, error: rfError('usage', `unknown profile '${profile}'`, undefined, oracleProfiles().join(', ')) };
   const base = bootTimeoutBase();
   if (typeof base === 'string') return { ok: false, error: rfError('usage', base, undefined, 'an integer from 10000 to 3600000') };
-  const guest = buildGuest();
+  const guest = buildGuest(process.env, o.log);
   if (!guest.ok) return guest;
   if (o.native) return runNative(traces, profile, guest.value, o);
   const kernel = fetchKernel(profile, o.log);
@@ -112,9 +113,18 @@ export async function runOnKernel(traces: Trace[], profile: string, o: RunOption
 /** The guest on this machine's own kernel: for hosts whose kernel is the one to check. */
 function runNative(traces: Trace[], profile: string, guestPath: string, o: RunOptions): Result<KernelRun> {
   const prof = getProfile(profile)!;
+  // The host's files are not the trace's: refuse paths that leave the scratch directory.
+  const bad = checkNativePaths(traces);
+  if (bad) return { ok: false, error: bad };
   const t0 = performance.now();
   const wire = wireHeader({ cmdMs: o.cmdMs, traceMs: o.traceMs }) + traces.map((t, k) => lowerTrace(t, prof, `t${k}`)).join('');
-  const r = spawnSync(guestPath, ['-'], { input: wire, encoding: 'utf8', maxBuffer: 1 << 30 });
+  const scratch = makeScratch();
+  let r: SpawnSyncReturns<string>;
+  try {
+    r = spawnSync(guestPath, ['-'], { input: wire, encoding: 'utf8', maxBuffer: 1 << 30, cwd: scratch.dir });
+  } finally {
+    scratch.remove();
+  }
   if (r.error || r.status !== 0) {
     return { ok: false, error: rfError('io', `the guest program failed natively: ${r.error?.message ?? `exit ${r.status}`}\n${(r.stdout ?? '').split('\n').filter((l) => l.includes('fatal')).join('\n')}`) };
   }

@@ -24,7 +24,8 @@ import type { BpfRegistration, Pid, Syscalls } from './api.ts';
 import type { RestrictionEntry, SqeSpec } from './requests.ts';
 import * as C from './control.ts';
 import { submitAll, type RingRuntime, type SubmitContext } from './submit.ts';
-import { checkInvariants, type InvariantViolation } from '../check/invariants.ts';
+import type { InvariantViolation } from '../check/invariants.ts';
+import { IncrementalInvariants } from '../check/incremental.ts';
 import { opcodeName } from '../../model/abi/opcodes.ts';
 
 export type { World } from '../../model/world/world.ts';
@@ -78,6 +79,7 @@ class SimKernel implements Kernel {
   private readonly env: C.Env;
   private readonly sc: SubmitContext;
   readonly violations: InvariantViolation[] = [];
+  private checker: IncrementalInvariants | null = null;
   readonly unmodelled = new Set<string>();
   steps = 0;
 
@@ -166,7 +168,9 @@ class SimKernel implements Kernel {
   private step(prev: World): void {
     this.steps++;
     if (!this.opts.invariants) return;
-    for (const v of checkInvariants(this.w, this.profile, prev)) this.violations.push({ ...v, step: this.steps });
+    // Incremental: the cost of a step follows what it touched, not the world's size.
+    this.checker ??= new IncrementalInvariants(this.profile);
+    for (const v of this.checker.check(this.w, prev)) this.violations.push({ ...v, step: this.steps });
   }
 
   setup(pid: Pid, entries: number, flags: number): number {

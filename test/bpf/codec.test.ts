@@ -64,7 +64,9 @@ describe('C array', () => {
     const r = parseC('{ 0x06, 0, 0, 1 },\n{ 0x06, 0, 300, 1 },', 'c.h');
     expect(!r.ok && r.error.loc).toMatchObject({ file: 'c.h', line: 2, col: 12, len: 3 });
     const w = parseC('{ 0x06, 0, 0 },', 'c.h');
-    expect(!w.ok && w.error.message).toContain('3 fields');
+    // Three fields: the parser expected a fourth where the '}' is (issue 11 item 5: located).
+    expect(!w.ok && w.error.message).toContain("expected ',' after jf, found '}'");
+    expect(!w.ok && w.error.loc).toMatchObject({ file: 'c.h', line: 1, col: 14 });
   });
 });
 

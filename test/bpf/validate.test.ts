@@ -30,6 +30,7 @@ interface Row {
 }
 
 const ROWS: Row[] = [
+  { rule: 'insn-field', index: 1, bad: [q(0x20, 0, 0, 0), { code: 0x15, jt: '0' as unknown as number, jf: 0, k: 1 }, RET1, RET1], good: [q(0x20, 0, 0, 0), q(0x15, 0, 0, 1), RET1, RET1] },
   { rule: 'len-zero', index: null, bad: [], good: [RET1] },
   { rule: 'len-max', index: null, bad: () => Array(4097).fill(RET1), good: () => Array(4096).fill(RET1) },
   { rule: 'ptr-null', index: null, bad: [RET1], good: [RET1], opts: { ptrNull: true } },

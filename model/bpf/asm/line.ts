@@ -77,7 +77,7 @@ export class Line {
       } else if (cls === C_PUNCT) {
         this.push(PUNCT, s, ++p);
       } else {
-        return new AsmError('syntax', `unexpected character '${src[p]}'`, { col: p - start + 1, len: 1 }, 'an instruction, a label or a comment');
+        return new AsmError('syntax', `unexpected character ${shownChar(src, p)}`, { col: p - start + 1, len: 1 }, 'an instruction, a label or a comment');
       }
     }
     return false;
@@ -158,4 +158,10 @@ export class Line {
     }
     return v;
   }
+}
+
+/** A character for a message: itself when printable, else its code point (a control byte shows as nothing). */
+function shownChar(src: string, p: number): string {
+  const c = src.codePointAt(p)!;
+  return c < 0x20 || (c >= 0x7f && c < 0xa0) || c === 0xfffd ? `U+${c.toString(16).toUpperCase().padStart(4, '0')}${c === 0xfffd ? ' (bytes that are not UTF-8)' : ' (a control byte)'}` : `'${String.fromCodePoint(c)}'`;
 }

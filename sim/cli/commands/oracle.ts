@@ -3,7 +3,7 @@
 // the kernel outputs of the bundled scenarios (--record, `npm run oracle`).
 
 import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { getProfile } from '../../../model/profile/profiles.ts';
 import { EXIT, reportError } from '../command.ts';
 import { defineCommand, flagOption, intOption, kernelOption, SEED_RANGE, stringOption } from '../options.ts';
@@ -80,8 +80,8 @@ standard error.`,
 restrictions, SQEs, links, exits); each mismatch is shrunk to a
 minimal trace written to DIR (default .) as oracle-mismatch-*.trace`, { arg: 'N', min: 1, max: MAX_RANDOM }),
     seed: intOption('seed for --random', { arg: 'S', ...SEED_RANGE, default: 1 }),
-    out: stringOption('where --random writes shrunk mismatches', { arg: 'DIR', complete: 'dir' }),
-    record: flagOption('re-record the kernel\'s records of every bundled scenario into\nscenarios/recorded/<profile>/ and show what changed'),
+    out: stringOption('where --random writes shrunk mismatches; with --record, where a FILE outside\nscenarios/ is recorded (DIR/<profile>/)', { arg: 'DIR', complete: 'dir' }),
+    record: flagOption('re-record the kernel\'s records of every bundled scenario (or of FILE...,\nunder scenarios/) into scenarios/recorded/<profile>/ and show what changed;\na FILE outside scenarios/ needs --out DIR'),
     jobs: intOption('qemu guests to run at once (default: one per CPU, at most one per\n100 traces)', { arg: 'N', min: 1, max: MAX_JOBS }),
     jit: stringOption('the guest kernel\'s BPF JIT (default on, as Debian ships it); off runs\nthe same programs in the kernel\'s interpreter', { choices: ['on', 'off'], default: 'on' }),
     native: flagOption('run the guest program on this machine\'s own kernel instead of qemu\n(for a host running the profile\'s kernel; needs root for task filters)'),
@@ -188,6 +188,12 @@ minimal trace written to DIR (default .) as oracle-mismatch-*.trace`, { arg: 'N'
       if (loaded.failures.length) return EXIT.USAGE;
       const missing = needQemu();
       if (missing !== undefined) return missing;
+      // Where each recording goes, before any kernel runs: a file outside scenarios/ needs --out.
+      const outDir = v.out;
+      for (const file of loaded.files) for (const p of ps) {
+        const where = recordingPath(SCENARIOS_DIR, resolve(file.file), p, outDir);
+        if (!where.ok) return reportError(io, where.error);
+      }
       let changed = 0;
       let unstable = 0;
       let unfinished = 0;
@@ -221,7 +227,9 @@ minimal trace written to DIR (default .) as oracle-mismatch-*.trace`, { arg: 'N'
             recs.push(...x.records);
           }
           if (!recs.length) continue;
-          const ch = writeRecording(recordingPath(SCENARIOS_DIR, join(process.cwd(), file.file), p), recs);
+          const where = recordingPath(SCENARIOS_DIR, resolve(file.file), p, outDir);
+          if (!where.ok) return reportError(io, where.error);
+          const ch = writeRecording(where.value, recs);
           if (ch.kind !== 'unchanged') {
             changed++;
             say(`${ch.kind === 'new' ? 'new    ' : 'changed'} ${ch.path}`);

@@ -47,13 +47,36 @@ export function kernelDir(pin: KernelPin, env = process.env): string {
   return join(cacheRoot(env), 'kernels', `${pin.package}_${pin.version}`.replace(/[^A-Za-z0-9.+~_-]/g, '_'));
 }
 
-/** The kernel for a profile if it is already in the cache. */
-export function cachedKernel(profile: string, env = process.env): FetchedKernel | undefined {
+/**
+ * The kernel for a profile if it is in the cache and still what was extracted: the
+ * sha256 of the vmlinux, recorded at extraction next to the package's pinned hash, is
+ * checked on every use (about 0.2 s of CPU for 60 MB; docs/oracle.md). A file that
+ * changed, an entry from before hashes were recorded, or one extracted from another
+ * package hash than pins.json now names is not trusted: `log` says why and the
+ * caller fetches it again.
+ */
+export function cachedKernel(profile: string, env = process.env, log: (s: string) => void = () => {}): FetchedKernel | undefined {
   const pin = loadPins()[profile];
   if (!pin) return undefined;
   const dir = kernelDir(pin, env);
   const vmlinux = join(dir, 'vmlinux');
-  return existsSync(vmlinux) ? { profile, pin, dir, vmlinux } : undefined;
+  if (!existsSync(vmlinux)) return undefined;
+  let meta: { sha256?: string; vmlinuxSha256?: string } = {};
+  try {
+    meta = JSON.parse(readFileSync(join(dir, 'pin.json'), 'utf8')) as typeof meta;
+  } catch {
+    // unreadable: not trusted below
+  }
+  if (meta.sha256 !== pin.sha256 || typeof meta.vmlinuxSha256 !== 'string') {
+    log(`${profile}: the cached kernel in ${dir} has no recorded hash for the pinned package; fetching it again`);
+    return undefined;
+  }
+  const sum = sha256(vmlinux);
+  if (sum !== meta.vmlinuxSha256) {
+    log(`${profile}: the cached ${vmlinux} has sha256 ${sum}, not the ${meta.vmlinuxSha256} recorded when it was extracted; fetching it again`);
+    return undefined;
+  }
+  return { profile, pin, dir, vmlinux };
 }
 
 function fail(message: string, todo: string): Result<never> {
@@ -107,7 +130,7 @@ export function fetchKernel(profile: string, log: (s: string) => void = () => {}
   if (!pin) {
     return fail(`no kernel is pinned for profile '${profile}'`, `one of ${Object.keys(pins).join(', ')} (sim/oracle/kernels/pins.json)`);
   }
-  const cached = cachedKernel(profile, env);
+  const cached = cachedKernel(profile, env, log);
   if (cached) return { ok: true, value: cached };
 
   if (!existsSync(KEYRING)) {
@@ -173,7 +196,9 @@ export function fetchKernel(profile: string, log: (s: string) => void = () => {}
   const elf = extractVmlinux(new Uint8Array(readFileSync(vmlinuz)));
   if (!elf.ok) return elf;
   writeFileSync(join(work, 'vmlinux'), elf.value);
-  writeFileSync(join(work, 'pin.json'), JSON.stringify({ profile, ...pin }, null, 2) + '\n');
+  // The vmlinux's own hash, checked at every later use (cachedKernel).
+  const vmlinuxSha256 = createHash('sha256').update(elf.value).digest('hex');
+  writeFileSync(join(work, 'pin.json'), JSON.stringify({ profile, ...pin, vmlinuxSha256 }, null, 2) + '\n');
   for (const f of readdirSync(work)) if (f !== 'vmlinux' && f !== 'pin.json') rmSync(join(work, f), { recursive: true, force: true });
   rmSync(dir, { recursive: true, force: true });
   renameSync(work, dir);
