@@ -20,7 +20,7 @@ import { oracleProfiles, runOnKernel, traceRunsOn, type RunOptions } from '../..
 import { compareTrace, comparisonPassed, describeComparison } from '../../oracle/compare.ts';
 import { recordingPath, writeRecording } from '../../oracle/record.ts';
 import { where } from '../../report/context.ts';
-import { randomTraceFile, shrinkMismatch } from '../../oracle/random.ts';
+import { DISTRIBUTED_ORACLE_OPTIONS, randomCampaign } from '../../distributed/oracle-options.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../../..');
 export const SCENARIOS_DIR = join(ROOT, 'scenarios');
@@ -28,6 +28,7 @@ export const SCENARIOS_DIR = join(ROOT, 'scenarios');
 const USAGE = `usage: ringfence oracle [--kernel P] [--jobs N] FILE...
        ringfence oracle --compare [--kernel P] FILE...
        ringfence oracle --random N [--seed S] [--kernel P] [--out DIR]
+                        [--shard I/N | --queue URL [--batch B]]
        ringfence oracle --record [--kernel P]
        ringfence oracle --fetch [--kernel P] | --list-kernels
 
@@ -41,6 +42,13 @@ for the profile in sim/oracle/kernels/pins.json; fetched and cached on first use
                  restrictions, SQEs, links, exits); each mismatch is shrunk to a
                  minimal trace written to DIR (default .) as oracle-mismatch-*.trace
   --seed S       seed for --random (default 1)
+  --shard I/N    --random: check only slice I of N (0 <= I < N) and write its outcomes to
+                 DIR/oracle-slice-I-of-N.json for 'ringfence merge' (default: from
+                 JOB_COMPLETION_INDEX and JOB_COMPLETION_TOTAL when both are set)
+  --queue URL    --random: cut the campaign into jobs on a Redis queue
+                 (redis://HOST:PORT) that 'ringfence worker' processes run; this
+                 process merges their outcomes and prints what one run prints
+  --batch B      traces per queue job (1..10000, default 100)
   --record       re-record the kernel's records of every bundled scenario into
                  scenarios/recorded/<profile>/ and show what changed
   --jobs N       qemu guests to run at once (default: one per CPU, at most one per
@@ -99,6 +107,7 @@ export const command: Command = {
       kernel: { type: 'string' }, compare: { type: 'boolean' }, record: { type: 'boolean' },
       random: { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' }, jobs: { type: 'string' }, jit: { type: 'string' },
       fetch: { type: 'boolean' }, 'list-kernels': { type: 'boolean' }, native: { type: 'boolean' },
+      ...DISTRIBUTED_ORACLE_OPTIONS,
     });
     if (!a.ok) return reportError(io, a.error, undefined, USAGE);
     const { values: v, positionals } = a.value;
@@ -134,53 +143,7 @@ export const command: Command = {
       if (!Number.isInteger(seed)) return reportError(io, rfError('usage', `--seed wants an integer, not '${v.seed}'`), undefined, USAGE);
       const ps = profilesArg(kname, ['7.3']);
       if (!ps) return badKernel();
-      const opts = replayOptions({ invariants: false });
-      let passed = 0;
-      let failed = 0;
-      let unstable = 0;
-      for (const p of ps) {
-        const file = randomTraceFile(n, seed, p);
-        const run = await runOnKernel(file.traces, p, ro);
-        if (!run.ok) return reportError(io, run.error);
-        io.err(`${p}: ${run.value.release}, ${n} random traces (seed ${seed}) in ${(run.value.wallMs / 1000).toFixed(1)} s (${run.value.accel}, JIT ${bpfJit ? 'on' : 'off'}, guests ${run.value.bootMs.map((m) => (m / 1000).toFixed(1)).join(' + ')} s)`);
-        const suspects: number[] = [];
-        file.traces.forEach((t, k) => {
-          const r = run.value.results[k];
-          const sim = replayTrace(t, getProfile(p)!, opts).records;
-          if (comparisonPassed(compareTrace(t, p, sim, r.records, r.status))) passed++;
-          else suspects.push(k);
-        });
-        // A difference counts only if the kernel repeats itself: run the suspects again.
-        const mismatches: Trace[] = [];
-        if (suspects.length) {
-          const again = await runOnKernel(suspects.map((k) => file.traces[k]), p, ro);
-          if (!again.ok) return reportError(io, again.error);
-          suspects.forEach((k, j) => {
-            const t = file.traces[k];
-            const r = run.value.results[k];
-            if (formatRecords(r.records) !== formatRecords(again.value.results[j].records)) {
-              unstable++;
-              io.out(`${t.name} [${p}]: UNSTABLE: two kernel runs gave different records; not counted`);
-              return;
-            }
-            failed++;
-            const sim = replayTrace(t, getProfile(p)!, opts).records;
-            io.out(describeComparison(compareTrace(t, p, sim, r.records, r.status), file.source));
-            mismatches.push(t);
-          });
-        }
-        for (const t of mismatches.slice(0, 5)) {
-          const s = await shrinkMismatch(file, t, p, opts, ro);
-          if (!s.ok) return reportError(io, s.error);
-          const path = join((v.out as string | undefined) ?? '.', `oracle-mismatch-${p}-${seed}-${t.name}.trace`);
-          writeFileSync(path, s.value.text);
-          io.out(`shrunk ${t.name} [${p}] from ${t.commands.length} to ${s.value.commands} commands: ${path}`);
-          io.out(s.value.report);
-        }
-      }
-      if (unstable) io.out(`${unstable} trace${unstable === 1 ? '' : 's'} not deterministic on the kernel (not counted)`);
-      io.out(`${passed} passed, ${failed} failed`);
-      return failed ? EXIT.FAILED : EXIT.OK;
+      return randomCampaign(io, { n, seed, profiles: ps, outDir: (v.out as string | undefined) ?? '.' }, ro, v, USAGE);
     }
 
     if (v.record) {
