@@ -14,6 +14,8 @@ import { DEFAULT_UNIVERSE, Universe, type UniverseSpec } from '../../explore/uni
 import { findingTrace, makeDiffSubject, observe, slug, type ModelChoice } from '../../explore/run.ts';
 import { defaultWorkers, exploreSpec, PARALLEL_FROM_DEPTH, workersForDepth } from '../../explore/parallel.ts';
 import { buildSearch, type SubjectSpec } from '../../explore/spec.ts';
+import { DISTRIBUTED_EXPLORE_OPTIONS, explorer } from '../../distributed/explore-options.ts';
+import { QueueFailure } from '../../distributed/explore.ts';
 
 const USAGE = `usage: ringfence explore [--depth N] [--profile P] [universe options] [--out DIR] [--json]
        ringfence explore --diff A,B [--depth N] [universe options] [--out DIR] [--json]
@@ -45,7 +47,13 @@ difference, each written as a trace.
   --max-states N     stop after N distinct states
   --seconds S        stop after S seconds
   --out DIR          write findings there (default: print them)
-  --json             print a JSON summary instead of text`;
+  --json             print a JSON summary instead of text
+  --queue URL        run the search on 'ringfence worker' processes through a Redis queue
+                     (redis://HOST:PORT): the key space is cut into --parts partitions
+                     by hash, each held by one worker; the counts and the kinds of
+                     finding are those of the search on one machine
+  --parts N          partitions (1..1024; default: the workers connected now); each
+                     needs a worker of its own for the whole search`;
 
 function parseIntOpt(v: unknown, name: string, min: number): number | string {
   if (v === undefined) return NaN;
@@ -72,6 +80,7 @@ export const command: Command = {
       tasks: { type: 'string' }, rings: { type: 'string' }, opcodes: { type: 'string' }, programs: { type: 'string' },
       lean: { type: 'boolean' }, 'max-states': { type: 'string' }, seconds: { type: 'string' }, out: { type: 'string' },
       json: { type: 'boolean' }, escapes: { type: 'boolean' }, workers: { type: 'string' },
+      ...DISTRIBUTED_EXPLORE_OPTIONS,
     }, false);
     if (!a.ok) return reportError(io, a.error, undefined, USAGE);
     const v = a.value.values;
@@ -113,6 +122,8 @@ export const command: Command = {
       onProgress: io.isTty && !v.json ? (p: Progress) => void process.stderr.write(bar(p, depth)) : undefined,
     };
     const out = v.out as string | undefined;
+    const run = explorer(v, (l) => io.err(l));
+    if (!run.ok) return reportError(io, run.error, undefined, USAGE);
     if (v.diff !== undefined) {
       const names = String(v.diff).split(',');
       const ps = names.map((n) => getProfile(n.trim()));
@@ -125,7 +136,13 @@ export const command: Command = {
     // Built here too (the threads build their own) for its name, the note and the traces' programs.
     const { subject, universe, note } = await buildSearch({ subject: what, universe: spec });
     if (note) io.err(`ringfence explore: ${note}`);
-    const r = await exploreSpec({ subject: what, universe: spec }, { ...limits, perKind: 1 }, workers);
+    let r;
+    try {
+      r = await run.value({ subject: what, universe: spec }, { ...limits, perKind: 1 }, workers);
+    } catch (e) {
+      if (e instanceof QueueFailure) return reportError(io, rfError('io', e.message));
+      throw e;
+    }
     if (limits.onProgress) process.stderr.write('\r' + ' '.repeat(90) + '\r');
     const written: string[] = [];
     r.findings.forEach((f, i) => {

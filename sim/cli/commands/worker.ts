@@ -6,7 +6,7 @@ import { rfError } from '../../../model/errors.ts';
 import { EXIT, parseCommandArgs, reportError, type Command } from '../command.ts';
 import { guestFromEnv } from '../../distributed/fake-guest.ts';
 import { oracleWorker } from '../../distributed/oracle.ts';
-import { exploreWorker } from '../../distributed/explore.ts';
+import { exploreWorker, useHashedTextNumbers } from '../../distributed/explore.ts';
 import { parseQueueUrl } from '../../distributed/queue.ts';
 
 const USAGE = `usage: ringfence worker --queue URL [--concurrency N] [--jobs N] [--lock-seconds S]
@@ -47,6 +47,8 @@ export const command: Command = {
     const guest = guestFromEnv();
     if (!guest.ok) return reportError(io, guest.error);
     const log = (l: string) => io.err(l);
+    // Before any key is written: parts of one search in different processes must number texts alike.
+    useHashedTextNumbers();
     const lockMs = (lock as number) * 1000;
     const workers = [
       oracleWorker(c.value, { jobs: jobs as number, log, guest: guest.value }, { concurrency: concurrency as number, lockMs, log }),
