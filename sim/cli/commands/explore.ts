@@ -14,7 +14,7 @@ import { DEFAULT_UNIVERSE, Universe, type UniverseSpec } from '../../explore/uni
 import { findingTrace, makeDiffSubject, observe, slug, type ModelChoice } from '../../explore/run.ts';
 import { defaultWorkers, exploreSpec, PARALLEL_FROM_DEPTH, workersForDepth } from '../../explore/parallel.ts';
 import { buildSearch, type SubjectSpec } from '../../explore/spec.ts';
-import { DISTRIBUTED_EXPLORE_OPTIONS, explorer } from '../../distributed/explore-options.ts';
+import { DISTRIBUTED_EXPLORE_OPTIONS, explorer, swarmCommand } from '../../distributed/explore-options.ts';
 import { QueueFailure } from '../../distributed/explore.ts';
 
 const USAGE = `usage: ringfence explore [--depth N] [--profile P] [universe options] [--out DIR] [--json]
@@ -52,6 +52,13 @@ difference, each written as a trace.
                      (redis://HOST:PORT): the key space is cut into --parts partitions
                      by hash, each held by one worker; the counts and the kinds of
                      finding are those of the search on one machine
+  --swarm            instead of the complete search: --walks W seeded random walks of up
+                     to --depth moves (walk k seeded by --seed S and k alone), each kind
+                     of finding shown by its shortest witness; with --diff A,B, walks
+                     that look for differences
+  --shard I/N        --swarm: only slice I of N of the walks, written to
+                     DIR/swarm-slice-I-of-N.json for 'ringfence merge' (default: from
+                     JOB_COMPLETION_INDEX and JOB_COMPLETION_TOTAL when both are set)
   --parts N          partitions (1..1024; default: the workers connected now); each
                      needs a worker of its own for the whole search`;
 
@@ -122,6 +129,7 @@ export const command: Command = {
       onProgress: io.isTty && !v.json ? (p: Progress) => void process.stderr.write(bar(p, depth)) : undefined,
     };
     const out = v.out as string | undefined;
+    if (v.swarm) return swarmCommand(io, v, spec, depth, model as ModelChoice, USAGE);
     const run = explorer(v, (l) => io.err(l));
     if (!run.ok) return reportError(io, run.error, undefined, USAGE);
     if (v.diff !== undefined) {
