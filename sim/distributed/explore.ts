@@ -183,7 +183,7 @@ export class Part<S> {
    * Expand this part's level `level - 1` states: every successor goes to its owner
    * (send), or, when this part owns it, is kept here at once. Gives the new local paths.
    */
-  async expand(level: number, send: (to: number, batch: Buffer) => Promise<void>): Promise<void> {
+  async expand(level: number, send: (to: number, batch: Buffer) => Promise<void>, drain: () => Promise<void>): Promise<void> {
     const { subject, buf, parts } = this;
     const out = Array.from({ length: parts }, () => new Outbox());
     const next: Int32Array[] = [];
@@ -217,7 +217,11 @@ export class Part<S> {
         else if (!last) next.push(child());
       }
       if (pending.length > 8) await Promise.all(pending.splice(0));
-      if (performance.now() > this.yieldAt) await this.breathe();
+      if (performance.now() > this.yieldAt) {
+        // What the others sent so far is taken in now, so it does not pile up in Redis.
+        await drain();
+        await this.breathe();
+      }
     }
     for (let to = 0; to < parts; to++) if (out[to].n) pending.push(send(to, out[to].take()));
     await Promise.all(pending);
@@ -234,22 +238,27 @@ export class Part<S> {
     this.yieldAt = performance.now() + YIELD_MS;
   }
 
-  /** Take what the other parts sent for level `level`: keep the keys not seen, check them, queue them. */
-  async receive(level: number, batches: Buffer[]): Promise<void> {
+  /** Paths of this level's new states that other parts sent (their keys are in the set already). */
+  private fresh: Int32Array[] = [];
+
+  /** Take a batch another part sent for the current level: keep the paths of keys not seen. */
+  absorb(b: Buffer): void {
     const { kb } = this;
-    const fresh: Int32Array[] = [];
-    for (const b of batches) {
-      for (let o = 0; o < b.length;) {
-        const len = b[o++];
-        const path = new Int32Array(len);
-        for (let i = 0; i < len; i++) { path[i] = b.readUInt16LE(o); o += 2; }
-        const klen = b.readUInt32LE(o); o += 4;
-        loadKey(kb, b, o, klen);
-        o += klen;
-        if (this.keys.add(kb)) fresh.push(path);
-      }
-      if (performance.now() > this.yieldAt) await this.breathe();
+    for (let o = 0; o < b.length;) {
+      const len = b[o++];
+      const path = new Int32Array(len);
+      for (let i = 0; i < len; i++) { path[i] = b.readUInt16LE(o); o += 2; }
+      const klen = b.readUInt32LE(o); o += 4;
+      loadKey(kb, b, o, klen);
+      o += klen;
+      if (this.keys.add(kb)) this.fresh.push(path);
     }
+  }
+
+  /** Every batch for level `level` is absorbed: check the new states sent here, and queue them. */
+  async settle(level: number): Promise<void> {
+    const fresh = this.fresh;
+    this.fresh = [];
     // In path order, so most states cost one move (their parents come together).
     fresh.sort(comparePaths);
     const last = level >= this.depth;
@@ -280,31 +289,31 @@ async function runPart(job: Job<PartJob, PartResult>, connection: QueueConnectio
   try {
     for (let level = 1; level <= d.depth; level++) {
       if (await redis.exists(k(d.id, 'abort'))) throw new Error('the search was stopped (another part failed or the coordinator went away)');
-      await part.expand(level, async (to, batch) => { await redis.rpush(k(d.id, 'in', level, to), batch); });
+      const inbox = k(d.id, 'in', level, d.part);
+      const drain = async (all: boolean) => {
+        for (;;) {
+          const got = await redis.lpopBuffer(inbox, 16);
+          if (!got || !got.length) return;
+          for (const b of got) part.absorb(b);
+          if (!all) return;
+        }
+      };
+      await part.expand(level, async (to, batch) => { await redis.rpush(k(d.id, 'in', level, to), batch); }, () => drain(false));
       // The barrier: a token for every part, after this part's batches for the level.
       const pipe = redis.pipeline();
       for (let q = 0; q < d.parts; q++) pipe.rpush(k(d.id, 'bar', level, q), String(d.part));
-      pipe.expire(k(d.id, 'bar', level, d.part), 86400);
       await pipe.exec();
       for (let got = 0; got < d.parts;) {
-        const r = await blocking.blpop(k(d.id, 'bar', level, d.part), 5);
+        await drain(false);
+        const r = await blocking.blpop(k(d.id, 'bar', level, d.part), 1);
         if (r) got++;
         else if (await redis.exists(k(d.id, 'abort'))) throw new Error('the search was stopped while waiting for the other parts');
       }
-      const inbox = k(d.id, 'in', level, d.part);
-      const batches: Buffer[] = [];
-      for (;;) {
-        const got = await redis.lpopBuffer(inbox, 64);
-        if (!got || !got.length) break;
-        batches.push(...got);
-      }
-      await part.receive(level, batches);
+      await drain(true);
+      await part.settle(level);
       await checkTexts(redis, d.id);
       log(`worker: part ${d.part}/${d.parts} level ${level}: ${part.perDepth[level]} new states, ${part.frontier.length} to expand`);
       await job.updateProgress({ part: d.part, level, states: part.perDepth[level], transitions: part.transitions });
-      if (!part.frontier.length && level < d.depth) {
-        // Nothing to expand here; the others may still send states, so go on with the levels.
-      }
     }
     return { perDepth: part.perDepth, transitions: part.transitions, findings: part.findings };
   } finally {
