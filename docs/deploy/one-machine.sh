@@ -3,7 +3,8 @@
 # persistence), WORKERS `ringfence worker` processes, then the coordinator command
 # given after `--` with `--queue URL` appended. Everything started here is stopped on
 # exit, whatever happens. KILL_ONE_AFTER=S kills one worker S seconds in (its job runs
-# again on another: the output must not change).
+# again on another: the output must not change). WORKER_ARGS adds options to every
+# worker (e.g. WORKER_ARGS='--lock-seconds 300 --jobs 2').
 #
 #   docs/deploy/one-machine.sh 3 -- oracle --random 10000 --kernel 7.2,7.3 --out /tmp/mm
 #   KILL_ONE_AFTER=60 docs/deploy/one-machine.sh 3 -- oracle --random 2000 --kernel 7.2,7.3
@@ -32,13 +33,18 @@ url="redis://127.0.0.1:$port"
 
 # The one place that says how a worker starts (as the tests do: test/distributed/servers.ts).
 for i in $(seq "$workers"); do
-  node sim/cli/ringfence.mjs worker --queue "$url" 2>"$dir/worker-$i.log" &
+  # shellcheck disable=SC2086
+  node sim/cli/ringfence.mjs worker --queue "$url" ${WORKER_ARGS:-} 2>"$dir/worker-$i.log" &
   pids+=($!)
 done
 if [ -n "${KILL_ONE_AFTER:-}" ]; then
   victim=${pids[1]}
   ( sleep "$KILL_ONE_AFTER"; kill -9 "$victim" 2>/dev/null && echo "one-machine.sh: killed worker $victim" >&2 ) &
 fi
+# In the background and waited for, so a signal to this script stops it too (the trap).
+node sim/cli/ringfence.mjs "$@" --queue "$url" &
+coordinator=$!
+pids+=("$coordinator")
 status=0
-node sim/cli/ringfence.mjs "$@" --queue "$url" || status=$?
+wait "$coordinator" || status=$?
 exit "$status"

@@ -18,7 +18,8 @@ an exploration ('explore --queue URL': holds the key set of one partition).
   --concurrency N   oracle batches at once (1..64, default 1)
   --jobs N          qemu guests per batch (1..64, default 1)
   --lock-seconds S  a job whose worker has not renewed its lock for S seconds is
-                    given to another worker (1..3600, default 30)
+                    given to another worker (1..3600, default 120: a worker starved of
+                    CPU renews late, and a job taken from a live worker runs twice)
 exit: 0 stopped, 2 bad usage`;
 
 function intIn(v: unknown, name: string, lo: number, hi: number, dflt: number): number | string {
@@ -42,7 +43,7 @@ export const command: Command = {
     if (!c.ok) return reportError(io, c.error, undefined, USAGE);
     const concurrency = intIn(v.concurrency, 'concurrency', 1, 64, 1);
     const jobs = intIn(v.jobs, 'jobs', 1, 64, 1);
-    const lock = intIn(v['lock-seconds'], 'lock-seconds', 1, 3600, 30);
+    const lock = intIn(v['lock-seconds'], 'lock-seconds', 1, 3600, 120);
     for (const x of [concurrency, jobs, lock]) if (typeof x === 'string') return reportError(io, rfError('usage', x), undefined, USAGE);
     const guest = guestFromEnv();
     if (!guest.ok) return reportError(io, guest.error);
