@@ -129,6 +129,7 @@ export async function oracleQueue(io: Io, spec: CampaignSpec, ro: RunOptions, co
     events.setMaxListeners(jobs.length + 64);
     added.push(...await queue.addBulk(jobs));
     io.err(`oracle: campaign ${campaign}: ${jobs.length} jobs of up to ${batch} traces on ${spec.profiles.join(', ')} queued on ${connection.host}:${connection.port}`);
+    if ((await queue.getWorkersCount()) === 0) io.err(`oracle: no 'ringfence worker' is connected to the queue yet: the jobs wait for one`);
     const t0 = performance.now();
     const total = spec.n * spec.profiles.length;
     const all: TraceOutcome[] = [];
