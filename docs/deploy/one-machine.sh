@@ -19,11 +19,14 @@ command -v redis-server >/dev/null || { echo "one-machine.sh: redis-server is no
 pids=()
 dir=$(mktemp -d)
 stop() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  # Workers finish the job in hand on SIGTERM (a qemu boot); the queue is going away, so no.
+  # Their qemu guests first (by parent pid), or they would outlive them.
+  for p in "${pids[@]}"; do pkill -KILL -P "$p" 2>/dev/null || true; kill -9 "$p" 2>/dev/null || true; done
   for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
   rm -rf "$dir"
 }
 trap stop EXIT
+trap 'exit 143' INT TERM
 
 port=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
 redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --dir "$dir" >"$dir/redis.log" 2>&1 &
