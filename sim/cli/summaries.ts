@@ -17,5 +17,7 @@ export const SUMMARIES: Readonly<Record<string, string>> = {
   policy: 'what a task or ring may still do: per opcode allowed, denied, or on which conditions',
   fuzz: 'random call sequences, kernel model against the reference model, for as long as asked',
   bench: 'run the benchmarks (figures and ratios; never part of npm test)',
+  worker: 'take oracle batches and exploration parts off a Redis queue (--queue URL)',
+  merge: 'combine the outputs of --shard slices into what one run prints',
   matrix: 'write docs/compatibility.md: each scenario behaviour against each recorded kernel (--check: is it up to date)',
 };

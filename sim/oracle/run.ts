@@ -53,6 +53,8 @@ export interface RunOptions {
   traceMs?: number;
   /** The guest kernel's BPF JIT (default on, as Debian ships it); see BootOptions.bpfJit. */
   bpfJit?: boolean;
+  /** Runs the traces instead of qemu (the fake guest of the tests: sim/distributed/fake-guest.ts). */
+  guest?: (traces: Trace[], profile: string) => Promise<Result<KernelRun>>;
 }
 
 /** Traces a guest should have before booting one more is worth its boot (about 3 s of CPU). */
@@ -71,6 +73,7 @@ export function defaultJobs(traces: number, cpus = availableParallelism()): numb
 export async function runOnKernel(traces: Trace[], profile: string, o: RunOptions = {}): Promise<Result<KernelRun>> {
   const prof = getProfile(profile);
   if (!prof) return { ok: false, error: rfError('usage', `unknown profile '${profile}'`, undefined, oracleProfiles().join(', ')) };
+  if (o.guest) return o.guest(traces, profile);
   const base = bootTimeoutBase();
   if (typeof base === 'string') return { ok: false, error: rfError('usage', base, undefined, 'an integer from 10000 to 3600000') };
   const guest = buildGuest(process.env, o.log);

@@ -4,7 +4,8 @@
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { EXIT } from '../command.ts';
+import { EXIT, reportError } from '../command.ts';
+import { rfError } from '../../../model/errors.ts';
 import { defineCommand, flagOption, intOption, kernelOption, MAX_SECONDS, stringOption } from '../options.ts';
 import { progress } from '../progress.ts';
 import { DEFAULT_PROFILE, getProfile, type KernelProfile } from '../../../model/profile/profiles.ts';
@@ -15,6 +16,8 @@ import { DEFAULT_UNIVERSE, Universe, type UniverseSpec } from '../../explore/uni
 import { findingTrace, makeDiffSubject, observe, slug, type ModelChoice } from '../../explore/run.ts';
 import { defaultWorkers, exploreSpec, PARALLEL_FROM_DEPTH, workersForDepth } from '../../explore/parallel.ts';
 import { buildSearch, type SubjectSpec } from '../../explore/spec.ts';
+import { explorer, swarmCommand } from '../../distributed/explore-options.ts';
+import { QueueFailure } from '../../distributed/explore.ts';
 
 /** Threads an exploration may use: each holds its share of the seen-state set, so more than this only costs memory. */
 export const MAX_WORKERS = 32;
@@ -37,7 +40,7 @@ export const command = defineCommand({
   name: 'explore',
   summary: 'explore every call sequence of a small universe; --diff finds profile differences',
   positionals: { min: 0, max: 0 },
-  synopsis: ['[--depth N] [--kernel P] [universe options] [--out DIR] [--json]', '--diff A,B [--depth N] [universe options] [--out DIR] [--json]'],
+  synopsis: ['[--depth N] [--kernel P] [universe options] [--out DIR] [--json]', '--diff A,B [--depth N] [universe options] [--out DIR] [--json]', '--depth N --queue URL [--parts N] [universe options] [--json]', '--swarm [--walks W] [--seed S] [--shard I/N] [--diff A,B] [--depth N] [--out DIR]'],
   about: `Explores every call sequence up to --depth moves breadth-first, skipping
 states already seen, and checks the invariants at every state. A violation is
 written as the shortest v1 trace that shows it. With --diff, finds the shortest
@@ -66,6 +69,20 @@ prints the same witness traces on every run`, { arg: 'N', min: 1, max: MAX_WORKE
     seconds: intOption('stop after S seconds', { arg: 'S', min: 0, max: MAX_SECONDS }),
     out: stringOption('write findings there (default: print them)', { arg: 'DIR', complete: 'dir' }),
     json: flagOption('print a JSON summary instead of text'),
+    queue: stringOption(`run the search on 'ringfence worker' processes through a Redis queue
+(redis://HOST:PORT): the key space is cut into --parts partitions
+by hash, each held by one worker; the counts and the kinds of
+finding are those of the search on one machine`, { arg: 'URL' }),
+    parts: intOption('partitions (default: the workers connected now); each needs a worker of its own for the whole search', { arg: 'N', min: 1, max: 1024 }),
+    swarm: flagOption(`instead of the complete search: --walks W seeded random walks of up
+to --depth moves (walk k seeded by --seed S and k alone), each kind
+of finding shown by its shortest witness; with --diff A,B, walks
+that look for differences`),
+    walks: intOption('--swarm: how many walks (default 1000)', { arg: 'W', min: 1, max: 1e9 }),
+    seed: intOption('--swarm: the seed walk k is made from, with k (default 1)', { arg: 'S', min: 0, max: 0xffffffff }),
+    shard: stringOption(`--swarm: only slice I of N of the walks, written to
+DIR/swarm-slice-I-of-N.json for 'ringfence merge' (default: from
+JOB_COMPLETION_INDEX and JOB_COMPLETION_TOTAL when both are set)`, { arg: 'I/N' }),
   },
   exit: '0 explored (escapes are answers), 1 an invariant violated, 2 bad usage',
   async run({ opts: v }, io, cx) {
@@ -97,6 +114,15 @@ prints the same witness traces on every run`, { arg: 'N', min: 1, max: MAX_WORKE
       onProgress: bar.enabled ? (p: Progress) => bar.update(line(p, depth)) : undefined,
     };
     const out = v.out;
+    // The distributed options (sim/distributed/) read the values by their option names.
+    const dv: Record<string, unknown> = {
+      queue: v.queue, parts: v.parts, walks: v.walks, seed: v.seed, shard: v.shard, out: v.out, json: v.json,
+      'max-states': v['max-states'], seconds: v.seconds, diff: v.diff?.join(','), profile: v.kernel,
+      escapes: v.escapes ? true : undefined,
+    };
+    if (v.swarm) return swarmCommand(io, dv, spec, depth, model as ModelChoice, cx.help);
+    const run = explorer(dv, (l) => io.err(l));
+    if (!run.ok) return reportError(io, run.error, undefined, cx.help);
     if (v.diff !== undefined) {
       const [pa, pb] = v.diff.map((n) => getProfile(n)!);
       return diff(io, pa, pb, spec, model as ModelChoice, { ...limits, done: () => bar.done() }, out, v.json, workers);
@@ -106,7 +132,13 @@ prints the same witness traces on every run`, { arg: 'N', min: 1, max: MAX_WORKE
     // Built here too (the threads build their own) for its name, the note and the traces' programs.
     const { subject, universe, note } = await buildSearch({ subject: what, universe: spec });
     if (note) io.err(`ringfence explore: ${note}`);
-    const r = await exploreSpec({ subject: what, universe: spec }, { ...limits, perKind: 1 }, workers);
+    let r;
+    try {
+      r = await run.value({ subject: what, universe: spec }, { ...limits, perKind: 1 }, workers);
+    } catch (e) {
+      if (e instanceof QueueFailure) return reportError(io, rfError('io', e.message));
+      throw e;
+    }
     bar.done();
     const written: string[] = [];
     r.findings.forEach((f, i) => {

@@ -21,8 +21,8 @@ import { oracleProfiles, runOnKernel, traceRunsOn, type RunOptions } from '../..
 import { compareTrace, comparisonPassed, describeComparison } from '../../oracle/compare.ts';
 import { recordingPath, writeRecording } from '../../oracle/record.ts';
 import { where } from '../../report/context.ts';
-import { randomTraceFile, shrinkMismatch } from '../../oracle/random.ts';
 import { assetPath } from '../../package/layout.ts';
+import { randomCampaign } from '../../distributed/oracle-options.ts';
 
 export const SCENARIOS_DIR = assetPath('scenarios');
 
@@ -67,7 +67,7 @@ export const command = defineCommand({
   summary: 'replay traces on real kernels in qemu; compare with the simulator, re-record scenarios',
   args: 'FILE...',
   positionals: { min: 0, name: 'trace file' },
-  synopsis: ['[--kernel P] [--jobs N] FILE...', '--compare [--kernel P] FILE...', '--random N [--seed S] [--kernel P] [--out DIR]',
+  synopsis: ['[--kernel P] [--jobs N] FILE...', '--compare [--kernel P] FILE...', '--random N [--seed S] [--kernel P] [--out DIR] [--shard I/N | --queue URL [--batch B]]',
     '--record [--kernel P]', '--fetch [--kernel P] | --list-kernels'],
   about: `Replays traces on a real Linux kernel booted in qemu (the Debian cloud kernel pinned
 for the profile in sim/oracle/kernels/pins.json; fetched and cached on first use).
@@ -87,6 +87,13 @@ minimal trace written to DIR (default .) as oracle-mismatch-*.trace`, { arg: 'N'
     native: flagOption('run the guest program on this machine\'s own kernel instead of qemu\n(for a host running the profile\'s kernel; needs root for task filters)'),
     fetch: flagOption('only fetch (and cache) the kernels'),
     'list-kernels': flagOption('show what the Debian suites carry now, for re-pinning'),
+    shard: stringOption(`--random: check only slice I of N (0 <= I < N) and write its outcomes to
+DIR/oracle-slice-I-of-N.json for 'ringfence merge' (default: from
+JOB_COMPLETION_INDEX and JOB_COMPLETION_TOTAL when both are set)`, { arg: 'I/N' }),
+    queue: stringOption(`--random: cut the campaign into jobs on a Redis queue (redis://HOST:PORT)
+that 'ringfence worker' processes run; this process merges their outcomes
+and prints what one run prints`, { arg: 'URL' }),
+    batch: intOption('traces per queue job', { arg: 'B', min: 1, max: 10_000, default: 100 }),
     json: flagOption('one JSON object with the counts and each difference (plain runs print JSONL records already)'),
   },
   exit: '0 no difference, 1 a difference (or a failed kernel run), 2 bad usage or input',
@@ -123,61 +130,15 @@ minimal trace written to DIR (default .) as oracle-mismatch-*.trace`, { arg: 'N'
     }
 
     if (v.random !== undefined) {
-      const n = v.random;
-      const seed = v.seed;
-      const ps = profilesArg(['7.3']);
-      const missing = needQemu();
-      if (missing !== undefined) return missing;
-      const opts = replayOptions({ invariants: false });
-      let passed = 0;
-      let failed = 0;
-      let unstable = 0;
-      for (const p of ps) {
-        bar.update(`oracle: ${p}: generating ${n} random traces`, true);
-        const file = randomTraceFile(n, seed, p);
-        bar.update(`oracle: ${p}: running ${n} random traces on the real kernel`, true);
-        const run = await runOnKernel(file.traces, p, ro);
-        bar.done();
-        if (!run.ok) return reportError(io, run.error);
-        io.err(`${p}: ${run.value.release}, ${n} random traces (seed ${seed}) in ${(run.value.wallMs / 1000).toFixed(1)} s (${run.value.accel}, JIT ${bpfJit ? 'on' : 'off'}, guests ${run.value.bootMs.map((m) => (m / 1000).toFixed(1)).join(' + ')} s)`);
-        const suspects: number[] = [];
-        file.traces.forEach((t, k) => {
-          const r = run.value.results[k];
-          const sim = replayTrace(t, getProfile(p)!, opts).records;
-          if (comparisonPassed(compareTrace(t, p, sim, r.records, r.status))) passed++;
-          else suspects.push(k);
-        });
-        // A difference counts only if the kernel repeats itself: run the suspects again.
-        const mismatches: Trace[] = [];
-        if (suspects.length) {
-          const again = await runOnKernel(suspects.map((k) => file.traces[k]), p, ro);
-          if (!again.ok) return reportError(io, again.error);
-          suspects.forEach((k, j) => {
-            const t = file.traces[k];
-            const r = run.value.results[k];
-            if (formatRecords(r.records) !== formatRecords(again.value.results[j].records)) {
-              unstable++;
-              say(`${t.name} [${p}]: UNSTABLE: two kernel runs gave different records; not counted`);
-              return;
-            }
-            failed++;
-            const sim = replayTrace(t, getProfile(p)!, opts).records;
-            say(describeComparison(compareTrace(t, p, sim, r.records, r.status), file.source));
-            mismatches.push(t);
-          });
-        }
-        for (const t of mismatches.slice(0, 5)) {
-          const s = await shrinkMismatch(file, t, p, opts, ro);
-          if (!s.ok) return reportError(io, s.error);
-          const path = join((v.out as string | undefined) ?? '.', `oracle-mismatch-${p}-${seed}-${t.name}.trace`);
-          writeFileSync(path, s.value.text);
-          say(`shrunk ${t.name} [${p}] from ${t.commands.length} to ${s.value.commands} commands: ${path}`);
-          say(s.value.report);
-        }
+      if (v.json) return cx.usage('--json does not go with --random yet (its output is the text one run, a merged slice set or a queue campaign prints alike)');
+      // Cheap checks before expensive work: a coordinator of a queue boots no guest, and the
+      // fake guest of the tests (RINGFENCE_FAKE_GUEST) needs no qemu.
+      if (v.queue === undefined && !process.env.RINGFENCE_FAKE_GUEST) {
+        const missing = needQemu();
+        if (missing !== undefined) return missing;
       }
-      if (unstable) say(`${unstable} trace${unstable === 1 ? '' : 's'} not deterministic on the kernel (not counted)`);
-      summary({ kernels: ps, seed, random: n, passed, failed, unstable }, `${passed} passed, ${failed} failed`);
-      return failed ? EXIT.FAILED : EXIT.OK;
+      const ps = profilesArg(['7.3']);
+      return randomCampaign(io, { n: v.random, seed: v.seed, profiles: ps, outDir: v.out ?? '.' }, ro, { shard: v.shard, queue: v.queue, batch: v.batch }, cx.help);
     }
 
     if (v.record) {

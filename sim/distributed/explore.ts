@@ -1,0 +1,442 @@
+// `explore --queue URL`: one breadth-first search over many processes. The key space
+// is cut into P partitions by the key's hash; partition p is one BullMQ job ('part')
+// that a `ringfence worker` holds for the whole search, with the key set of its
+// partition only, so memory adds up across machines. Level by level, each part
+// expands the states it owns, sends every successor (its path and its key) to the
+// successor's owner in batches (Redis lists), and passes a barrier; then it takes
+// what was sent to it, keeps the keys it has not seen (checking the invariants), and
+// those are its next level. A level ends when every part has drained its input, so
+// states and transitions per depth are exactly those of the single-machine search.
+//
+// Keys write some parts as numbers standing for texts (model/world/key.ts
+// internText); processes cannot share a numbering the way threads do, so a worker
+// numbers a text by its hash (hashedTextNumber), and the parts check in Redis, level
+// by level, that no two texts got one number.
+
+import { randomBytes } from 'node:crypto';
+import { Job, Queue, QueueEvents, Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+import { KeyBuf, useTextNumbers } from '../../model/world/key.ts';
+import { KeySet } from '../explore/keyset.ts';
+import type { ExploreResult, Finding, Progress } from '../explore/result.ts';
+import { replayPath, type PathNode, type ShardFinding } from '../explore/shard.ts';
+import { buildSearch, type SearchSpec } from '../explore/spec.ts';
+import { applySteps, type Subject } from '../explore/subject.ts';
+import type { Move, Universe } from '../explore/universe.ts';
+import { EXPLORE_QUEUE, type QueueConnection } from './queue.ts';
+
+export interface PartJob {
+  id: string;
+  part: number;
+  parts: number;
+  spec: SearchSpec;
+  depth: number;
+  perKind: number;
+}
+
+export interface PartResult {
+  perDepth: number[];
+  transitions: number;
+  findings: ShardFinding[];
+}
+
+// ---- text numbers shared by content ----
+
+const numbered = new Map<number, string>();
+const unchecked: number[] = [];
+
+/** FNV-1a of the text's UTF-16 units, as a positive int32 ('' is 0, as every numbering has it). */
+export function hashedTextNumber(s: string): number {
+  if (s === '') return 0;
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  const n = (h & 0x7fffffff) || 1;
+  const had = numbered.get(n);
+  if (had !== undefined && had !== s) throw new Error(`internal: texts ${JSON.stringify(had)} and ${JSON.stringify(s)} hash to one number`);
+  if (had === undefined) { numbered.set(n, s); unchecked.push(n); }
+  return n;
+}
+
+let installed = false;
+/** Number texts by content in this process (before its first key: `ringfence worker` calls it at start). */
+export function useHashedTextNumbers(): void {
+  if (installed) return;
+  useTextNumbers(hashedTextNumber);
+  installed = true;
+}
+
+// ---- batches of successors: [path length u8, move indices u16..., key length u32, key bytes] ----
+
+class Outbox {
+  buf = Buffer.allocUnsafe(1 << 20);
+  n = 0;
+  entries = 0;
+  put(path: ArrayLike<number>, last: number, key: KeyBuf): void {
+    const need = 1 + 2 * (path.length + 1) + 4 + key.n;
+    if (this.n + need > this.buf.length) {
+      const b = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.n + need));
+      this.buf.copy(b, 0, 0, this.n);
+      this.buf = b;
+    }
+    const b = this.buf;
+    let o = this.n;
+    b[o++] = path.length + 1;
+    for (let i = 0; i < path.length; i++) { b.writeUInt16LE(path[i], o); o += 2; }
+    b.writeUInt16LE(last, o); o += 2;
+    b.writeUInt32LE(key.n, o); o += 4;
+    b.set(key.b.subarray(0, key.n), o);
+    this.n = o + key.n;
+    this.entries++;
+  }
+  take(): Buffer {
+    const out = Buffer.from(this.buf.subarray(0, this.n));
+    this.n = 0;
+    this.entries = 0;
+    return out;
+  }
+}
+
+/** Load key bytes into a KeyBuf (for the key set, which hashes and compares KeyBufs). */
+function loadKey(kb: KeyBuf, bytes: Uint8Array, off: number, len: number): void {
+  if (kb.b.length < len + 4) {
+    kb.b = new Uint8Array((len + 4 + 3) & ~3);
+    kb.w = new Int32Array(kb.b.buffer);
+  }
+  kb.b.set(bytes.subarray(off, off + len));
+  kb.n = len;
+}
+
+const BATCH_BYTES = 1 << 20;
+/** How long a part computes before it lets the event loop run. */
+const YIELD_MS = 200;
+const comparePaths = (a: Int32Array, b: Int32Array) => {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i] - b[i];
+  return a.length - b.length;
+};
+
+/** One partition of a distributed search (runs in a worker process for the whole search). */
+export class Part<S> {
+  private readonly keys = new KeySet();
+  private readonly buf = new KeyBuf();
+  private readonly kb = new KeyBuf();
+  private readonly s0: S;
+  /** The last path whose states are kept: chainIdx[k] the move index at depth k + 1, chainStates[k] the state after it. */
+  private chainIdx: number[] = [];
+  private chainStates: S[] = [];
+  private readonly kinds = new Map<string, number>();
+  readonly findings: ShardFinding[] = [];
+  readonly perDepth: number[] = [0];
+  transitions = 0;
+  frontier: Int32Array[] = [];
+
+  constructor(private readonly subject: Subject<S>, private readonly universe: Universe, readonly part: number, readonly parts: number,
+    private readonly depth: number, private readonly perKind: number) {
+    this.s0 = subject.init();
+    subject.encode(this.s0, this.buf);
+    if (this.owner(this.buf) === part) {
+      this.keys.add(this.buf);
+      this.perDepth[0] = 1;
+      if (depth > 0) this.frontier = [new Int32Array(0)];
+    }
+  }
+
+  owner(key: KeyBuf): number {
+    return (key.hash() >>> 0) % this.parts;
+  }
+
+  private moveAt(s: S, index: number): Move {
+    return this.universe.moves(this.subject.shape(s))[index];
+  }
+
+  /** The state after a path's first `len` moves, reusing the last path's common prefix. */
+  private stateOf(path: Int32Array, len = path.length): S {
+    const { chainIdx, chainStates } = this;
+    let k = 0;
+    while (k < len && k < chainIdx.length && chainIdx[k] === path[k]) k++;
+    chainIdx.length = k;
+    chainStates.length = k;
+    let s = k === 0 ? this.s0 : chainStates[k - 1];
+    for (; k < len; k++) {
+      s = applySteps(this.subject, s, this.moveAt(s, path[k]).steps).s;
+      chainIdx.push(path[k]);
+      chainStates.push(s);
+    }
+    return s;
+  }
+
+  private found(kind: string, message: string, depth: number, path: Int32Array): void {
+    const n = this.kinds.get(kind) ?? 0;
+    if (n >= this.perKind) return;
+    this.kinds.set(kind, n + 1);
+    let node: PathNode | null = null;
+    let s = this.s0;
+    for (const i of path) {
+      const move = this.moveAt(s, i);
+      node = { prev: node, move, index: i };
+      s = applySteps(this.subject, s, move.steps).s;
+    }
+    this.findings.push({ kind, message, depth, ...replayPath(this.subject, node!) });
+  }
+
+  /**
+   * Expand this part's level `level - 1` states: every successor goes to its owner
+   * (send), or, when this part owns it, is kept here at once. Gives the new local paths.
+   */
+  async expand(level: number, send: (to: number, batch: Buffer) => Promise<void>, drain: () => Promise<void>): Promise<void> {
+    const { subject, buf, parts } = this;
+    const out = Array.from({ length: parts }, () => new Outbox());
+    const next: Int32Array[] = [];
+    let kept = 0;
+    const last = level >= this.depth;
+    const pending: Promise<void>[] = [];
+    for (const path of this.frontier) {
+      const s = this.stateOf(path);
+      const moves = this.universe.moves(subject.shape(s));
+      for (let mi = 0; mi < moves.length; mi++) {
+        const { s: cur, issues } = applySteps(subject, s, moves[mi].steps);
+        this.transitions++;
+        const child = () => { const c = new Int32Array(path.length + 1); c.set(path); c[path.length] = mi; return c; };
+        if (issues) {
+          for (const x of issues) this.found(x.kind, x.message, level, child());
+          continue;
+        }
+        if (cur === s) continue;
+        buf.reset();
+        subject.encode(cur, buf);
+        const to = this.owner(buf);
+        if (to !== this.part) {
+          out[to].put(path, mi, buf);
+          if (out[to].n >= BATCH_BYTES) pending.push(send(to, out[to].take()));
+          continue;
+        }
+        if (!this.keys.add(buf)) continue;
+        kept++;
+        const bad = subject.check(cur, s);
+        if (bad.length) this.found('invariant', bad.join('; '), level, child());
+        else if (!last) next.push(child());
+      }
+      if (pending.length > 8) await Promise.all(pending.splice(0));
+      if (performance.now() > this.yieldAt) {
+        // What the others sent so far is taken in now, so it does not pile up in Redis.
+        await drain();
+        await this.breathe();
+      }
+    }
+    for (let to = 0; to < parts; to++) if (out[to].n) pending.push(send(to, out[to].take()));
+    await Promise.all(pending);
+    this.frontier = next;
+    while (this.perDepth.length <= level) this.perDepth.push(0);
+    this.perDepth[level] += kept;
+  }
+
+  private yieldAt = performance.now() + YIELD_MS;
+
+  /** Let the event loop run (BullMQ renews the job's lock there: a part that never yields is taken for dead). */
+  private async breathe(): Promise<void> {
+    await new Promise((res) => setImmediate(res));
+    this.yieldAt = performance.now() + YIELD_MS;
+  }
+
+  /** Paths of this level's new states that other parts sent (their keys are in the set already). */
+  private fresh: Int32Array[] = [];
+
+  /** Take a batch another part sent for the current level: keep the paths of keys not seen. */
+  absorb(b: Buffer): void {
+    const { kb } = this;
+    for (let o = 0; o < b.length;) {
+      const len = b[o++];
+      const path = new Int32Array(len);
+      for (let i = 0; i < len; i++) { path[i] = b.readUInt16LE(o); o += 2; }
+      const klen = b.readUInt32LE(o); o += 4;
+      loadKey(kb, b, o, klen);
+      o += klen;
+      if (this.keys.add(kb)) this.fresh.push(path);
+    }
+  }
+
+  /** Every batch for level `level` is absorbed: check the new states sent here, and queue them. */
+  async settle(level: number): Promise<void> {
+    const fresh = this.fresh;
+    this.fresh = [];
+    // In path order, so most states cost one move (their parents come together).
+    fresh.sort(comparePaths);
+    const last = level >= this.depth;
+    for (const path of fresh) {
+      const parent = this.stateOf(path, path.length - 1);
+      const cur = applySteps(this.subject, parent, this.moveAt(parent, path[path.length - 1]).steps).s;
+      const bad = this.subject.check(cur, parent);
+      if (bad.length) this.found('invariant', bad.join('; '), level, path);
+      else if (!last) this.frontier.push(path);
+      if (performance.now() > this.yieldAt) await this.breathe();
+    }
+    this.frontier.sort(comparePaths);
+    while (this.perDepth.length <= level) this.perDepth.push(0);
+    this.perDepth[level] += fresh.length;
+  }
+}
+
+const k = (id: string, ...rest: (string | number)[]) => ['rf', 'x', id, ...rest].join(':');
+
+/** Run one part to the end of the search, talking to the other parts through Redis. */
+async function runPart(job: Job<PartJob, PartResult>, connection: QueueConnection, log: (l: string) => void): Promise<PartResult> {
+  const d = job.data;
+  useHashedTextNumbers();
+  const { subject, universe } = await buildSearch(d.spec);
+  const part = new Part(subject, universe, d.part, d.parts, d.depth, d.perKind);
+  const redis = new Redis({ ...connection, lazyConnect: false });
+  const blocking = new Redis({ ...connection, lazyConnect: false });
+  try {
+    for (let level = 1; level <= d.depth; level++) {
+      if (await redis.exists(k(d.id, 'abort'))) throw new Error('the search was stopped (another part failed or the coordinator went away)');
+      const inbox = k(d.id, 'in', level, d.part);
+      const drain = async (all: boolean) => {
+        for (;;) {
+          const got = await redis.lpopBuffer(inbox, 16);
+          if (!got || !got.length) return;
+          for (const b of got) part.absorb(b);
+          if (!all) return;
+        }
+      };
+      await part.expand(level, async (to, batch) => { await redis.rpush(k(d.id, 'in', level, to), batch); }, () => drain(false));
+      // The barrier: a token for every part, after this part's batches for the level.
+      const pipe = redis.pipeline();
+      for (let q = 0; q < d.parts; q++) pipe.rpush(k(d.id, 'bar', level, q), String(d.part));
+      await pipe.exec();
+      for (let got = 0; got < d.parts;) {
+        await drain(false);
+        const r = await blocking.blpop(k(d.id, 'bar', level, d.part), 1);
+        if (r) got++;
+        else if (await redis.exists(k(d.id, 'abort'))) throw new Error('the search was stopped while waiting for the other parts');
+      }
+      await drain(true);
+      await part.settle(level);
+      await checkTexts(redis, d.id);
+      log(`worker: part ${d.part}/${d.parts} level ${level}: ${part.perDepth[level]} new states, ${part.frontier.length} to expand`);
+      await job.updateProgress({ part: d.part, level, states: part.perDepth[level], transitions: part.transitions });
+    }
+    return { perDepth: part.perDepth, transitions: part.transitions, findings: part.findings };
+  } finally {
+    redis.disconnect();
+    blocking.disconnect();
+  }
+}
+
+/** Every text this process numbered: its number must stand for no other text in any part. */
+async function checkTexts(redis: Redis, id: string): Promise<void> {
+  const fresh = unchecked.splice(0);
+  if (!fresh.length) return;
+  const key = k(id, 'texts');
+  const pipe = redis.pipeline();
+  for (const n of fresh) pipe.hsetnx(key, String(n), numbered.get(n)!);
+  const set = await pipe.exec();
+  const clash = fresh.filter((_, i) => set?.[i]?.[1] === 0);
+  if (!clash.length) return;
+  const have = await redis.hmget(key, ...clash.map(String));
+  clash.forEach((n, i) => {
+    if (have[i] !== numbered.get(n)) throw new Error(`internal: texts ${JSON.stringify(have[i])} and ${JSON.stringify(numbered.get(n))} hash to one number`);
+  });
+}
+
+/** The exploration side of `ringfence worker`: one part at a time. */
+export function exploreWorker(connection: QueueConnection, o: { lockMs: number; log: (l: string) => void }): Worker {
+  return new Worker<PartJob, PartResult>(EXPLORE_QUEUE, (job) => runPart(job, connection, o.log),
+    { connection, concurrency: 1, lockDuration: o.lockMs, stalledInterval: Math.max(500, Math.floor(o.lockMs / 2)), maxStalledCount: 0 });
+}
+
+/** A distributed search that could not finish: a part failed or its worker died (not a bug in the search). */
+export class QueueFailure extends Error {}
+
+/** The coordinator: queue one part per partition, wait for all, sum them as the single-machine search does. */
+export async function exploreQueue(spec: SearchSpec, o: { depth: number; perKind: number; parts?: number; onProgress?: (p: Progress) => void; log: (l: string) => void },
+  connection: QueueConnection): Promise<ExploreResult> {
+  const t0 = performance.now();
+  const id = randomBytes(8).toString('hex');
+  const queue = new Queue<PartJob, PartResult>(EXPLORE_QUEUE, { connection });
+  const events = new QueueEvents(EXPLORE_QUEUE, { connection });
+  const redis = new Redis({ ...connection });
+  try {
+    await events.waitUntilReady();
+    const parts = o.parts ?? Math.max(1, (await queue.getWorkersCount()));
+    o.log(`explore: search ${id}: ${parts} part${parts === 1 ? '' : 's'} queued on ${connection.host}:${connection.port} (a part needs a worker of its own for the whole search)`);
+    const levelStates = new Map<number, number>();
+    events.on('progress', ({ jobId, data }) => {
+      if (!jobId.startsWith(id)) return;
+      const p = data as { level: number; states: number; transitions: number };
+      levelStates.set(p.level, (levelStates.get(p.level) ?? 0) + p.states);
+      const states = [...levelStates.values()].reduce((a, b) => a + b, 1);
+      const ms = performance.now() - t0;
+      o.onProgress?.({ states, transitions: p.transitions, depth: p.level, left: 0, elapsedMs: ms, rate: states / Math.max(ms / 1000, 1e-3), etaMs: null });
+    });
+    const jobs = await queue.addBulk(Array.from({ length: parts }, (_, part) => ({
+      name: 'part', data: { id, part, parts, spec, depth: o.depth, perKind: o.perKind },
+      opts: { jobId: `${id}-part-${part}`, attempts: 1, removeOnComplete: true, removeOnFail: true },
+    })));
+    // A part whose worker dies cannot be run again elsewhere (its key set went with it): BullMQ
+    // marks it stalled, and the search stops. Watched here, because the job is only failed
+    // when a free worker next looks at it, and every worker may be busy with a part.
+    let watching = true;
+    const watch = (async () => {
+      let warned = false;
+      const since = performance.now();
+      while (watching) {
+        await new Promise((res) => setTimeout(res, 1000));
+        if (!watching) return;
+        let running = 0;
+        for (const j of jobs) {
+          const now = await Job.fromId(queue, j.id!);
+          if (!now) continue;
+          const state = await now.getState();
+          if (state === 'failed' || now.stalledCounter > 0) throw new QueueFailure(`a part of the search failed: part ${now.data.part}'s worker stopped (${now.failedReason || 'its job stalled'}); the search cannot go on without its key set`);
+          if (state === 'active') running++;
+        }
+        if (!warned && running < parts && performance.now() - since > 30_000) {
+          warned = true;
+          o.log(`explore: only ${running} of ${parts} parts have a worker: the search waits for ${parts - running} more 'ringfence worker' process(es)`);
+        }
+      }
+    })();
+    const done = Promise.all(jobs.map((j) => j.waitUntilFinished(events) as Promise<PartResult>));
+    let results: PartResult[];
+    try {
+      results = await Promise.race([done, watch.then(() => [] as PartResult[])]);
+    } catch (e) {
+      await redis.set(k(id, 'abort'), '1', 'EX', 86400);
+      done.catch(() => undefined);
+      if (e instanceof QueueFailure) throw e;
+      throw new QueueFailure(`a part of the search failed: ${String((e as Error).message ?? e)}`);
+    } finally {
+      watching = false;
+    }
+    const perDepth: number[] = [];
+    for (const r of results) r.perDepth.forEach((n, i) => { perDepth[i] = (perDepth[i] ?? 0) + n; });
+    for (let i = 0; i <= o.depth; i++) perDepth[i] ??= 0;
+    // As the single-machine search: a level with no new state ends the search.
+    let reached = o.depth;
+    for (let i = 1; i <= o.depth; i++) if (perDepth[i] === 0) { reached = i; break; }
+    perDepth.length = reached + 1;
+    const all = results.flatMap((r) => r.findings).sort((a, b) => a.depth - b.depth || a.moves.join(';').localeCompare(b.moves.join(';')));
+    const kinds = new Map<string, number>();
+    const elapsedMs = performance.now() - t0;
+    const findings: Finding[] = [];
+    for (const f of all) {
+      const n = kinds.get(f.kind) ?? 0;
+      if (n >= o.perKind) continue;
+      kinds.set(f.kind, n + 1);
+      const { depth, ...rest } = f;
+      void depth;
+      findings.push({ ...rest, foundAtMs: elapsedMs });
+    }
+    return {
+      states: perDepth.reduce((a, b) => a + b, 0), transitions: results.reduce((a, r) => a + r.transitions, 0), perDepth,
+      depthReached: reached, complete: true, stoppedBy: 'done', elapsedMs, findings, workers: parts,
+    };
+  } finally {
+    // The search's lists and barriers go with it.
+    const stale = await redis.keys(k(id, '*')).catch(() => [] as string[]);
+    if (stale.length) await redis.del(...stale).catch(() => 0);
+    redis.disconnect();
+    await events.close();
+    await queue.close();
+  }
+}

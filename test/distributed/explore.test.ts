@@ -1,0 +1,46 @@
+// `explore --queue`: the key space cut into partitions held by three worker processes
+// on a real Redis server gives the single-machine search's JSON summary (states,
+// transitions, per depth, findings), and a search whose worker dies fails cleanly.
+
+import { afterAll, describe, expect, it } from 'vitest';
+import { HAVE_REDIS, NO_REDIS_MESSAGE, runCli, startRedis, startWorker, stopAll } from './servers.ts';
+
+afterAll(stopAll);
+
+const summary = (out: string) => {
+  const j = JSON.parse(out) as Record<string, unknown>;
+  return { states: j.states, transitions: j.transitions, perDepth: j.perDepth, complete: j.complete, stoppedBy: j.stoppedBy,
+    violations: (j.violations as { kind: string; moves: string[] }[]).map((v) => `${v.kind} @${v.moves.length}`) };
+};
+
+describe.skipIf(!HAVE_REDIS)('explore --queue on three workers', () => {
+  it('gives the single-machine counts at every depth, on two universes', async () => {
+    const url = await startRedis();
+    const ws = [0, 1, 2].map(() => startWorker(url, {}));
+    await Promise.all(ws.map((w) => w.saw(/waiting for jobs/)));
+    for (const args of [['--depth', '3'], ['--depth', '4', '--lean', '--tasks', '3', '--profile', '7.2']]) {
+      const one = await runCli(['explore', ...args, '--json', '--workers', '1']);
+      const dist = await runCli(['explore', ...args, '--json', '--queue', url, '--parts', '3']);
+      expect(dist.code).toBe(one.code);
+      expect(summary(dist.out)).toEqual(summary(one.out));
+      expect(ws.every((w) => w.log.some((l) => /part \d\/3 level 3/.test(l)))).toBe(true);
+    }
+  }, 240_000);
+
+  it('fails with a clear error when a part\'s worker is killed', async () => {
+    const url = await startRedis();
+    const ws = [0, 1, 2].map(() => startWorker(url, {}, ['--lock-seconds', '2']));
+    await Promise.all(ws.map((w) => w.saw(/waiting for jobs/)));
+    const run = runCli(['explore', '--depth', '5', '--json', '--queue', url, '--parts', '3']);
+    await ws[1].saw(/part \d\/3 level 2/);
+    ws[1].proc.kill('SIGKILL');
+    const r = await run;
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/a part of the search failed/);
+    expect(r.err).not.toMatch(/    at /);
+  }, 240_000);
+});
+
+describe.runIf(!HAVE_REDIS)('explore --queue', () => {
+  it('is not tested here', () => console.warn(NO_REDIS_MESSAGE));
+});
