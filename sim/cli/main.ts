@@ -7,7 +7,7 @@ import { processIo, type Io } from './io.ts';
 /** Subcommands in the order `ringfence help` lists them. */
 export const COMMANDS = [
   'main', 'replay', 'diff', 'explain', 'asm', 'disasm', 'check', 'run',
-  'oracle', 'explore', 'policy', 'fuzz', 'bench',
+  'oracle', 'explore', 'policy', 'compile', 'fuzz', 'bench',
 ] as const;
 
 async function load(name: string): Promise<Command | undefined> {
