@@ -129,4 +129,14 @@ describe('counterexamples', () => {
     expect(await compileCommand.run(['p.policy', '--json'], j)).toBe(0);
     expect(JSON.parse(j.stdout).registrations[0]).toMatchObject({ opcode: 'SOCKET', instructions: 4 });
   });
+
+  it('several kinds go into --out DIR, one file each', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rf-compile-'));
+    try {
+      const io = memoryIo({ 'p.policy': readFileSync(new URL('empty-deny.policy', DIR), 'utf8') });
+      expect(await compileCommand.run(['p.policy', '--emit', 'asm,c,json,summary', '--out', dir], io)).toBe(0);
+      expect(readdirSync(dir).sort()).toEqual(['empty-deny.asm', 'empty-deny.c', 'empty-deny.json', 'empty-deny.summary.txt']);
+      expect(await compileCommand.run(['p.policy', '--emit', 'asm,c'], memoryIo({ 'p.policy': 'x' }))).toBe(2);
+    } finally { rmSync(dir, { recursive: true, force: true }); }
+  });
 });
