@@ -96,7 +96,9 @@ function inSet(f: PolicyField, off: number, rs: Range[], o: LowerOptions): Expr 
     const lo: Word = { load: { off }, max: 0xffffffff };
     const hiZero: Expr = { k: 'test', load: { off: off + 4 }, op: 'jeq', v: 0 };
     const hiPart = rs.some(([, b]) => b > 0xffffffff) ? not(hiZero) : FALSE;
-    return or(and(hiZero, anyOf(rs.map((r) => inRange(lo, r)))), hiPart);
+    // The low word sees only the part of each range below 2^32.
+    const low = rs.filter(([a]) => a <= 0xffffffff).map(([a, b]) => inRange(lo, [a, Math.min(b, 0xffffffff)]));
+    return or(and(hiZero, anyOf(low)), hiPart);
   }
   const w: Word = { load: f.mask !== undefined && !o.kernelMasksType ? { off, and: f.mask } : { off }, max: f.max };
   if (f.mask !== undefined) w.max = f.mask;

@@ -18,7 +18,9 @@ function nameOf(kinds: readonly SymbolKind[], v: number): string | undefined {
 
 function valueText(f: PolicyField, v: number): string {
   if (f.ipv4) return [v >>> 24, (v >>> 16) & 255, (v >>> 8) & 255, v & 255].join('.');
-  return nameOf(f.kinds, v) ?? (v > 9 ? hex(v) : String(v));
+  // Flag words read best in hex, counts and ports in decimal.
+  const flagish = f.kinds.includes('open_flag') || f.kinds.includes('resolve') || f.name === 'mode';
+  return nameOf(f.kinds, v) ?? (flagish && v > 9 ? hex(v) : String(v));
 }
 
 function bitsText(kinds: readonly SymbolKind[], v: number): string {

@@ -94,6 +94,22 @@ describe('compiled policies mean their intent', () => {
   });
 });
 
+describe('cases the property tests found', () => {
+  it.each([
+    'deny OPENAT if resolve > 4294967295',
+    'allow OPENAT2 if mode in {0..4294967295}',
+    'deny OPENAT2 if flags == 4294967295',
+  ])('%s', (rule) => {
+    const p = parsePolicy('p.policy', `policy p holder=task kernels=7.0..7.3\n${rule}\ndeny rest\n`);
+    if (!p.ok) throw new Error(p.error[0].message);
+    const c = compilePolicy(p.value);
+    if (!c.ok) throw new Error(c.error[0].message);
+    expect(prove(c.value).failures).toEqual([]);
+    const raws = [0n, 0xffffffffn, 0x100000000n, 0x1ffffffffn].map((v) => ({ flags: v, mode: v, resolve: v }));
+    check(p.value, raws);
+  });
+});
+
 describe('the proof catches a wrong filter', () => {
   const src = `policy p holder=task kernels=7.0..7.3
 allow SOCKET if family in {AF_INET, AF_INET6} and type == SOCK_STREAM
