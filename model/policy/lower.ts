@@ -138,10 +138,12 @@ export function lower(opcode: number, c: Cond, offsets: (f: PolicyField) => numb
       return set(cmpRanges(c.op, c.value, max));
     }
     case 'in': { const e = set(c.items.map((i) => [i.lo, i.hi])); return c.negated ? not(e) : e; }
-    case 'has': {
-      const single = (c.bits & (c.bits - 1)) === 0;
-      return single ? { k: 'test', load: { off }, op: 'jset', v: c.bits } : { k: 'test', load: { off, and: c.bits }, op: 'jeq', v: c.bits };
+    case 'has': case 'lacks': {
+      // The port sits in network order in the word: its bits are byte-swapped there.
+      const bits = f.ctx === 'connect.port' ? bswap16(c.bits) : c.bits;
+      if (c.k === 'lacks') return not({ k: 'test', load: { off }, op: 'jset', v: bits });
+      const single = (bits & (bits - 1)) === 0;
+      return single ? { k: 'test', load: { off }, op: 'jset', v: bits } : { k: 'test', load: { off, and: bits }, op: 'jeq', v: bits };
     }
-    case 'lacks': return not({ k: 'test', load: { off }, op: 'jset', v: c.bits });
   }
 }

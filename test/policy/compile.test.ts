@@ -99,8 +99,10 @@ describe('cases the property tests found', () => {
     'deny OPENAT if resolve > 4294967295',
     'allow OPENAT2 if mode in {0..4294967295}',
     'deny OPENAT2 if flags == 4294967295',
+    'allow CONNECT if port lacks 0xb0',
+    'deny CONNECT if port lacks 0xd5 and family has 0xffff',
   ])('%s', (rule) => {
-    const p = parsePolicy('p.policy', `policy p holder=task kernels=7.0..7.3\n${rule}\ndeny rest\n`);
+    const p = parsePolicy('p.policy', `policy p holder=task kernels=${rule.includes('CONNECT') ? '7.2..7.3' : '7.0..7.3'}\n${rule}\ndeny rest\n`);
     if (!p.ok) throw new Error(p.error[0].message);
     const c = compilePolicy(p.value);
     if (!c.ok) throw new Error(c.error[0].message);
