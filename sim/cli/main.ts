@@ -12,7 +12,7 @@ import { SUMMARIES } from './summaries.ts';
 /** Subcommands in the order `ringfence help` lists them. */
 export const COMMANDS = [
   'main', 'replay', 'diff', 'explain', 'asm', 'disasm', 'check', 'run',
-  'oracle', 'explore', 'policy', 'fuzz', 'bench', 'matrix', 'worker', 'merge',
+  'oracle', 'explore', 'policy', 'compile', 'fuzz', 'bench', 'matrix', 'worker', 'merge',
 ] as const;
 
 /**

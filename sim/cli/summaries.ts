@@ -15,6 +15,7 @@ export const SUMMARIES: Readonly<Record<string, string>> = {
   oracle: 'replay traces on real kernels in qemu; compare with the simulator, re-record scenarios',
   explore: 'explore every call sequence of a small universe; --diff finds profile differences',
   policy: 'what a task or ring may still do: per opcode allowed, denied, or on which conditions',
+  compile: 'compile a policy into proven filters, C, JSON, a probing trace or a summary',
   fuzz: 'random call sequences, kernel model against the reference model, for as long as asked',
   bench: 'run the benchmarks (figures and ratios; never part of npm test)',
   worker: 'take oracle batches and exploration parts off a Redis queue (--queue URL)',

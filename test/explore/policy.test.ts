@@ -8,7 +8,7 @@ import { getProfile } from '../../model/profile/profiles.ts';
 import { OP } from '../../model/abi/opcodes.ts';
 import { validate } from '../../model/bpf/validate.ts';
 import type { Insn } from '../../model/bpf/insn.ts';
-import { analyze, type Atom } from '../../sim/explore/policy/symbolic.ts';
+import { analyze, type Atom } from '../../model/bpf/symbolic.ts';
 import { knownFor, opcodePolicy } from '../../sim/explore/policy/policy.ts';
 import { NO_LEGACY, type Chain } from '../../sim/explore/reference/state.ts';
 import { memoryIo } from '../../sim/cli/io.ts';

@@ -8,7 +8,9 @@ import { IORING_OP_LAST, OPCODE_NAMES, opcodeName } from '../../../model/abi/opc
 import { AF, SOCK } from '../../../model/abi/net.ts';
 import { SQE_FLAGS } from '../../../model/abi/flags.ts';
 import type { Chain, Legacy } from '../reference/state.ts';
-import { analyze, feasible, fieldKey, type Atom, type Field, type Known, type Path } from './symbolic.ts';
+import { analyze, feasible, fieldKey, knownFor, type Atom, type Field, type Path } from '../../../model/bpf/symbolic.ts';
+
+export { knownFor };
 
 export interface FilterVerdict {
   /** 1 = newest (runs first). */
@@ -37,25 +39,6 @@ export interface HolderPolicy {
   legacyActive: boolean;
   legacy: Legacy;
   chains: ReadonlyMap<number, Chain> | null;
-}
-
-/** What the filter knows before running, for one opcode: opcode, pdu_size, padding, absent payload. */
-export function knownFor(p: KernelProfile, op: number): Known {
-  const n = p.ctx.size / 4;
-  const mask = new Uint32Array(n), value = new Uint32Array(n);
-  const pdu = p.pduSizes[op] ?? 0;
-  if (p.ctx.name === 'v5') {
-    mask[0] = 0xffff00ff; value[0] = op & 0xff; mask[1] = 0xffffffff;
-    for (let w = 4; w < n; w++) if (!p.payloads[op] || w >= 7) mask[w] = 0xffffffff;
-  } else {
-    mask[2] = 0xffff00ff; value[2] = ((op & 0xff) | (pdu << 16)) >>> 0; mask[3] = 0xffffffff;
-    for (let w = 4; w < n; w++) if (!p.payloads[op]) mask[w] = 0xffffffff;
-    // SOCKET payload is 12 bytes: the rest of the union stays zero.
-    if (p.payloads[op] === 'socket') for (let w = 7; w < n; w++) mask[w] = 0xffffffff;
-    // CONNECT pad bytes 22..23 are zero.
-    if (p.payloads[op] === 'connect') mask[5] = 0xffff0000;
-  }
-  return { mask, value };
 }
 
 /** The context field name for a bit field of a word. */

@@ -3,7 +3,8 @@
 // M[] hold as constants or as bit fields of context words, and collecting the
 // branch conditions on those fields. Each path ends in allow or deny.
 
-import type { Insn } from '../../../model/bpf/insn.ts';
+import type { Insn } from './insn.ts';
+import type { KernelProfile } from '../profile/profiles.ts';
 
 /** Bits of a context word: (word[off] >>> shift) & mask. */
 export interface Field {
@@ -256,3 +257,27 @@ function alu(op: number, a: Val, b: Val, known: Known): Val {
   const sh = (v: Val) => (v.k === 'c' ? `${v.v}` : v.k === 'f' ? `ctx[${fieldKey(v.f)}]` : `(${v.why})`);
   return { k: 'u', why: op === 0x80 ? `-${sh(a)}` : `${sh(a)} ${name} ${sh(b)}` };
 }
+
+/** What the filter knows before running, for one opcode: opcode, pdu_size, padding, absent payload. */
+export function knownFor(p: KernelProfile, op: number): Known {
+  const n = p.ctx.size / 4;
+  const mask = new Uint32Array(n), value = new Uint32Array(n);
+  const pdu = p.pduSizes[op] ?? 0;
+  if (p.ctx.name === 'v5') {
+    mask[0] = 0xffff00ff; value[0] = op & 0xff; mask[1] = 0xffffffff;
+    for (let w = 4; w < n; w++) if (!p.payloads[op] || w >= 7) mask[w] = 0xffffffff;
+  } else {
+    mask[2] = 0xffff00ff; value[2] = ((op & 0xff) | (pdu << 16)) >>> 0; mask[3] = 0xffffffff;
+    for (let w = 4; w < n; w++) if (!p.payloads[op]) mask[w] = 0xffffffff;
+    // SOCKET payload is 12 bytes: the rest of the union stays zero.
+    if (p.payloads[op] === 'socket') for (let w = 7; w < n; w++) mask[w] = 0xffffffff;
+    // CONNECT pad bytes 22..23 are zero.
+    if (p.payloads[op] === 'connect') mask[5] = 0xffff0000;
+    // CONNECT family is a sa_family_t (u16) zero-extended to the u32 at 16.
+    if (p.payloads[op] === 'connect') mask[4] = 0xffff0000;
+    // 7.3 passes type & SOCK_TYPE_MASK: the word's upper 28 bits are zero.
+    if (p.payloads[op] === 'socket' && p.socketTypeMasked) mask[5] = 0xfffffff0;
+  }
+  return { mask, value };
+}
+
