@@ -3,8 +3,8 @@
  * trace has run: for every opcode, allowed, denied, or allowed on which conditions,
  * from the legacy restrictions and a symbolic analysis of the cBPF filters in force.
  *
- * The policy compiler (from a policy description to restrictions and filters) joins
- * this entry when it lands (model/policy/): see the marked place below.
+ * The policy compiler (from an intent in the policy language to restrictions and
+ * filters, with a proof that they mean it) is here too: parsePolicy, compilePolicy, prove.
  *
  * @example
  * ```ts
@@ -67,5 +67,16 @@ export function policyOf(trace: Trace, profile: ProfileLike, who: Holder, at?: n
   return { ok: true, value: { holder: h.value.description, notes: h.value.notes, opcodes: holderPolicy(p, h.value.policy) } };
 }
 
-// The policy compiler (helper `policy`, model/policy/) is exported here at merge:
-// export { compilePolicy, ... } from '../../model/policy/index.ts';
+// The policy compiler (model/policy/, docs/policy.md): from an intent written in the
+// policy language (or its JSON form) to registrations, proven to mean the intent on
+// every target kernel, and the C, trace and summary emitted from them.
+export { parsePolicy } from '../../model/policy/parse.ts';
+export { fromJson as policyFromJson, toJson as policyToJson, type PolicyJson } from '../../model/policy/json.ts';
+export { printPolicy } from '../../model/policy/print.ts';
+export { compilePolicy, type Compiled, type Registration, type LegacyEntry } from '../../model/policy/compile.ts';
+export { prove, type ProofResult, type Counterexample } from '../../model/policy/prove.ts';
+export { intentAllows, type FieldValues } from '../../model/policy/evaluate.ts';
+export type { Policy as PolicyIntent, Cond, Rule } from '../../model/policy/ast.ts';
+export { emitC } from '../policy/c.ts';
+export { emitTrace, type EmittedTrace, type TraceOptions } from '../policy/trace.ts';
+export { summarize, summaryText, type Summary } from '../policy/summary.ts';
