@@ -10,6 +10,11 @@ import { opcodeName } from '../../model/abi/opcodes.ts';
 import { ERRNO } from '../../model/abi/errno.ts';
 import { RESTRICTION } from '../../model/abi/flags.ts';
 import { HANDLER_BY_OP } from '../../model/ops/index.ts';
+import type { OpEnv } from '../../model/ops/env.ts';
+import type { KernelProfile } from '../../model/profile/profiles.ts';
+import type { Ring } from '../../model/ring/ring.ts';
+import type { FdTable } from '../../model/task/fd.ts';
+import type { FsState } from '../../model/fs/fs.ts';
 import { populateCtx } from '../../model/ctx/populate.ts';
 import type { Compiled } from '../../model/policy/compile.ts';
 import { legacyOpAllowed, ruleAllows } from '../../model/policy/evaluate.ts';
@@ -65,6 +70,15 @@ export interface TraceOptions {
   name?: string;
 }
 
+/**
+ * What an opcode's prep sees of its submitter: preps read the profile (known flag bits)
+ * and the ring's setup flags and registrations, never the fd table or the file system.
+ * The probes' ring is set up plain, with nothing registered.
+ */
+function prepEnv(k: KernelProfile): OpEnv {
+  return { profile: k, ring: { flags: 0, reg: { files: 0, buffers: 0 } } as unknown as Ring, uid: 0, cap: true, fds: [] as unknown as FdTable, fs: undefined as unknown as FsState };
+}
+
 export function emitTrace(c: Compiled, o: TraceOptions = {}): Result<EmittedTrace, RfError> {
   const p = c.policy;
   const name = o.name ?? `policy-${p.name}`;
@@ -96,7 +110,7 @@ export function emitTrace(c: Compiled, o: TraceOptions = {}): Result<EmittedTrac
       let held: number;
       if (!legacyOpAllowed(p, pr.opcode)) held = -ERRNO.EACCES;
       else {
-        const prep = HANDLER_BY_OP[pr.opcode]?.prep(cmd.sqe, undefined as never);
+        const prep = HANDLER_BY_OP[pr.opcode]?.prep(cmd.sqe, prepEnv(k));
         if (typeof prep === 'number') { expected[i] = `${opcodeName(pr.opcode)} ${pr.fields}: prep fails (${prep}) before any filter runs`; return; }
         const words = populateCtx(new Uint32Array(k.ctx.size / 4), k, cmd.sqe, cmd.sqe.flags, prep?.open);
         held = ruleAllows(p, pr.opcode, contextFields(k, pr.opcode, words)) ? free : -ERRNO.EACCES;
