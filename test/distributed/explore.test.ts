@@ -36,8 +36,9 @@ describe.skipIf(!HAVE_REDIS)('explore --queue on three workers', () => {
     ws[1].proc.kill('SIGKILL');
     const r = await run;
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(/a part of the search failed/);
-    expect(r.err).not.toMatch(/    at /);
+    // With --json the error is a JSON object on standard output (docs/cli.md).
+    expect(JSON.parse(r.out.trim().split('\n').pop()!).error.message).toMatch(/a part of the search failed/);
+    expect(r.err + r.out).not.toMatch(/    at /);
   }, 240_000);
 });
 
