@@ -3,11 +3,12 @@
 // (bpf_asm text, C array, bpf_asm decimal, quads, binary), and the policy files of
 // scenarios/policies/ when there are any.
 
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { encodeBinary, formatBpfAsm, formatC, formatQuads, loadProgram } from '../../model/bpf/index.ts';
 import { getProfile } from '../../model/profile/profiles.ts';
+import { findFiles } from '../trace/load.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -25,18 +26,7 @@ export interface Corpus {
 }
 
 function files(dir: string, ext: RegExp): string[] {
-  const out: string[] = [];
-  const walk = (d: string) => {
-    let names: string[];
-    try { names = readdirSync(d).sort(); } catch { return; }
-    for (const n of names) {
-      const p = join(d, n);
-      if (statSync(p).isDirectory()) walk(p);
-      else if (ext.test(n)) out.push(p);
-    }
-  };
-  walk(dir);
-  return out;
+  return findFiles(dir, (n) => ext.test(n));
 }
 
 /** The bodies of a trace file's `program NAME ... end` blocks. */

@@ -86,8 +86,8 @@ export function expandPaths(paths: readonly string[]): string[] {
   return out;
 }
 
-/** Every `*.trace` under `dir`, recursively, sorted, as paths relative to `base`. */
-export function findTraceFiles(dir: string, base = process.cwd()): string[] {
+/** Every file under `dir` whose name `keep` accepts, recursively, in sorted order (paths joined onto `dir`). */
+export function findFiles(dir: string, keep: (name: string) => boolean): string[] {
   const out: string[] = [];
   const walk = (d: string) => {
     let names: string[];
@@ -97,9 +97,14 @@ export function findTraceFiles(dir: string, base = process.cwd()): string[] {
       let st;
       try { st = statSync(p); } catch { continue; }
       if (st.isDirectory()) walk(p);
-      else if (n.endsWith('.trace')) out.push(relative(base, p) || p);
+      else if (keep(n)) out.push(p);
     }
   };
   walk(dir);
   return out;
+}
+
+/** Every `*.trace` under `dir`, recursively, sorted, as paths relative to `base`. */
+export function findTraceFiles(dir: string, base = process.cwd()): string[] {
+  return findFiles(dir, (n) => n.endsWith('.trace')).map((p) => relative(base, p) || p);
 }
