@@ -2,15 +2,15 @@
 // policy-random.bench.ts has the campaign of random policies.
 
 import { readdirSync, readFileSync } from 'node:fs';
-import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { loadavg, cpus } from 'node:os';
 import { measure, type BenchSuite } from './harness.ts';
 import { parsePolicy } from '../../model/policy/parse.ts';
 import { compilePolicy } from '../../model/policy/compile.ts';
 import { prove } from '../../model/policy/prove.ts';
+import { assetPath } from '../package/layout.ts';
 
-const DIR = join(dirname(fileURLToPath(import.meta.url)), '../../scenarios/policies');
+const DIR = assetPath('scenarios', 'policies');
 
 export const suite: BenchSuite = {
   name: 'policy',

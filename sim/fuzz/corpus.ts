@@ -4,13 +4,14 @@
 // scenarios/policies/ when there are any.
 
 import { readFileSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, relative } from 'node:path';
 import { encodeBinary, formatBpfAsm, formatC, formatQuads, loadProgram } from '../../model/bpf/index.ts';
 import { getProfile } from '../../model/profile/profiles.ts';
 import { findFiles } from '../trace/load.ts';
+import { PACKAGE_ROOT } from '../package/layout.ts';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+// The package root, the same from the sources and from dist/.
+const ROOT = PACKAGE_ROOT;
 
 export interface Seed {
   /** Where it came from (for reports). */

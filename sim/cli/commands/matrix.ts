@@ -3,13 +3,14 @@
 // `--check` only compares, so CI fails when the checked-in page is stale.
 
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, relative } from 'node:path';
 import { rfError } from '../../../model/errors.ts';
 import { EXIT, parseCommandArgs, reportError, type Command } from '../command.ts';
 import { compatibilityMatrix, matrixMarkdown, RECORDED_PROFILES, type RecordingText, type ScenarioText } from '../../report/matrix.ts';
+import { PACKAGE_ROOT } from '../../package/layout.ts';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../../..');
+// The package root, the same from the sources and from dist/.
+const ROOT = PACKAGE_ROOT;
 
 const USAGE = `usage: ringfence matrix [--check] [--json] [--scenarios DIR] [--out FILE]
 
