@@ -40,8 +40,12 @@ function sqeFields(op: number, v: Vals): string {
     case OP.OPENAT: return `dfd=999 path=x oflags=${hex(v.flags)} mode=${hex(v.mode)}`;
     case OP.OPENAT2: return `dfd=999 path=x oflags=${hex(v.flags)} mode=${hex(v.mode)} resolve=${hex(v.resolve)}`;
     case OP.CONNECT: return `fd=999 family=${v.family} port=${v.port} addr4=${ip(v.addr)}`;
+    case OP.NOP: return '';
   }
-  return '';
+  // Any other opcode names fd 999, which is not open: with fd 0 (the default) a READ or
+  // RECV waits on the guest's console for input that never comes, and the real-kernel
+  // run times out. An allowed request fails at its file lookup, after the filters.
+  return 'fd=999';
 }
 
 function bounds(c: Cond, out: Map<string, Set<number>>): void {
@@ -72,7 +76,7 @@ export function probesFor(p: Policy): Probe[] {
   };
   for (const r of p.rules) {
     const base = BASE[r.opcode];
-    if (!r.cond || !base) { add(r.opcode, base ? sqeFields(r.opcode, base) : DEFAULT_PROBES.find(([o]) => o === r.opcode)?.[1] ?? '', `${r.action} ${opcodeName(r.opcode)}`); continue; }
+    if (!r.cond || !base) { add(r.opcode, sqeFields(r.opcode, base ?? {}), `${r.action} ${opcodeName(r.opcode)}`); continue; }
     add(r.opcode, sqeFields(r.opcode, base), `${opcodeName(r.opcode)} with typical values`);
     const bs = new Map<string, Set<number>>();
     bounds(r.cond, bs);
