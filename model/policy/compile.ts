@@ -150,6 +150,11 @@ export function compilePolicy(p: Policy): Result<Compiled, RfError[]> {
       if (p.sqeFlags === undefined) notes.push('no `sqe flags` line: every SQE flag stays allowed (an SQE_FLAGS_ALLOWED entry of 0x7f)');
     }
     if (regClass) {
+      // The twin of the SQE op case above: a pre-7.0 target makes every register op need
+      // listing, and targets that know different register ops have no one such list.
+      if (p.registerOps === undefined && new Set(profiles.map(registerOpLastFor)).size > 1) {
+        errors.push(rfError('invalid', `the targets have different register op counts (${profiles.map((k) => `${k.name}: ${registerOpLastFor(k)}`).join(', ')}), so "every register op" has no one register op list`, p.locs?.sqeOps ?? p.locs?.sqeFlags, 'an explicit `register ops` list'));
+      }
       const regLast = Math.min(...profiles.map(registerOpLastFor));
       for (const op of p.registerOps ?? Array.from({ length: regLast }, (_, i) => i)) {
         const bad = profiles.find((k) => op >= registerOpLastFor(k));

@@ -112,6 +112,29 @@ describe('cases the property tests found', () => {
   });
 });
 
+describe('cases the mutation fuzzer found', () => {
+  // fuzz --inputs --seed 102841119 --entry compile --index 11: legacy-ring.policy without its
+  // `register ops` line. 6.18 needs every register op listed once any entry is given, and
+  // 6.18 knows 36 register ops where 7.x knows 38: the list of 36 denied ops 36 and 37 on
+  // 7.x that the intent allows, and the proof said so (exit 3). It is a located input error.
+  it('a pre-7.0 target beside 7.x without a `register ops` list is refused, located', () => {
+    const p = parsePolicy('p.policy', 'policy p holder=ring kernels=6.18,7.0..7.3\nsqe ops NOP, READ\n');
+    if (!p.ok) throw new Error(p.error[0].message);
+    const c = compilePolicy(p.value);
+    expect(c.ok).toBe(false);
+    if (c.ok) return;
+    expect(c.error[0].message).toMatch(/different register op counts/);
+    expect(c.error[0].loc).toMatchObject({ file: 'p.policy', line: 2, col: 1 });
+  });
+  it('with the list given, it compiles and is proven', () => {
+    const p = parsePolicy('p.policy', 'policy p holder=ring kernels=6.18,7.0..7.3\nsqe ops NOP, READ\nregister ops ENABLE_RINGS\n');
+    if (!p.ok) throw new Error(p.error[0].message);
+    const c = compilePolicy(p.value);
+    if (!c.ok) throw new Error(c.error[0].message);
+    expect(prove(c.value).failures).toEqual([]);
+  });
+});
+
 describe('the proof catches a wrong filter', () => {
   const src = `policy p holder=task kernels=7.0..7.3
 allow SOCKET if family in {AF_INET, AF_INET6} and type == SOCK_STREAM
