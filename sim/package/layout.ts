@@ -1,30 +1,74 @@
-// Where ringfence's own files are at run time. The same modules run from the
-// TypeScript sources (vitest, tsx: this file is sim/package/layout.ts) and from the
-// compiled package (dist/sim/package/layout.js). Modules named at run time (CLI
-// commands, benchmark suites, the explorer's worker) carry the running module's own
-// extension; data files (scenarios/, the oracle's guest program, kernel pins) are
-// shipped beside dist/, not inside it, and are found from the package root.
+// Where ringfence's own files are at run time. The same modules run in three forms:
+// - the TypeScript sources (vitest, tsx): this file is sim/package/layout.ts;
+// - tsc's output, dist/ (the library entries): dist/sim/package/layout.js;
+// - the CLI bundle, dist/cli/ (the `bin`; sim/package/bundle.mjs): this code sits in
+//   some chunk whose own location says nothing about where anything else is.
+// So modules named at run time (CLI commands, benchmark suites, worker threads) are
+// named by their path from the package root without extension ('sim/cli/commands/replay'),
+// and this file maps that name to the running form's file. Data files (scenarios/, the
+// oracle's guest program, kernel pins) ship beside dist/ and are found from the root.
 
-import { fileURLToPath } from 'node:url';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
-/** True when running the compiled JavaScript of dist/, false when running the sources. */
-export const COMPILED = !import.meta.url.endsWith('.ts');
+/** Set by the bundler (sim/package/bundle.mjs) to the bundle's directory under the root; absent elsewhere. */
+declare const RINGFENCE_BUNDLE_DIR: string | undefined;
+
+const BUNDLE_DIR: string | undefined = typeof RINGFENCE_BUNDLE_DIR === 'string' ? RINGFENCE_BUNDLE_DIR : undefined;
+
+/** True when running JavaScript (tsc's dist/ or the CLI bundle), false when running the sources. */
+export const COMPILED = BUNDLE_DIR !== undefined || !import.meta.url.endsWith('.ts');
+
+/** True when running the CLI bundle. */
+export const BUNDLED = BUNDLE_DIR !== undefined;
 
 /** The extension of ringfence's own modules in this run: '.ts' from sources, '.js' compiled. */
 export const MODULE_EXT: '.ts' | '.js' = COMPILED ? '.js' : '.ts';
 
+/** Where modules live under the root in this run: '' (sources), 'dist/' (tsc), 'dist/cli/' (bundle). */
+export const MODULE_BASE: string = BUNDLE_DIR !== undefined ? `${BUNDLE_DIR}/` : COMPILED ? 'dist/' : '';
+
 /**
- * The URL of one of ringfence's modules, named without extension relative to the
- * module at `from` (its import.meta.url): `moduleUrl(import.meta.url, './commands/replay')`.
+ * The package root: the nearest directory above this module holding ringfence's
+ * package.json. Looked for, not counted: a chunk of the bundle may sit at any depth,
+ * and a package.json of another name (a user's project) is walked past.
  */
-export function moduleUrl(from: string, relative: string): string {
-  return new URL(relative + MODULE_EXT, from).href;
+export const PACKAGE_ROOT: string = findRoot(dirname(fileURLToPath(import.meta.url)));
+
+function findRoot(start: string): string {
+  for (let dir = start; ; ) {
+    const pkg = join(dir, 'package.json');
+    if (existsSync(pkg)) {
+      try {
+        if ((JSON.parse(readFileSync(pkg, 'utf8')) as { name?: unknown }).name === 'ringfence') return dir;
+      } catch {
+        // An unreadable or malformed package.json is not ours: go on up.
+      }
+    }
+    const up = dirname(dir);
+    // Not found (a copied file, a virtual file system): the sources' own layout is the best guess.
+    if (up === dir) return fileURLToPath(new URL(COMPILED ? '../../../' : '../../', import.meta.url)).replace(/[\\/]$/, '');
+    dir = up;
+  }
 }
 
-/** The package root: the directory holding package.json, scenarios/ and (when built) dist/. */
-export const PACKAGE_ROOT = fileURLToPath(new URL(COMPILED ? '../../../' : '../../', import.meta.url));
-
-/** A path under the package root (`assetPath('scenarios')`), the same from sources and from dist/. */
+/** A path under the package root (`assetPath('scenarios')`), the same from sources, dist/ and the bundle. */
 export function assetPath(...parts: string[]): string {
-  return [PACKAGE_ROOT.replace(/[\\/]$/, ''), ...parts].join('/');
+  return [PACKAGE_ROOT, ...parts].join('/');
+}
+
+/** The file of one of ringfence's modules, named from the root without extension: `modulePath('sim/explore/worker')`. */
+export function modulePath(name: string): string {
+  return assetPath(MODULE_BASE + name + MODULE_EXT);
+}
+
+/** The file URL of one of ringfence's modules, for import() and new Worker(): `moduleUrl('sim/cli/commands/replay')`. */
+export function moduleUrl(name: string): string {
+  return pathToFileURL(modulePath(name)).href;
+}
+
+/** The directory of ringfence's modules named from the root (`moduleDir('sim/bench')`), in this run's form. */
+export function moduleDir(name: string): string {
+  return assetPath(MODULE_BASE + name);
 }
