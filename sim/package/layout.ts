@@ -9,7 +9,7 @@
 // oracle's guest program, kernel pins) ship beside dist/ and are found from the root.
 
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 /** Set by the bundler (sim/package/bundle.mjs) to the bundle's directory under the root; absent elsewhere. */
@@ -30,26 +30,27 @@ export const MODULE_EXT: '.ts' | '.js' = COMPILED ? '.js' : '.ts';
 export const MODULE_BASE: string = BUNDLE_DIR !== undefined ? `${BUNDLE_DIR}/` : COMPILED ? 'dist/' : '';
 
 /**
- * The package root: the nearest directory above this module holding ringfence's
- * package.json. Looked for, not counted: a chunk of the bundle may sit at any depth,
- * and a package.json of another name (a user's project) is walked past.
+ * The package root: the directory holding package.json, scenarios/ and (when built) dist/.
+ * Compiled or bundled, this module's own file is somewhere under MODULE_BASE (a chunk
+ * of the bundle may sit at any depth there), so the root is the path before it: no
+ * file system call at start-up. Only a file moved out of that layout falls back to
+ * looking upwards for ringfence's package.json.
  */
-export const PACKAGE_ROOT: string = findRoot(dirname(fileURLToPath(import.meta.url)));
+export const PACKAGE_ROOT: string = findRoot(fileURLToPath(import.meta.url));
 
-function findRoot(start: string): string {
-  for (let dir = start; ; ) {
+function findRoot(self: string): string {
+  if (!COMPILED) return dirname(dirname(dirname(self))); // sim/package/layout.ts
+  const mark = `${sep}${MODULE_BASE.split('/').join(sep)}`;
+  const at = self.lastIndexOf(mark);
+  if (at > 0) return self.slice(0, at);
+  for (let dir = dirname(self); ; dir = dirname(dir)) {
     const pkg = join(dir, 'package.json');
-    if (existsSync(pkg)) {
-      try {
-        if ((JSON.parse(readFileSync(pkg, 'utf8')) as { name?: unknown }).name === 'ringfence') return dir;
-      } catch {
-        // An unreadable or malformed package.json is not ours: go on up.
-      }
+    try {
+      if (existsSync(pkg) && (JSON.parse(readFileSync(pkg, 'utf8')) as { name?: unknown }).name === 'ringfence') return dir;
+    } catch {
+      // An unreadable or malformed package.json is not ours: go on up.
     }
-    const up = dirname(dir);
-    // Not found (a copied file, a virtual file system): the sources' own layout is the best guess.
-    if (up === dir) return fileURLToPath(new URL(COMPILED ? '../../../' : '../../', import.meta.url)).replace(/[\\/]$/, '');
-    dir = up;
+    if (dirname(dir) === dir) return dirname(dirname(dirname(dirname(self)))); // tsc's dist/sim/package/layout.js
   }
 }
 
