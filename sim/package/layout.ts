@@ -38,11 +38,19 @@ export const MODULE_BASE: string = BUNDLE_DIR !== undefined ? `${BUNDLE_DIR}/` :
  */
 export const PACKAGE_ROOT: string = findRoot(fileURLToPath(import.meta.url));
 
+/**
+ * The root for a module file compiled or bundled under `base` ('dist/', 'dist/cli/'):
+ * the path before the last `/base` in it, or undefined when the file is not under one.
+ */
+export function rootBefore(file: string, base: string, separator: string = sep): string | undefined {
+  const at = file.lastIndexOf(separator + base.split('/').join(separator));
+  return at > 0 ? file.slice(0, at) : undefined;
+}
+
 function findRoot(self: string): string {
   if (!COMPILED) return dirname(dirname(dirname(self))); // sim/package/layout.ts
-  const mark = `${sep}${MODULE_BASE.split('/').join(sep)}`;
-  const at = self.lastIndexOf(mark);
-  if (at > 0) return self.slice(0, at);
+  const before = rootBefore(self, MODULE_BASE);
+  if (before !== undefined) return before;
   for (let dir = dirname(self); ; dir = dirname(dir)) {
     const pkg = join(dir, 'package.json');
     try {
