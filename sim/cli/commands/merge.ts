@@ -2,29 +2,29 @@
 // into exactly what one run of the whole work prints.
 
 import { rfError } from '../../../model/errors.ts';
-import { EXIT, parseCommandArgs, reportError, type Command } from '../command.ts';
+import { reportError } from '../command.ts';
+import { defineCommand, flagOption } from '../options.ts';
 import { mergeOracleSlices, type OracleSliceFile } from '../../distributed/oracle.ts';
 import { mergeSwarm, type SwarmSliceFile } from '../../distributed/swarm.ts';
 
-const USAGE = `usage: ringfence merge FILE...
-
-Combines the files that slices of one piece of work wrote ('oracle --random N
+export const command = defineCommand({
+  name: 'merge',
+  summary: 'combine the outputs of --shard slices into what one run prints',
+  args: 'FILE...',
+  positionals: { min: 1, name: 'slice file' },
+  about: `Combines the files that slices of one piece of work wrote ('oracle --random N
 --shard I/N --out DIR': DIR/oracle-slice-I-of-N.json; 'explore --swarm --shard I/N
 --out DIR': DIR/swarm-slice-I-of-N.json) and prints what one run of the whole work
 prints (shrunk oracle mismatches are written where that run would write them).
 Every slice must be there: a trace with no outcome, or two outcomes that differ, is
-an error.
-exit: 0 no difference or violation, 1 one found, 2 bad usage or input`;
-
-export const command: Command = {
-  name: 'merge',
-  summary: 'combine the outputs of --shard slices into what one run prints',
-  usage: USAGE,
-  run(argv, io) {
-    const a = parseCommandArgs(argv, {});
-    if (!a.ok) return reportError(io, a.error, undefined, USAGE);
-    const paths = a.value.positionals;
-    if (!paths.length) return reportError(io, rfError('usage', 'no slice file given'), undefined, USAGE);
+an error.`,
+  options: {
+    // The merged output is what one run printed (text); the slices do not say whether
+    // that run had --json, and sim/distributed renders it.
+    json: flagOption('errors as JSON objects on standard output (the merged output is as one run prints it)'),
+  },
+  exit: '0 no difference or violation, 1 one found, 2 bad usage or input',
+  run({ args: paths }, io) {
     const files: { path: string; data: { format?: unknown } }[] = [];
     for (const path of paths) {
       const t = io.readFile(path);
@@ -43,4 +43,4 @@ export const command: Command = {
     if (format === 'ringfence-swarm-slice/1') return mergeSwarm(io, files as { path: string; data: SwarmSliceFile }[]);
     return reportError(io, rfError('invalid', `${paths[0]}: not a slice file ringfence wrote (format ${JSON.stringify(format)})`));
   },
-};
+});
