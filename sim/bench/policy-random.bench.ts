@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import type { BenchSuite } from './harness.ts';
 import { compilePolicy } from '../../model/policy/compile.ts';
 import { prove } from '../../model/policy/prove.ts';
-import { policyArb } from '../../test/policy/arb.ts';
+import { policyArb } from '../testing/policies.ts';
 
 export const suite: BenchSuite = {
   name: 'policy-random',

@@ -15,7 +15,7 @@ import { ruleAllows } from '../../model/policy/evaluate.ts';
 import { fieldsOf } from '../../model/policy/fields.ts';
 import { parsePolicy } from '../../model/policy/parse.ts';
 import { prove } from '../../model/policy/prove.ts';
-import { boundaryValues, policyArb } from './arb.ts';
+import { boundaryValues, policyArb } from '../../sim/testing/policies.ts';
 
 /** The kernel's rule for a fresh holder, restated: newest first, all must allow; DENY_REST fills empty slots. */
 function kernelAllows(c: Compiled, k: KernelProfile, op: number, ctx: Uint32Array): boolean {

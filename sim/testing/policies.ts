@@ -1,5 +1,7 @@
-// Random policies for property tests: every operator, every field, values near the
-// interesting constants, kernels sets that can express them.
+// Random policies (docs/policy.md) for property tests and the policy-random bench:
+// every operator, every field, values near the interesting constants, kernel sets
+// that can express them. Here rather than under test/ so the bench (sim/) does not
+// depend on the tests.
 
 import fc from 'fast-check';
 import { OP } from '../../model/abi/opcodes.ts';
