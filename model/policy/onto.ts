@@ -71,6 +71,8 @@ export interface OpcodeOnto {
 
 export interface LegacyOnto {
   part: 'sqe ops' | 'sqe flags' | 'register ops';
+  /** The policy states this part (else the intent allows everything there). */
+  stated: boolean;
   /** What the holder can still do that this part forbids, in words, or null (already stricter). */
   needed: string | null;
   unreachable: string | null;
@@ -147,7 +149,7 @@ function legacyParts(p: Policy, ex: Existing[]): LegacyOnto[] {
       unreachable ??= first(pairs, ([, i, x]) => i && !x)?.[0].concat(` on ${k.name}`) ?? null;
     }
     const stated = part === 'sqe ops' ? p.sqeOps : part === 'sqe flags' ? p.sqeFlags : p.registerOps;
-    if (stated !== undefined || needed) out.push({ part, needed, unreachable: stated !== undefined ? unreachable : null });
+    if (stated !== undefined || needed || unreachable) out.push({ part, stated: stated !== undefined, needed, unreachable });
   }
   return out;
 }

@@ -106,17 +106,17 @@ export interface OntoReport {
   unreachable: { opcode: string; example: Example }[];
   /** Opcodes whose existing filters the analysis cannot state on fields (taken as needed). */
   opaque: string[];
-  legacy: { part: string; status: 'needed' | 'stricter'; needed?: string; unreachable?: string }[];
+  legacy: { part: string; status: 'needed' | 'stricter' | 'not stated'; needed?: string; unreachable?: string }[];
   warnings: string[];
 }
 
 export function ontoSummary(c: OntoCompiled, holder: string): OntoReport {
   const name = (o: { opcode: number }) => opcodeName(o.opcode);
   const unreachable = c.opcodes.filter((o) => o.unreachable).map((o) => ({ opcode: name(o), example: o.unreachable! }));
-  const legacy = c.legacyParts.map((l) => ({ part: l.part, status: l.needed ? 'needed' as const : 'stricter' as const, needed: l.needed ?? undefined, unreachable: l.unreachable ?? undefined }));
+  const legacy = c.legacyParts.map((l) => ({ part: l.part, status: l.needed ? 'needed' as const : l.stated ? 'stricter' as const : 'not stated' as const, needed: l.needed ?? undefined, unreachable: l.unreachable ?? undefined }));
   const warnings = [
     ...(unreachable.length ? [`the intent allows what the holder may never do again (${unreachable.map((u) => u.opcode).join(' ')}): the result is stricter than the intent`] : []),
-    ...legacy.filter((l) => l.unreachable).map((l) => `\`${l.part}\` allows ${l.unreachable}, which the holder may never do again`),
+    ...legacy.filter((l) => l.unreachable).map((l) => `the intent allows ${l.unreachable} (${l.status === 'not stated' ? `it states no \`${l.part}\`` : `\`${l.part}\``}), which the holder may never do again`),
   ];
   return {
     holder,
@@ -141,7 +141,8 @@ export function ontoText(r: OntoReport): string {
   out.push(`  unreachable (${r.unreachable.length}): the intent allows it, the holder may never do it again${r.unreachable.length ? ' (a warning)' : ''}`);
   for (const u of r.unreachable.slice(0, 24)) out.push(`    ${u.opcode}: e.g. ${example(u.example)}`);
   if (r.unreachable.length > 24) out.push(`    ... and ${r.unreachable.length - 24} more`);
-  for (const l of r.legacy) out.push(`  legacy \`${l.part}\`: ${l.status === 'needed' ? `needed (the holder can still use ${l.needed})` : 'already stricter'}${l.unreachable ? `; unreachable: ${l.unreachable}` : ''}`);
+  const status = (l: OntoReport['legacy'][number]) => (l.status === 'needed' ? `needed (the holder can still use ${l.needed})` : l.status === 'stricter' ? 'already stricter' : 'not in the policy');
+  for (const l of r.legacy) out.push(`  legacy \`${l.part}\`: ${status(l)}${l.unreachable ? `; unreachable: ${l.unreachable}` : ''}`);
   if (r.opaque.length) out.push(`  not stated on fields (taken as needed; proven whatever they decide): ${list(r.opaque)}`);
   return out.join('\n') + '\n';
 }
