@@ -11,15 +11,13 @@ import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import { OP } from '../../model/abi/opcodes.ts';
 import { RESTRICTION } from '../../model/abi/flags.ts';
-import type { Insn } from '../../model/bpf/insn.ts';
 import { getProfile, opLastFor, type KernelProfile } from '../../model/profile/profiles.ts';
 import type { Policy } from '../../model/policy/ast.ts';
 import { compilePolicy } from '../../model/policy/compile.ts';
 import { legacyOpAllowed, ruleAllows } from '../../model/policy/evaluate.ts';
 import { compileOnto, proveOnto, type Existing, type HolderLegacy, type OntoCompiled } from '../../model/policy/onto.ts';
 import { parsePolicy } from '../../model/policy/parse.ts';
-import { boundaryValues, policyArb } from '../../sim/testing/policies.ts';
-import { validProgram } from '../../sim/testing/programs.ts';
+import { boundaryValues, heldRegistrations, policyArb, type HeldRegistration } from '../../sim/testing/policies.ts';
 import { parseTraceFile } from '../../sim/trace/parse.ts';
 import { replayTrace, replayPassed } from '../../sim/trace/replay.ts';
 import { replayOptions } from '../../sim/trace/kernel-link.ts';
@@ -30,22 +28,15 @@ import { chainVerdict, passed, rawArb, tableWith, type TestChain } from './conte
 
 const OPS = [OP.NOP, OP.READ, OP.SOCKET, OP.OPENAT, OP.OPENAT2, OP.CONNECT, OP.CLOSE, OP.SEND];
 
-interface Holder { regs: { opcode: number; flags: number; insns: readonly Insn[] }[]; legacy: HolderLegacy; refused: boolean }
+interface Holder { regs: HeldRegistration[]; legacy: HolderLegacy; refused: boolean }
 
 /** A holder: the registrations of a random policy, maybe random programs on top, maybe legacy lists. */
 const holderArb = (kernels: Policy['kernels']): fc.Arbitrary<Holder> => fc.record({
-  base: policyArb,
-  extra: fc.array(fc.tuple(fc.constantFrom(...OPS), validProgram(40, 10), fc.boolean()), { maxLength: 2 }),
+  regs: heldRegistrations(kernels),
   sqe: fc.option(fc.record({ ops: fc.uniqueArray(fc.constantFrom(...OPS)), allowed: fc.integer({ min: 0, max: 0x7f }), required: fc.constantFrom(0, 0, 1, 0x10) })),
-  regs: fc.option(fc.uniqueArray(fc.integer({ min: 0, max: 37 }))),
+  registerOps: fc.option(fc.uniqueArray(fc.integer({ min: 0, max: 37 }))),
   refused: fc.boolean(),
-}).map(({ base, extra, sqe, regs, refused }) => {
-  const c = compilePolicy({ ...base, kernels });
-  const regsOut: Holder['regs'] = c.ok ? c.value.filters.map((f) => ({ opcode: f.opcode, flags: f.flags, insns: f.insns })) : [];
-  for (const [opcode, insns, denyRest] of extra) regsOut.push({ opcode, flags: denyRest ? 1 : 0, insns });
-  const legacy: HolderLegacy = { sqe, registerOps: regs };
-  return { regs: regsOut, legacy, refused: refused || sqe !== null || regs !== null };
-});
+}).map(({ regs, sqe, registerOps, refused }) => ({ regs, legacy: { sqe, registerOps }, refused: refused || sqe !== null || registerOps !== null }));
 
 /** An intent: a random policy, sometimes with an SQE op list (which must list the opcodes it allows). */
 const intentArb: fc.Arbitrary<Policy> = fc.tuple(policyArb, fc.option(fc.uniqueArray(fc.constantFrom(...OPS)))).map(([p, extra]) => {
