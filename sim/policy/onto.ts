@@ -132,15 +132,21 @@ export function ontoSummary(c: OntoCompiled, holder: string): OntoReport {
 const example = (e: Example) => `${Object.entries(e.fields).map(([n, v]) => `${n}=${v}`).join(' ') || 'any request'} on ${e.kernel}`;
 const list = (xs: string[]) => (xs.length > 16 ? `${xs.slice(0, 16).join(' ')} ... (${xs.length})` : xs.join(' '));
 
+/** Entries whose example is any request, as one list; the others one a line with their example. */
+function grouped(xs: { opcode: string; example: Example }[]): string[] {
+  const any = xs.filter((x) => Object.keys(x.example.fields).length === 0).map((x) => x.opcode);
+  const out = xs.filter((x) => Object.keys(x.example.fields).length > 0).map((x) => `    ${x.opcode}: e.g. ${example(x.example)}`);
+  if (any.length) out.push(`    any request: ${list(any)}`);
+  return out;
+}
+
 export function ontoText(r: OntoReport): string {
   const out = [`onto ${r.holder}:`];
   out.push(`  needed (${r.needed.length}): the holder can still do what the intent forbids; filters are emitted for these`);
-  for (const n of r.needed.slice(0, 24)) out.push(`    ${n.opcode}: e.g. ${example(n.example)}`);
-  if (r.needed.length > 24) out.push(`    ... and ${r.needed.length - 24} more`);
+  out.push(...grouped(r.needed));
   out.push(`  already stricter (${r.stricter.length}): the holder forbids all the intent forbids; nothing emitted${r.stricter.length ? `: ${list(r.stricter)}` : ''}`);
   out.push(`  unreachable (${r.unreachable.length}): the intent allows it, the holder may never do it again${r.unreachable.length ? ' (a warning)' : ''}`);
-  for (const u of r.unreachable.slice(0, 24)) out.push(`    ${u.opcode}: e.g. ${example(u.example)}`);
-  if (r.unreachable.length > 24) out.push(`    ... and ${r.unreachable.length - 24} more`);
+  out.push(...grouped(r.unreachable));
   const status = (l: OntoReport['legacy'][number]) => (l.status === 'needed' ? `needed (the holder can still use ${l.needed})` : l.status === 'stricter' ? 'already stricter' : 'not in the policy');
   for (const l of r.legacy) out.push(`  legacy \`${l.part}\`: ${status(l)}${l.unreachable ? `; unreachable: ${l.unreachable}` : ''}`);
   if (r.opaque.length) out.push(`  not stated on fields (taken as needed; proven whatever they decide): ${list(r.opaque)}`);
