@@ -69,16 +69,19 @@ never do them again: a warning); the proof shows that the holder ends with
 exactly the policy AND what it had.
 The instruction count per opcode goes to standard error (with --json: into the result).`,
   options: {
-    emit: stringOption(`${EMIT_KINDS.join('|')} (default summary). One kind goes to standard
-output; several need --out.`, { arg: 'KIND[,KIND...]' }),
+    emit: stringOption(`${EMIT_KINDS.join('|')} (default summary);
+one kind goes to standard output, several need --out`, { arg: 'KIND[,KIND...]' }),
     out: stringOption('write each kind to DIR/NAME.EXT (summary.txt, asm, quads, c, json, trace)', { arg: 'DIR', complete: 'dir' }),
     kernel: stringOption(`compile for these target kernels instead of the policy's kernels=
 (${PROFILE_NAMES.join(', ')}; a list or LOW..HIGH)`, { arg: 'P[,P...]' }),
-    onto: stringOption('add to the holder a trace leaves (a .trace file; its first trace, or --trace NAME)', { arg: 'TRACE', complete: 'file' }),
+    onto: stringOption(`add to the holder a trace leaves (a .trace file: its first
+trace, or --trace NAME)`, { arg: 'TRACE', complete: 'file' }),
     task: stringOption('with --onto and a task policy: the task (default init)', { arg: 'T' }),
-    ring: stringOption('with --onto and a ring policy: the ring R (of init, or of the one task holding it), or TASK:R', { arg: 'R' }),
+    ring: stringOption(`with --onto and a ring policy: the ring R (of init, or of the
+one task holding a ring of that name), or TASK:R`, { arg: 'R' }),
     trace: stringOption('with --onto: which trace of the file (default: the first)', { arg: 'NAME' }),
-    at: intOption('with --onto: the holder after command STEP (the record\'s "i", from 0); default: the end', { arg: 'STEP', min: 0, max: MAX_STEP }),
+    at: intOption(`with --onto: the holder after command STEP (the record's "i",
+from 0); default: the end`, { arg: 'STEP', min: 0, max: MAX_STEP }),
     json: JSON_OPTION,
   },
   exit: `0 compiled and proven, 2 a located error in the policy or the trace, or bad usage,
