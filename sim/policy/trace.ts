@@ -180,7 +180,7 @@ export function emitTrace(c: Compiled, o: TraceOptions = {}): Result<EmittedTrac
   if (!final.ok) return { ok: false, error: rfError('internal', `the emitted trace does not parse: ${final.error[0].message}`) };
   if (o.check !== false) for (const k of c.profiles) {
     const run = replayTrace(final.value.traces[0], k, opts);
-    if (!replayPassed(run)) return { ok: false, error: rfError('internal', `the emitted trace fails on the simulator for ${k.name}: ${run.failure ? `line ${run.failure.command.loc.line}: expected ${run.failure.expected}, got ${run.failure.actual}` : run.error?.message ?? run.violation?.message}`) };
+    if (!replayPassed(run)) return { ok: false, error: rfError('internal', `the emitted trace fails on the simulator for ${k.name}: ${run.failure ? `line ${run.failure.command.loc.line} (${run.failure.command.text.trim()}): expected ${run.failure.expected}, got ${run.failure.actual}` : run.error?.message ?? run.violation?.message}`) };
   }
   return { ok: true, value: { text, probes: kept.length, dropped } };
 }

@@ -131,7 +131,7 @@ from 0); default: the end`, { arg: 'STEP', min: 0, max: MAX_STEP }),
     if (onto) {
       // The registrations must go in: a holder whose own register list or state refuses them is an input error.
       const t = emitTrace(c, { probes: [], onto: traceOnto, name: `onto-${policy.name}` });
-      if (!t.ok) return reportError(io, rfError('invalid', `${onto.description} cannot take the registrations: ${t.error.message.replace(/^the emitted trace fails on the simulator for /, 'on ')}`, onto.loc, 'a holder whose register checks admit IORING_REGISTER_BPF_FILTER (and RESTRICTIONS)'));
+      if (!t.ok) return reportError(io, rfError('invalid', `${onto.description} cannot take the registrations: ${t.error.message.replace(/^the emitted trace fails on the simulator for /, 'on ').replace(/line \d+ \((.*)\): expected 0, got /, '`$1` returns ')}`, onto.loc, 'a holder whose register checks admit IORING_REGISTER_BPF_FILTER (and RESTRICTIONS)'));
     }
     const counts = c.filters.map((f) => `${opcodeName(f.opcode)} ${f.insns.length}`).join(', ');
     const ontoReport = onto ? ontoSummary(c as OntoCompiled, onto.description) : undefined;
