@@ -225,6 +225,8 @@ describe('compile --onto: located errors, exit 2', () => {
     ['both --task and --ring', ['p.policy', '--onto', 't.trace', '--task', 'init', '--ring', 'mine'], task, TRACE, /^p\.policy:3:\d+: error: --task and --ring both given/],
     ['a target kernel the trace does not run on', ['p.policy', '--onto', 't.trace'], task, TRACE.replace('kernels=7.0,7.1,7.2,7.3', 'kernels=7.2,7.3'), /^p\.policy:3:\d+: error: trace base \(t\.trace:1\) runs on 7\.2, 7\.3 only, and policy tcp-server also targets 7\.0, 7\.1/],
     ['--at outside the trace', ['p.policy', '--onto', 't.trace', '--at', '99'], task, TRACE, /^t\.trace:1:\d+: error: --at 99 is outside trace base/],
+    ['a holder whose register list refuses the filters (7.3)', ['p.policy', '--kernel', '7.3', '--onto', 't.trace'], policies('unix-only.policy'), 'trace t kernels=7.3\n  restrict task register_op:ENABLE_RINGS => 0\nend\n', /^t\.trace:1:\d+: error: task init .* cannot take the registrations: on 7\.3: `bpf task op=\w+ onto_\w+ pdu=\d+` returns -EACCES/],
+    ['legacy parts an enabled ring cannot take', ['p.policy', '--kernel', '7.0..7.3', '--onto', 't.trace', '--ring', 'mine'], policies('legacy-ring.policy'), 'trace t kernels=7.0,7.1,7.2,7.3\n  ring mine => 0\nend\n', /^p\.policy:6:1: error: the holder can still use SQE flags 0x1 on 7\.0, which `sqe flags` forbids, but the ring is enabled/],
   ])('%s', async (_, argv, policy, trace, message) => {
     const r = await run(argv, { 'p.policy': policy, 't.trace': trace });
     expect(r.err).toMatch(message);
