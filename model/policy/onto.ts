@@ -18,7 +18,7 @@ import { knownFor } from '../bpf/symbolic.ts';
 import { validate } from '../bpf/validate.ts';
 import { opLastFor, registerOpLastFor, type KernelProfile } from '../profile/profiles.ts';
 import type { Policy } from './ast.ts';
-import { compilePolicy, type Compiled, type Registration } from './compile.ts';
+import { compilePolicy, ruleExpr, type Compiled, type Registration } from './compile.ts';
 import { legacyFlagsAllowed, legacyOpAllowed, registerOpAllowed, ruleAllows } from './evaluate.ts';
 import { chainAllows, contextFields, intentFormula, legacyAfter, programFormula, type Counterexample, type ProofResult, type Verdict } from './prove.ts';
 import { findDifference, simplify, type Assignment, type Formula, type SolveStats } from './solve.ts';
@@ -213,7 +213,10 @@ export function compileOnto(p: Policy, existing: Existing[]): Result<OntoCompile
     if (!legacyOpAllowed(p, op) && !emitLegacy) return 'deny';
     const r = p.rules.find((x) => x.opcode === op);
     if (!r) return p.rest === 'allow' ? 'allow' : 'deny';
-    return r.cond ? 'cond' : r.action;
+    if (!r.cond) return r.action;
+    // A condition that holds always or never (`family in {0..65535}`) lowers to a constant.
+    const e = ruleExpr(p, r, bpf.map((x) => x.profile));
+    return e.k === 'const' ? (e.v ? 'allow' : 'deny') : 'cond';
   };
   const slotEmpty = (e: Existing, op: number) => (e.slots[op] ?? []).length === 0;
   const conds: Registration[] = [];
@@ -222,6 +225,7 @@ export function compileOnto(p: Policy, existing: Existing[]): Result<OntoCompile
     if (byLegacy(op) || !neededOn[op].some(Boolean)) continue;
     const kd = kind(op);
     if (kd === 'cond') conds.push({ ...ruleFilter.get(op)!, flags: 0 });
+    // (a conditional rule always has its filter in the fresh compile: only constant ones are left out there)
     else if (kd === 'deny') denies.push(op);
   }
   // DENY_REST fills the slots empty at the moment of the registration: it can stand in
