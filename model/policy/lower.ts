@@ -89,7 +89,8 @@ function inSet(f: PolicyField, off: number, rs: Range[], o: LowerOptions): Expr 
     }));
   }
   if (f.ctx === 'connect.v4_addr') {
-    return anyOf(rs.map(([a]) => ({ k: 'test', load: { off }, op: 'jeq', v: bswap32(a) } as Expr)));
+    // Equality only, so every value of a merged range (`in {0, 1}` is [0, 1]) is its own compare.
+    return anyOf(rs.flatMap(([a, b]) => Array.from({ length: b - a + 1 }, (_, i) => ({ k: 'test', load: { off }, op: 'jeq', v: bswap32(a + i) } as Expr))));
   }
   if (f.member === 'open') {
     // u64: a value below 2^32 needs the high word zero.

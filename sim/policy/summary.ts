@@ -27,9 +27,16 @@ export interface Summary {
   legacy: { sqeOps?: string[]; sqeFlags?: { allowed: number; required: number }; registerOps?: string[] } | null;
   notes: string[];
   proof: { ok: boolean; contexts: number };
+  /** compile --onto: verdicts are of the holder's final registrations (what it had AND the policy). */
+  onto?: boolean;
 }
 
-export function summarize(c: Compiled, proof: ProofResult): Summary {
+export interface SummaryOptions {
+  /** compile --onto: whether the holder's existing registrations also decide an opcode. */
+  existingDecides?: (op: number) => boolean;
+}
+
+export function summarize(c: Compiled, proof: ProofResult, opts: SummaryOptions = {}): Summary {
   const p = c.policy;
   const names = Object.keys(proof.verdicts);
   const first = proof.verdicts[names[0]];
@@ -38,7 +45,9 @@ export function summarize(c: Compiled, proof: ProofResult): Summary {
     const same = names.every((k) => per[k] === v);
     const rule = p.rules.find((r) => r.opcode === op);
     const o: Summary['opcodes'][number] = { opcode: opcodeName(op), verdict: v };
-    if (v === 'conditional' && rule?.cond) o.condition = `${rule.action === 'deny' ? 'not ' : ''}(${condText(op, rule.cond)})`;
+    const held = opts.existingDecides?.(op) ?? false;
+    if (v === 'conditional' && rule?.cond) o.condition = `${rule.action === 'deny' ? 'not ' : ''}(${condText(op, rule.cond)})${held ? ' and the holder\'s existing filters allow it' : ''}`;
+    else if (v === 'conditional' && held) o.condition = 'the holder\'s existing filters allow it';
     if (!same) o.kernels = per;
     return o;
   });
@@ -55,6 +64,7 @@ export function summarize(c: Compiled, proof: ProofResult): Summary {
     legacy: c.legacy ? { sqeOps: p.sqeOps?.map(opcodeName), sqeFlags: p.sqeFlags, registerOps: p.registerOps?.map(registerOpName) } : null,
     notes: c.notes,
     proof: { ok: proof.ok, contexts: proof.nodes },
+    ...(opts.existingDecides ? { onto: true } : {}),
   };
 }
 
@@ -73,12 +83,13 @@ export function summaryText(s: Summary): string {
     const parts = [r.allowed.length ? `always ${r.allowed.join(' ')}` : '', r.conditional.length ? `on conditions ${r.conditional.join(' ')}` : ''].filter(Boolean);
     out.push(`  ${r.what}: ${parts.join('; ') || 'no'}`);
   }
-  out.push('\nregistrations:');
+  out.push(s.onto ? '\nregistrations added to the holder:' : '\nregistrations:');
   if (s.legacy) out.push(`  legacy restrictions${s.legacy.sqeOps ? `: sqe ops ${s.legacy.sqeOps.join(' ')}` : ''}${s.legacy.sqeFlags ? `; sqe flags allowed=0x${s.legacy.sqeFlags.allowed.toString(16)} required=0x${s.legacy.sqeFlags.required.toString(16)}` : ''}${s.legacy.registerOps ? `; register ops ${s.legacy.registerOps.join(' ')}` : ''}`);
   for (const f of s.filters) out.push(`  ${f.opcode}: ${f.name}, ${f.instructions} instruction${f.instructions === 1 ? '' : 's'}${f.flags.length ? ` (${f.flags.join(', ')})` : ''}`);
-  if (!s.filters.length && !s.legacy) out.push('  none: the policy allows everything');
+  if (!s.filters.length && !s.legacy) out.push(s.onto ? '  none: the holder already forbids everything the policy forbids' : '  none: the policy allows everything');
   for (const n of s.notes) out.push(`  note: ${n}`);
-  out.push(`\nproof: the registrations mean the policy on ${s.kernels.join(', ')} for every opcode and every context (${s.proof.contexts} search steps)`);
+  if (s.onto) out.push(`\nproof: the holder's registrations (what it had, and the ones above) mean the policy AND what it had, on ${s.kernels.join(', ')}, for every opcode and every context (${s.proof.contexts} search steps)`);
+  else out.push(`\nproof: the registrations mean the policy on ${s.kernels.join(', ')} for every opcode and every context (${s.proof.contexts} search steps)`);
   return out.join('\n') + '\n';
 }
 

@@ -9,7 +9,7 @@ import { printPolicy } from '../../model/policy/print.ts';
 import { fromJson, toJson } from '../../model/policy/json.ts';
 import { compilePolicy } from '../../model/policy/compile.ts';
 import type { Policy } from '../../model/policy/ast.ts';
-import { policyArb } from './arb.ts';
+import { policyArb } from '../../sim/testing/policies.ts';
 import { conforms } from './schema.ts';
 
 /** The policy without source locations, for comparing. */

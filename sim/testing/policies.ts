@@ -1,11 +1,16 @@
-// Random policies for property tests: every operator, every field, values near the
-// interesting constants, kernels sets that can express them.
+// Random policies (docs/policy.md) for property tests and the policy-random bench:
+// every operator, every field, values near the interesting constants, kernel sets
+// that can express them. Here rather than under test/ so the bench (sim/) does not
+// depend on the tests.
 
 import fc from 'fast-check';
 import { OP } from '../../model/abi/opcodes.ts';
 import type { Cond, Policy, Rule } from '../../model/policy/ast.ts';
 import { fieldsOf, type PolicyField } from '../../model/policy/fields.ts';
 import type { ProfileName } from '../../model/profile/profiles.ts';
+import type { Insn } from '../../model/bpf/insn.ts';
+import { compilePolicy } from '../../model/policy/compile.ts';
+import { validProgram } from './programs.ts';
 
 const VALUES = [0, 1, 2, 3, 6, 10, 17, 0x40, 0x80, 0x200, 0x8000, 0x1bb, 0x1f90, 0x5000, 0xfffe, 0xffff, 0x10000, 0x7f000001, 0xfffffffe, 0xffffffff];
 
@@ -74,4 +79,22 @@ export function boundaryValues(p: Policy, field: string): bigint[] {
   };
   for (const r of p.rules) if (r.cond) walk(r.cond);
   return [...out];
+}
+
+/** A registration as a holder carries it: opcode, DENY_REST flag, program. */
+export interface HeldRegistration { opcode: number; flags: number; insns: readonly Insn[] }
+
+/**
+ * What a holder already carries, for `compile --onto` properties: the filters a random
+ * policy compiles to for `kernels` (none when it does not compile there) and up to two
+ * random kernel-accepted programs on top (some the symbolic analysis cannot state),
+ * maybe with DENY_REST.
+ */
+export function heldRegistrations(kernels: ProfileName[]): fc.Arbitrary<HeldRegistration[]> {
+  return fc.tuple(policyArb, fc.array(fc.tuple(fc.constantFrom(...OPS), validProgram(40, 10), fc.boolean()), { maxLength: 2 })).map(([base, extra]) => {
+    const c = compilePolicy({ ...base, kernels });
+    const out: HeldRegistration[] = c.ok ? c.value.filters.map((f) => ({ opcode: f.opcode, flags: f.flags, insns: f.insns })) : [];
+    for (const [opcode, insns, denyRest] of extra) out.push({ opcode, flags: denyRest ? 1 : 0, insns });
+    return out;
+  });
 }
