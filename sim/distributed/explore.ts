@@ -386,6 +386,36 @@ export function exploreWorker(connection: QueueConnection, o: { lockMs: number; 
 /** A distributed search that could not finish: a part failed or its worker died (not a bug in the search). */
 export class QueueFailure extends Error {}
 
+/** Without --parts: how long the worker count must hold still, and the longest wait for it. */
+export const WORKERS_STEADY_MS = 2000;
+export const WORKERS_WAIT_MS = 15_000;
+
+/**
+ * The parts of a search without --parts: one per worker connected to the queue. Workers
+ * that are still starting would be missed by a count taken at once, so the count is
+ * taken when it has not changed for WORKERS_STEADY_MS (at most WORKERS_WAIT_MS); with
+ * no worker by then it is an error (the search would wait for ever), which says to
+ * start workers or to give --parts.
+ */
+async function connectedWorkers(queue: Queue, connection: QueueConnection, log: (l: string) => void): Promise<number> {
+  const t0 = performance.now();
+  let n = await queue.getWorkersCount();
+  let since = t0;
+  for (;;) {
+    const now = performance.now();
+    if (n > 0 && now - since >= WORKERS_STEADY_MS) break;
+    if (now - t0 >= WORKERS_WAIT_MS) break;
+    await new Promise((res) => setTimeout(res, 250));
+    const m = await queue.getWorkersCount();
+    if (m !== n) { n = m; since = performance.now(); }
+  }
+  if (n === 0) {
+    throw new QueueFailure(`no 'ringfence worker' is connected to ${connection.host}:${connection.port} (waited ${WORKERS_WAIT_MS / 1000} s): start workers first, or give --parts N and start N workers`);
+  }
+  log(`explore: ${n} worker${n === 1 ? '' : 's'} connected (the count held for ${WORKERS_STEADY_MS / 1000} s): one part each`);
+  return n;
+}
+
 /** The coordinator: queue one part per partition, wait for all, sum them as the single-machine search does. */
 export async function exploreQueue(spec: SearchSpec, o: { depth: number; perKind: number; parts?: number; onProgress?: (p: Progress) => void; log: (l: string) => void },
   connection: QueueConnection): Promise<ExploreResult> {
@@ -396,7 +426,7 @@ export async function exploreQueue(spec: SearchSpec, o: { depth: number; perKind
   const redis = new Redis({ ...connection });
   try {
     await events.waitUntilReady();
-    const parts = o.parts ?? Math.max(1, (await queue.getWorkersCount()));
+    const parts = o.parts ?? await connectedWorkers(queue, connection, o.log);
     o.log(`explore: search ${id}: ${parts} part${parts === 1 ? '' : 's'} queued on ${connection.host}:${connection.port} (a part needs a worker of its own for the whole search)`);
     const levelStates = new Map<number, number>();
     events.on('progress', ({ jobId, data }) => {
@@ -421,17 +451,18 @@ export async function exploreQueue(spec: SearchSpec, o: { depth: number; perKind
       while (watching) {
         await new Promise((res) => setTimeout(res, 1000));
         if (!watching) return;
-        let running = 0;
+        // Parts not taken yet (a finished part is removed, and counts as taken).
+        let waiting = 0;
         for (const j of jobs) {
           const now = await Job.fromId(queue, j.id!);
           if (!now) continue;
           const state = await now.getState();
           if (state === 'failed' || now.stalledCounter > 0) throw new QueueFailure(`a part of the search failed: part ${now.data.part}'s worker stopped (${now.failedReason || 'its job stalled'}); the search cannot go on without its key set`);
-          if (state === 'active') running++;
+          if (state === 'waiting' || state === 'prioritized' || state === 'delayed') waiting++;
         }
-        if (!warned && running < parts && performance.now() - since > 30_000) {
+        if (!warned && waiting > 0 && performance.now() - since > 30_000) {
           warned = true;
-          o.log(`explore: only ${running} of ${parts} parts have a worker: the search waits for ${parts - running} more 'ringfence worker' process(es)`);
+          o.log(`explore: only ${parts - waiting} of ${parts} parts have a worker: the search waits for ${waiting} more 'ringfence worker' process(es)`);
         }
       }
     })();
