@@ -7,7 +7,7 @@ import { rfError, type RfError, type Result } from '../errors.ts';
 import { opcodeName } from '../abi/opcodes.ts';
 import { registerOpName } from '../abi/register.ts';
 import type { Cond, Policy } from './ast.ts';
-import { parsePolicy } from './parse.ts';
+import { MAX_COMPARISONS, MAX_NESTING, parsePolicy } from './parse.ts';
 import { printPolicy } from './print.ts';
 
 export type CondJson =
@@ -65,16 +65,23 @@ function only(o: Record<string, unknown>, keys: string[], where: string): void {
 const CMPS = ['==', '!=', '<', '<=', '>', '>='];
 
 /** The condition in text form (numbers only), for the parser to check. */
-function condText(c: unknown, where: string): string {
+function condText(c: unknown, where: string, depth = 0): string {
   if (!isObj(c)) throw new Bad(where, 'a condition object');
+  // Deeper than any condition the text form takes (MAX_COMPARISONS, MAX_NESTING): refused
+  // here, before the recursion could exhaust the stack.
+  if (depth > MAX_COMPARISONS + MAX_NESTING) throw new Bad(where, `a condition nested at most ${MAX_COMPARISONS + MAX_NESTING} deep`);
   if ('and' in c || 'or' in c) {
     const k = 'and' in c ? 'and' : 'or';
     only(c, [k], where);
     const xs = c[k];
     if (!Array.isArray(xs) || xs.length !== 2) throw new Bad(`${where}/${k}`, 'an array of two conditions');
-    return `(${condText(xs[0], `${where}/${k}/0`)}) ${k} (${condText(xs[1], `${where}/${k}/1`)})`;
+    // `a and b and c` is ((a and b) and c): a left operand of the same kind needs no
+    // parentheses, so long chains do not count as nesting in the text form.
+    const left = condText(xs[0], `${where}/${k}/0`, depth + 1);
+    const sameKind = isObj(xs[0]) && k in xs[0];
+    return `${sameKind ? left : `(${left})`} ${k} (${condText(xs[1], `${where}/${k}/1`, depth + 1)})`;
   }
-  if ('not' in c) { only(c, ['not'], where); return `not (${condText(c.not, `${where}/not`)})`; }
+  if ('not' in c) { only(c, ['not'], where); return `not (${condText(c.not, `${where}/not`, depth + 1)})`; }
   const field = str(c.field, `${where}/field`);
   if ('cmp' in c) {
     only(c, ['field', 'cmp', 'value'], where);

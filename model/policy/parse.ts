@@ -90,20 +90,33 @@ function fieldWords(op: number): string {
   return fs.length ? `a field of ${opcodeName(op)}: ${fs.map((f) => f.name).join(', ')}` : 'nothing: this opcode passes no payload';
 }
 
+/**
+ * How big one condition may be. Past these the later passes (which walk the tree
+ * recursively) could run out of stack, and no cBPF program (4,096 instructions,
+ * jumps of at most 255) could hold the condition anyway.
+ */
+export const MAX_NESTING = 32;
+export const MAX_COMPARISONS = 1024;
+
+interface Size { depth: number; atoms: number }
+
 /** COND := OR; OR := AND ('or' AND)*; AND := UNARY ('and' UNARY)*; UNARY := 'not' UNARY | '(' COND ')' | ATOM */
-function cond(l: Line, ops: number[]): Cond {
-  let c = conj(l, ops);
-  while (l.isWord('or')) { const loc = l.loc(); l.i++; c = { k: 'or', a: c, b: conj(l, ops), loc }; }
+function cond(l: Line, ops: number[], n: Size = { depth: 0, atoms: 0 }): Cond {
+  let c = conj(l, ops, n);
+  while (l.isWord('or')) { const loc = l.loc(); l.i++; c = { k: 'or', a: c, b: conj(l, ops, n), loc }; }
   return c;
 }
-function conj(l: Line, ops: number[]): Cond {
-  let c = unary(l, ops);
-  while (l.isWord('and')) { const loc = l.loc(); l.i++; c = { k: 'and', a: c, b: unary(l, ops), loc }; }
+function conj(l: Line, ops: number[], n: Size): Cond {
+  let c = unary(l, ops, n);
+  while (l.isWord('and')) { const loc = l.loc(); l.i++; c = { k: 'and', a: c, b: unary(l, ops, n), loc }; }
   return c;
 }
-function unary(l: Line, ops: number[]): Cond {
-  if (l.isWord('not')) { const loc = l.loc(); l.i++; return { k: 'not', x: unary(l, ops), loc }; }
-  if (l.isPunct('(')) { l.i++; const c = cond(l, ops); l.punct(')', '`)` or `and`/`or`'); return c; }
+function unary(l: Line, ops: number[], n: Size): Cond {
+  const nested = l.isWord('not') || l.isPunct('(');
+  if (nested && n.depth >= MAX_NESTING) l.fail('range', `the condition nests deeper than ${MAX_NESTING} levels of \`not\` and \`(\``, `at most ${MAX_NESTING} levels`, l.peek());
+  if (l.isWord('not')) { const loc = l.loc(); l.i++; n.depth++; const x = unary(l, ops, n); n.depth--; return { k: 'not', x, loc }; }
+  if (l.isPunct('(')) { l.i++; n.depth++; const c = cond(l, ops, n); n.depth--; l.punct(')', '`)` or `and`/`or`'); return c; }
+  if (++n.atoms > MAX_COMPARISONS) l.fail('range', `the condition has more than ${MAX_COMPARISONS} comparisons`, `at most ${MAX_COMPARISONS}; split it with \`in {...}\` sets or ranges`, l.peek());
   return atom(l, ops);
 }
 

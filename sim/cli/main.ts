@@ -6,7 +6,7 @@ import { EXIT, type Command } from './command.ts';
 import { processIo, type Io } from './io.ts';
 import { completionScript, SHELLS } from './completion.ts';
 import { manPage } from './manpage.ts';
-import { assetPath, MODULE_EXT, moduleUrl } from '../package/layout.ts';
+import { assetPath, modulePath, moduleUrl } from '../package/layout.ts';
 import { SUMMARIES } from './summaries.ts';
 
 /** Subcommands in the order `ringfence help` lists them. */
@@ -42,16 +42,14 @@ export async function load(name: string): Promise<Command | undefined> {
   if (!(COMMANDS as readonly string[]).includes(name)) return undefined;
   const known = loaded.get(name);
   if (known) return known;
-  // commands/NAME.ts from sources, commands/NAME.js compiled: loaded only when asked for.
-  const url = moduleUrl(import.meta.url, `./commands/${name}`);
+  // Named from the package root (sources, dist/ or the bundle alike): loaded only when asked for.
+  const file = `sim/cli/commands/${name}`;
   try {
-    const mod = (await import(url)) as { command: Command };
+    const mod = (await import(moduleUrl(file))) as { command: Command };
     loaded.set(name, mod.command);
     return mod.command;
   } catch (e) {
-    if ((e as { code?: string }).code === 'ERR_MODULE_NOT_FOUND' && String(e).includes(`commands/${name}${MODULE_EXT}`)) {
-      return undefined;
-    }
+    if ((e as { code?: string }).code === 'ERR_MODULE_NOT_FOUND' && String(e).includes(modulePath(file))) return undefined;
     throw e;
   }
 }

@@ -11,10 +11,15 @@ import type { Io } from './io.ts';
 import type { Trace, TraceFile } from '../trace/ast.ts';
 import { expandPaths, loadTraceFiles, type LoadFailure, type Loaded } from '../trace/load.ts';
 
+/** Errors printed per file; the rest are counted (a file of garbage is one screen, not megabytes). */
+export const ERRORS_SHOWN = 20;
+
 export function reportLoadFailures(io: Io, failures: LoadFailure[]): void {
   for (const f of failures) {
-    for (const e of f.errors) reportError(io, e, f.source);
+    const shown = io.jsonErrors ? f.errors : f.errors.slice(0, ERRORS_SHOWN);
+    for (const e of shown) reportError(io, e, f.source);
     if (io.jsonErrors) continue;
+    if (shown.length < f.errors.length) io.err(`${f.file}: ${f.errors.length - shown.length} more error${f.errors.length - shown.length === 1 ? '' : 's'} not shown`);
     if (f.source !== undefined) io.err(`${f.file}: ${f.errors.length} error${f.errors.length === 1 ? '' : 's'}; nothing was replayed from this file`);
   }
 }

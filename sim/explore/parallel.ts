@@ -87,9 +87,9 @@ export async function exploreSpec(spec: SearchSpec, opts: ExploreOptions, worker
     return explore(subject, universe, opts);
   }
   const search = new Search(opts, workers);
-  // Compiled, the worker is a plain module beside this one; from sources it is
+  // Compiled (dist/ or the CLI bundle), the worker is a plain module; from sources it is
   // bundled (esbuild, a development dependency) or loaded through tsx.
-  const script = COMPILED ? new URL(moduleUrl(import.meta.url, './worker')) : ((await workerBundle()) ?? WORKER_SOURCE_ENTRY);
+  const script = COMPILED ? new URL(moduleUrl('sim/explore/worker')) : ((await workerBundle()) ?? WORKER_SOURCE_ENTRY);
   const texts = makeSharedTexts();
   const pool = Array.from({ length: workers }, (_, index) => {
     const init: WorkerInit = { spec, index, count: workers, depth: opts.depth, perKind, texts };

@@ -96,9 +96,14 @@ function escapeRe(s: string): string {
  * instruction (a binary filter file has no lines); or the file, for an error about
  * the file as a whole (it holds no trace, no instruction, is empty).
  */
+/** A source line quoted under an error: the line number gutter of formatError. */
+const EXCERPT = /^\s*\d+ \| /;
+
 export function located(stderr: string, input: Input): boolean {
   const f = escapeRe(input.file);
-  const lines = stderr.split('\n').filter((l) => /\berror:/.test(l));
+  // The excerpt under a located error quotes the input (`   3 | ...`), which may
+  // itself say `error:`; only the messages are judged.
+  const lines = stderr.split('\n').filter((l) => /\berror:/.test(l) && !EXCERPT.test(l));
   if (!lines.length) return false;
   const text = new RegExp(`${f}:\\d+:\\d+: error:`);
   const place = new RegExp(`error: ${f}\\b.*\\b(byte|instruction)s? \\d+`);

@@ -7,7 +7,7 @@ import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import { availableEntries, HANG_MS, type Finding } from './harness.ts';
 import type { WorkerJob, WorkerMessage } from './worker.ts';
-import { COMPILED, moduleUrl } from '../package/layout.ts';
+import { COMPILED, modulePath } from '../package/layout.ts';
 
 export interface CampaignOptions {
   seed: number;
@@ -32,9 +32,9 @@ export interface CampaignResult {
   perEntryMs: Record<string, number>;
 }
 
-// Compiled (dist/), the worker module runs as it is; from the sources a worker thread
+// Compiled (dist/ or the CLI bundle), the worker module runs as it is; from the sources a worker thread
 // has no TypeScript loader, so worker-entry.mjs registers tsx first.
-const ENTRY = COMPILED ? fileURLToPath(moduleUrl(import.meta.url, './worker')) : fileURLToPath(new URL('./worker-entry.mjs', import.meta.url));
+const ENTRY = COMPILED ? modulePath('sim/fuzz/worker') : fileURLToPath(new URL('./worker-entry.mjs', import.meta.url));
 
 export async function runCampaign(o: CampaignOptions): Promise<CampaignResult> {
   const t0 = Date.now();

@@ -1,9 +1,10 @@
 // The state diagram as an SVG document: the page shows it and `explain --svg`
 // writes it. Every box and arrow carries its stable id and marks as data
-// attributes (data-id, data-refs, data-marks), which the browser tests read.
+// attributes (data-id, data-refs, data-marks; arrows data-from and data-to), which
+// the browser tests and the routing test read.
 
 import { LEGEND, type Arrow, type Diagram } from './graph.ts';
-import { CHAR_W, LINE_H, layoutDiagram, type Placed } from './layout.ts';
+import { CHAR_W, LINE_H, layoutDiagram, type Placed, type Route } from './layout.ts';
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
@@ -21,7 +22,7 @@ export const DIAGRAM_CSS = `
 .rf-diagram .box.shared rect.outer { stroke-width: 1.2; }
 .rf-diagram .box .inner { fill: none; stroke: #5b6472; stroke-width: 1; }
 .rf-diagram .box.changed rect.outer { stroke: #e8590c; stroke-width: 3; }
-.rf-diagram .arrow path { fill: none; stroke: #5b6472; stroke-width: 1.3; }
+.rf-diagram .arrow path { fill: none; stroke: #5b6472; stroke-width: 1.3; stroke-linejoin: round; }
 .rf-diagram .arrow.fd path { stroke-dasharray: 6 4; }
 .rf-diagram .arrow.parent path { stroke-dasharray: 2 3; stroke: #8a93a3; }
 .rf-diagram .arrow.cow path { stroke: #b3261e; stroke-width: 2; }
@@ -44,32 +45,12 @@ function boxSvg(p: Placed): string {
     text.join('') + '</g>';
 }
 
-function arrowSvg(a: Arrow, from: Placed, to: Placed): string {
+function arrowSvg(a: Arrow, r: Route): string {
   const cls = ['arrow', a.kind, ...a.marks].join(' ');
-  let path: string, lx: number, ly: number;
-  if (a.kind === 'parent') {
-    // Parent and child share the task column: a curve on its left.
-    const x0 = from.x, y0 = from.y + from.h / 2, x1 = to.x, y1 = to.y + to.h / 2;
-    const bend = 14 + Math.min(40, Math.abs(y1 - y0) / 6);
-    path = `M${x0},${y0} C${x0 - bend},${y0} ${x1 - bend},${y1} ${x1 - 1},${y1}`;
-    lx = Math.min(x0, x1) - bend; ly = (y0 + y1) / 2;
-  } else {
-    const x0 = from.x + from.w, y0 = from.y + from.h / 2, x1 = to.x, y1 = to.y + to.h / 2;
-    const dx = Math.max(30, (x1 - x0) / 2);
-    if (x1 - x0 > 260 && Math.abs(y1 - y0) < 80) {
-      // Skips a column at about the same height: sag under the boxes between.
-      const low = Math.max(from.y + from.h, to.y + to.h) + 26;
-      const ys = from.y + from.h - 6, ye = to.y + to.h - 6;
-      path = `M${x0},${ys} C${x0 + 60},${low} ${x1 - 60},${low} ${x1 - 2},${ye}`;
-      lx = (x0 + x1) / 2; ly = low - 2;
-    } else {
-      path = `M${x0},${y0} C${x0 + dx},${y0} ${x1 - dx},${y1} ${x1 - 2},${y1}`;
-      lx = (x0 + x1) / 2; ly = (y0 + y1) / 2 - 4;
-    }
-  }
+  const path = r.points.map((p, i) => `${i ? 'L' : 'M'}${p.x},${p.y}`).join(' ');
   const label = a.label && a.kind !== 'parent'
-    ? `<text x="${lx - (a.label.length * CHAR_W * 0.85) / 2}" y="${ly}">${esc(a.label)}</text>` : '';
-  return `<g class="${cls}" data-id="${esc(a.id)}" data-marks="${a.marks.join(' ')}"><path d="${path}" marker-end="url(#rf-arrow)"/>${label}</g>`;
+    ? `<text x="${r.label.x}" y="${r.label.y}" text-anchor="end">${esc(a.label)}</text>` : '';
+  return `<g class="${cls}" data-id="${esc(a.id)}" data-from="${esc(a.from)}" data-to="${esc(a.to)}" data-marks="${a.marks.join(' ')}"><path d="${path}" marker-end="url(#rf-arrow)"/>${label}</g>`;
 }
 
 export interface SvgOptions {
@@ -95,8 +76,8 @@ export function renderSvg(d: Diagram, opts: SvgOptions = {}): string {
   if (opts.title) parts.push(`<text x="20" y="20" font-weight="700" fill="#1c2330">${esc(opts.title)}</text>`);
   parts.push(`<g transform="translate(20,${top})">`);
   for (const a of d.arrows) {
-    const f = lay.boxes.get(a.from), t = lay.boxes.get(a.to);
-    if (f && t) parts.push(arrowSvg(a, f, t));
+    const r = lay.routes.get(a.id);
+    if (r) parts.push(arrowSvg(a, r));
   }
   for (const p of lay.boxes.values()) parts.push(boxSvg(p));
   parts.push('</g>');

@@ -3,11 +3,15 @@
 // and see the kernel's verdict on loading it, the program's verdict on that
 // context, and the executed path with A, X and scratch memory per instruction.
 
+import { EditorView, keymap, lineNumbers, drawSelection } from '@codemirror/view';
+import { EditorState } from '@codemirror/state';
+import { defaultKeymap, history, historyKeymap } from '@codemirror/commands';
 import { opcodeName, IORING_OP_LAST } from '../../model/abi/opcodes.ts';
 import type { CtxField } from '../../model/abi/ctx.ts';
 import { assemble, formatMnemonic, interpret, packContext, parseValue, validate, type Insn, type TraceStep } from '../../model/bpf/index.ts';
 import type { KernelProfile } from '../../model/profile/profiles.ts';
 import type { Trace } from '../trace/ast.ts';
+import { asmLanguage, asmLinter } from './asm-lang.ts';
 
 interface Candidate { name: string; insns: readonly Insn[]; op: number }
 
@@ -15,6 +19,7 @@ const MEMBER: Record<string, CtxField['member']> = { SOCKET: 'socket', OPENAT: '
 const FRIENDLY_PAD = new Set(['pad', 'connect.pad']);
 
 let shownFor: { trace: Trace; profile: KernelProfile } | null = null;
+let shownEditor: EditorView | null = null;
 
 function candidates(t: Trace): Candidate[] {
   const out: Candidate[] = [];
@@ -54,7 +59,28 @@ export function renderInspector(root: HTMLElement, trace: Trace, profile: Kernel
   pick.append(el('option', { value: 'own', textContent: '(type your own)' }));
   const opSel = el('select', { id: 'insp-op' });
   for (let op = 0; op < IORING_OP_LAST; op++) opSel.append(el('option', { value: String(op), textContent: opcodeName(op) }));
-  const text = el('textarea', { id: 'insp-text', spellcheck: false, rows: 8 });
+  // The program's editor: the assembler's syntax highlighted, its error underlined where it is.
+  const host = el('div', { id: 'insp-text', className: 'asm-editor' });
+  let setting = false;
+  shownEditor?.destroy();
+  const editor = shownEditor = new EditorView({
+    parent: host,
+    state: EditorState.create({
+      doc: '',
+      extensions: [
+        lineNumbers(), history(), drawSelection(), keymap.of([...defaultKeymap, ...historyKeymap]),
+        asmLanguage, asmLinter,
+        EditorView.updateListener.of((u) => { if (u.docChanged && !setting) run(); }),
+        EditorView.contentAttributes.of({ 'aria-label': 'filter program (cBPF assembler)' }),
+      ],
+    }),
+  });
+  const source = () => editor.state.doc.toString();
+  const setSource = (t: string) => {
+    setting = true;
+    editor.dispatch({ changes: { from: 0, to: editor.state.doc.length, insert: t } });
+    setting = false;
+  };
   const fields = el('div', { id: 'insp-fields', className: 'fields' });
   const asmErr = el('div', { id: 'insp-error', className: 'error-inline' });
   const result = el('div', { id: 'insp-result' });
@@ -77,7 +103,7 @@ export function renderInspector(root: HTMLElement, trace: Trace, profile: Kernel
   };
 
   const run = () => {
-    const a = assemble(text.value);
+    const a = assemble(source());
     if (!a.ok) {
       const e = a.error;
       asmErr.textContent = `line ${e.loc?.line ?? '?'}, column ${e.loc?.col ?? '?'}: ${e.message}${e.expected ? ` (expected ${e.expected})` : ''}; showing the last program that assembled`;
@@ -129,10 +155,10 @@ export function renderInspector(root: HTMLElement, trace: Trace, profile: Kernel
 
   const choose = () => {
     if (pick.value === 'own') {
-      text.value = text.value || 'ld [8]\nand #0xff\njeq #0, deny\nret #1\ndeny: ret #0';
+      if (!source()) setSource('ld [8]\nand #0xff\njeq #0, deny\nret #1\ndeny: ret #0');
     } else {
       const c = cands[Number(pick.value)];
-      text.value = programText(c.insns);
+      setSource(programText(c.insns));
       opSel.value = String(c.op);
     }
     drawFields();
@@ -140,11 +166,10 @@ export function renderInspector(root: HTMLElement, trace: Trace, profile: Kernel
   };
   pick.addEventListener('change', choose);
   opSel.addEventListener('change', () => { drawFields(); run(); });
-  text.addEventListener('input', run);
 
   root.replaceChildren(
     el('div', { className: 'row' }, el('label', {}, 'filter ', pick), el('label', {}, 'opcode ', opSel)),
-    text, asmErr,
+    host, asmErr,
     el('p', { className: 'hint', textContent: `context fields (${layout.name} layout); numbers or constants such as AF_INET, SOCK_STREAM, IOSQE_ASYNC|IOSQE_IO_DRAIN` }),
     fields, result, listing,
   );

@@ -6,9 +6,11 @@ import { linter, type Diagnostic } from '@codemirror/lint';
 import { tags as t } from '@lezer/highlight';
 import type { Text } from '@codemirror/state';
 import type { RfError } from '../../model/errors.ts';
+import { MNEMONICS } from '../../model/bpf/asm/tables.ts';
+
+const ASM_MNEMONICS: ReadonlySet<string> = new Set(MNEMONICS);
 
 const COMMANDS = new Set(['trace', 'end', 'program', 'ring', 'close', 'restrict', 'enable', 'register', 'bpf', 'sqe', 'submit', 'cqes', 'nnp', 'setuid', 'fork', 'exit']);
-const ASM = new Set(['ld', 'ldh', 'ldb', 'ldx', 'ldxb', 'st', 'stx', 'add', 'sub', 'mul', 'div', 'mod', 'and', 'or', 'xor', 'lsh', 'rsh', 'neg', 'ja', 'jmp', 'jeq', 'jneq', 'jne', 'jlt', 'jle', 'jgt', 'jge', 'jset', 'tax', 'txa', 'ret']);
 
 interface State { inProgram: boolean; lineStart: boolean }
 
@@ -33,7 +35,7 @@ const traceStream = StreamLanguage.define<State>({
       if (first && word === 'end') { st.inProgram = false; return 'keyword'; }
       if (word.endsWith(':')) return 'labelName';
       if (first && COMMANDS.has(word)) return 'keyword';
-      if (ASM.has(word.toLowerCase()) && (st.inProgram || first)) return 'keyword';
+      if (ASM_MNEMONICS.has(word.toLowerCase()) && (st.inProgram || first)) return 'keyword';
       if (/^[A-Z][A-Z0-9_]+$/.test(word)) return 'constant';
       return 'variableName';
     }
@@ -56,7 +58,10 @@ const style = HighlightStyle.define([
   { tag: t.labelName, color: '#0369a1' },
 ]);
 
-export const traceLanguage = [traceStream, syntaxHighlighting(style)];
+/** The colours of both editors (traces and the inspector's assembler). */
+export const traceHighlight = syntaxHighlighting(style);
+
+export const traceLanguage = [traceStream, traceHighlight];
 
 /** A located error as a CodeMirror diagnostic (its line from the column to the line's end). */
 export function diagnosticOf(doc: Text, e: RfError): Diagnostic {

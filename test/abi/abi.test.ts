@@ -7,7 +7,7 @@ import {
   VALID_OPEN_FLAGS,
 } from '../../model/abi/index.ts';
 import { PROFILES, PROFILE_NAMES, pduSizeFor } from '../../model/profile/profiles.ts';
-import { formatError } from '../../model/errors.ts';
+import { EXCERPT_WIDTH, formatError } from '../../model/errors.ts';
 
 describe('opcode and register numbers', () => {
   it.each([
@@ -102,5 +102,23 @@ describe('error formatting', () => {
       'trace x\n  sqe r op=NOPE\nend',
     );
     expect(text).toBe("t.trace:2:12: error: unknown opcode 'NOPE'\n   2 |   sqe r op=NOPE\n" + ' '.repeat(18) + '^^^^');
+  });
+
+  it('shows a window of a long line, with the caret still under the token', () => {
+    const line = 'x'.repeat(5000) + 'BAD' + 'y'.repeat(5000);
+    const text = formatError({ kind: 'syntax', message: 'bad', loc: { file: 'f', line: 2, col: 5001, len: 3 } }, `first\n${line}\nlast`);
+    const [, shown, caret] = text.split('\n');
+    expect(shown.length).toBeLessThanOrEqual(EXCERPT_WIDTH + 10);
+    expect(shown.startsWith('   2 | …') && shown.endsWith('…')).toBe(true);
+    // The caret's column in the printed excerpt is where BAD is in it.
+    expect(caret.indexOf('^^^')).toBe(shown.indexOf('BAD'));
+    expect(caret.trim()).toBe('^^^');
+  });
+
+  it('a column near the end of a long line shows its tail without a trailing mark', () => {
+    const line = 'a'.repeat(300) + 'Z';
+    const [, shown, caret] = formatError({ kind: 'syntax', message: 'z', loc: { file: 'f', line: 1, col: 301 } }, line).split('\n');
+    expect(shown.endsWith('Z')).toBe(true);
+    expect(caret.indexOf('^')).toBe(shown.indexOf('Z'));
   });
 });

@@ -13,6 +13,7 @@ import { SlotTable } from '../../model/filter/table.ts';
 import { checkInvariants, type InvariantViolation } from '../../sim/check/invariants.ts';
 import { IncrementalInvariants } from '../../sim/check/incremental.ts';
 import { ALLOW, DENY_PROG, INIT, bpf, kernel, sqe } from '../syscall/helpers.ts';
+import { applyStep, initialTasks, stepArb, type Step } from '../syscall/steps.ts';
 
 const verdict = (vs: InvariantViolation[]) => vs.map((v) => `${v.kind}: ${v.message}${v.knownKernelBug ? ' (known)' : ''}`).sort();
 
@@ -121,24 +122,10 @@ describe('incremental invariants: planted broken worlds', () => {
   });
 });
 
-type Step =
-  | { c: 'fork' | 'exit' | 'nnp'; t: number }
-  | { c: 'tbpf' | 'rbpf'; t: number; r: number; deny: boolean; op: number; rest: boolean }
-  | { c: 'legacy'; t: number; r: number; ring: boolean; ops: number[]; bad: boolean }
-  | { c: 'ring'; t: number; disabled: boolean }
-  | { c: 'enable' | 'close'; t: number; r: number }
-  | { c: 'submit'; t: number; r: number; op: number }
-  | { c: 'plant'; which: number; t: number };
-
-const OPS = [OP.NOP, OP.SOCKET, OP.READ];
-const stepArb: fc.Arbitrary<Step> = fc.oneof(
-  fc.record({ c: fc.constantFrom('fork' as const, 'exit' as const, 'nnp' as const), t: fc.nat(7) }),
-  fc.record({ c: fc.constantFrom('tbpf' as const, 'rbpf' as const), t: fc.nat(7), r: fc.nat(3), deny: fc.boolean(), op: fc.constantFrom(...OPS), rest: fc.boolean() }),
-  fc.record({ c: fc.constant('legacy' as const), t: fc.nat(7), r: fc.nat(3), ring: fc.boolean(), ops: fc.array(fc.constantFrom(...OPS), { maxLength: 2 }), bad: fc.boolean() }),
-  fc.record({ c: fc.constant('ring' as const), t: fc.nat(7), disabled: fc.boolean() }),
-  fc.record({ c: fc.constantFrom('enable' as const, 'close' as const), t: fc.nat(7), r: fc.nat(3) }),
-  fc.record({ c: fc.constant('submit' as const), t: fc.nat(7), r: fc.nat(3), op: fc.constantFrom(...OPS) }),
-  fc.record({ c: fc.constant('plant' as const), which: fc.nat(5), t: fc.nat(7) }),
+type PlantStep = { c: 'plant'; which: number; t: number };
+const planting: fc.Arbitrary<Step | PlantStep> = fc.oneof(
+  { arbitrary: stepArb({ tasks: 7, nnp: true }), weight: 6 },
+  { arbitrary: fc.record({ c: fc.constant('plant' as const), which: fc.nat(5), t: fc.nat(7) }), weight: 1 },
 );
 
 /** Random corruptions a buggy kernel could leave (no cycles: the model's nodes cannot form one). */
@@ -159,7 +146,7 @@ describe('incremental invariants: same verdicts as the full check on random trac
   for (const p of ['7.3', '7.2', 'v5', '6.18']) {
     it(`${p}: at every step, with corruptions planted between steps`, () => {
       fc.assert(
-        fc.property(fc.array(stepArb, { maxLength: 40 }), (steps) => {
+        fc.property(fc.array(planting, { maxLength: 40 }), (steps) => {
           const k = kernel(p, false);
           const inc = new IncrementalInvariants(k.profile);
           let prev: World | null = null;
@@ -168,24 +155,11 @@ describe('incremental invariants: same verdicts as the full check on random trac
             prev = w;
           };
           seen(k.world);
-          const tasks: { pid: number; rings: number[] }[] = [{ pid: INIT, rings: [] }];
+          const tasks = initialTasks();
           for (const s of steps) {
             if (!tasks.length) break;
-            const t = tasks[s.t % tasks.length];
-            const ring = 'r' in s ? t.rings[s.r % Math.max(1, t.rings.length)] : undefined;
-            switch (s.c) {
-              case 'fork': { const r = k.fork(t.pid); if (r.child) tasks.push({ pid: r.child, rings: [...t.rings] }); break; }
-              case 'exit': k.exit(t.pid); tasks.splice(tasks.indexOf(t), 1); break;
-              case 'nnp': k.setNoNewPrivs(t.pid); break;
-              case 'tbpf': bpf(k, t.pid, -1, s.op, s.deny ? DENY_PROG : ALLOW, s.rest ? FILTER_FLAGS.DENY_REST : 0); break;
-              case 'rbpf': if (ring !== undefined) bpf(k, t.pid, ring, s.op, s.deny ? DENY_PROG : ALLOW, s.rest ? FILTER_FLAGS.DENY_REST : 0); break;
-              case 'legacy': k.registerRestrictions(t.pid, s.ring && ring !== undefined ? ring : -1, s.bad ? [{ type: 9, value: 0 }] : s.ops.map((o) => ({ type: RESTRICTION.SQE_OP, value: o }))); break;
-              case 'ring': { const fd = k.setup(t.pid, 4, s.disabled ? SETUP_FLAGS.R_DISABLED : 0); if (fd >= 0) t.rings.push(fd); break; }
-              case 'enable': if (ring !== undefined) k.enableRings(t.pid, ring); break;
-              case 'close': if (ring !== undefined) { k.close(t.pid, ring); t.rings.splice(t.rings.indexOf(ring), 1); } break;
-              case 'submit': if (ring !== undefined) { k.queueSqe(t.pid, ring, sqe(s.op, 1, { fd: 1, off: 1n })); k.enter(t.pid, ring); k.reapCqes(t.pid, ring); } break;
-              case 'plant': seen(corrupt(k.world, s.which, s.t)); break;
-            }
+            if (s.c === 'plant') seen(corrupt(k.world, s.which, s.t));
+            else applyStep(k, tasks, s);
             seen(k.world);
           }
           for (const t of [...tasks]) { k.exit(t.pid); seen(k.world); }

@@ -3,8 +3,9 @@
 # install the tarball into a fresh project, and use it as a user would: import every
 # entry from ESM (the four that do not need fast-check before fast-check is installed),
 # type-check a TypeScript consumer, count `any` in the public declarations, run the CLI
-# (replay, the explorer's worker threads) from the installed bin, and run a user-style
-# property test with ringfence/testing. Any step failing fails the run.
+# bundle from the installed bin (replay, the explorer's and the fuzzer's worker threads:
+# modules it names at run time), and run a user-style property test with
+# ringfence/testing. Any step failing fails the run.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -16,7 +17,9 @@ ver() { node -p "require('$root/package.json').devDependencies['$1']"; }
 echo "== npm pack (runs the build)"
 tarball="$(cd "$root" && npm pack --silent --pack-destination "$work" | tail -n 1)"
 tar tzf "$work/$tarball" | sed 's#^package/##' | sort > "$work/files.txt"
-for f in package.json LICENSE README.md dist/sim/cli/ringfence.js dist/sim/explore/worker.js \
+bin="$(node -p "require('$root/package.json').bin.ringfence")"
+for f in package.json LICENSE README.md "$bin" dist/cli/sim/explore/worker.js dist/cli/sim/fuzz/worker.js \
+         dist/cli/sim/cli/commands/replay.js \
          scenarios/legacy-ring.trace scenarios/recorded/7.3/legacy-ring.jsonl \
          sim/oracle/guest/guest.c sim/oracle/guest/abi.h sim/oracle/kernels/pins.json docs/api/README.md; do
   grep -qx "$f" "$work/files.txt" || { echo "missing from the tarball: $f"; exit 1; }
@@ -62,6 +65,7 @@ npx ringfence help > help.txt
 grep -q '^  replay ' help.txt
 npx ringfence replay node_modules/ringfence/scenarios/legacy-ring.trace | tail -n 1
 npx ringfence explore --depth 3 --workers 2 | tail -n 1
+npx ringfence fuzz --inputs --entry replay,asm --count 4 --workers 2 | tail -n 1
 set +e
 npx ringfence replay no-such-file.trace 2> err.txt; code=$?
 set -e

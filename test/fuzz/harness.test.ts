@@ -55,6 +55,13 @@ describe('mutation harness', () => {
     expect(located('error: in.trace: cannot do that\n', text('in.trace'))).toBe(false);
   });
 
+  it('does not judge the quoted input under an error (seed 2026, explain #11791 quoted `parse-error:`)', () => {
+    const quoted = 'in.trace:1:7: error: bad name\n   1 | trace parse-error:resets\n         ^^^^\n';
+    expect(located(quoted, text('in.trace'))).toBe(true);
+    // An unlocated message is still caught when an excerpt is around it.
+    expect(located(quoted + 'error: no place\n', text('in.trace'))).toBe(false);
+  });
+
   it('runs an input in-process, and --index runs the same input and writes it where asked', async () => {
     const input = makeInput(entry('asm'), 9, 3);
     const direct = await runInput(entry('asm'), input);

@@ -6,6 +6,7 @@ import { OP } from '../../model/abi/opcodes.ts';
 import { RESTRICTION, SETUP_FLAGS, FILTER_FLAGS } from '../../model/abi/flags.ts';
 import { AF } from '../../model/abi/net.ts';
 import { ALLOW, DENY_PROG, INIT, bpf, kernel, noViolations, run, sqe } from './helpers.ts';
+import { applyStep, initialTasks, stepArb, type Step } from './steps.ts';
 import { checkInvariants } from '../../sim/check/invariants.ts';
 import { describeWorld } from '../../model/world/describe.ts';
 
@@ -68,62 +69,21 @@ describe('copy-on-write per profile (§3.4 table)', () => {
   });
 });
 
-type Step =
-  | { c: 'fork'; t: number }
-  | { c: 'exit'; t: number }
-  | { c: 'tbpf'; t: number; deny: boolean; op: number; rest: boolean }
-  | { c: 'tlegacy'; t: number; ops: number[] }
-  | { c: 'ring'; t: number; disabled: boolean }
-  | { c: 'rbpf'; t: number; r: number; deny: boolean; op: number; rest: boolean }
-  | { c: 'rlegacy'; t: number; r: number; ops: number[]; bad: boolean }
-  | { c: 'enable'; t: number; r: number }
-  | { c: 'close'; t: number; r: number }
-  | { c: 'submit'; t: number; r: number; op: number };
-
-const OPS = [OP.NOP, OP.SOCKET, OP.READ];
-const w = <T>(arbitrary: fc.Arbitrary<T>, weight = 3) => ({ arbitrary, weight });
-const stepArb: fc.Arbitrary<Step> = fc.oneof(
-  w(fc.record({ c: fc.constant('fork' as const), t: fc.nat(5) })),
-  w(fc.record({ c: fc.constant('exit' as const), t: fc.nat(5) }), 1),
-  w(fc.record({ c: fc.constant('tbpf' as const), t: fc.nat(5), deny: fc.boolean(), op: fc.constantFrom(...OPS), rest: fc.boolean() })),
-  w(fc.record({ c: fc.constant('tlegacy' as const), t: fc.nat(5), ops: fc.array(fc.constantFrom(...OPS), { maxLength: 2 }) }), 1),
-  w(fc.record({ c: fc.constant('ring' as const), t: fc.nat(5), disabled: fc.boolean() })),
-  w(fc.record({ c: fc.constant('rbpf' as const), t: fc.nat(5), r: fc.nat(3), deny: fc.boolean(), op: fc.constantFrom(...OPS), rest: fc.boolean() })),
-  w(fc.record({ c: fc.constant('rlegacy' as const), t: fc.nat(5), r: fc.nat(3), ops: fc.array(fc.constantFrom(...OPS), { maxLength: 2 }), bad: fc.boolean() }), 2),
-  w(fc.record({ c: fc.constant('enable' as const), t: fc.nat(5), r: fc.nat(3) }), 2),
-  w(fc.record({ c: fc.constant('close' as const), t: fc.nat(5), r: fc.nat(3) }), 1),
-  w(fc.record({ c: fc.constant('submit' as const), t: fc.nat(5), r: fc.nat(3), op: fc.constantFrom(...OPS) })),
-);
-
-/** Replay random steps; tasks and ring fds are picked by index among the live ones. */
+/** Replay random steps from a fresh kernel. */
 function replay(profile: string, steps: Step[]) {
   const k = kernel(profile, true);
-  const tasks: { pid: number; rings: number[] }[] = [{ pid: INIT, rings: [] }];
-  for (const s of steps) {
-    if (!tasks.length) break;
-    const t = tasks[s.t % tasks.length];
-    const ring = 'r' in s ? t.rings[s.r % Math.max(1, t.rings.length)] : undefined;
-    switch (s.c) {
-      case 'fork': { const r = k.fork(t.pid); if (r.child) tasks.push({ pid: r.child, rings: [...t.rings] }); break; }
-      case 'exit': k.exit(t.pid); tasks.splice(tasks.indexOf(t), 1); break;
-      case 'tbpf': bpf(k, t.pid, -1, s.op, s.deny ? DENY_PROG : ALLOW, s.rest ? FILTER_FLAGS.DENY_REST : 0); break;
-      case 'tlegacy': k.registerRestrictions(t.pid, -1, s.ops.map((o) => ({ type: RESTRICTION.SQE_OP, value: o }))); break;
-      case 'ring': { const fd = k.setup(t.pid, 4, s.disabled ? SETUP_FLAGS.R_DISABLED : 0); if (fd >= 0) t.rings.push(fd); break; }
-      case 'rbpf': if (ring !== undefined) bpf(k, t.pid, ring, s.op, s.deny ? DENY_PROG : ALLOW, s.rest ? FILTER_FLAGS.DENY_REST : 0); break;
-      case 'rlegacy': if (ring !== undefined) k.registerRestrictions(t.pid, ring, s.bad ? [{ type: 9, value: 0 }] : s.ops.map((o) => ({ type: RESTRICTION.SQE_OP, value: o }))); break;
-      case 'enable': if (ring !== undefined) k.enableRings(t.pid, ring); break;
-      case 'close': if (ring !== undefined) { k.close(t.pid, ring); t.rings.splice(t.rings.indexOf(ring), 1); } break;
-      case 'submit': if (ring !== undefined) { k.queueSqe(t.pid, ring, sqe(s.op, 1, { fd: 1, off: 1n })); k.enter(t.pid, ring); k.reapCqes(t.pid, ring); } break;
-    }
-  }
+  const tasks = initialTasks();
+  for (const s of steps) applyStep(k, tasks, s);
   return { k, tasks };
 }
+
+const randomStep = stepArb({ tasks: 5 });
 
 describe('properties over random call sequences (invariants of sim/check)', () => {
   for (const p of ['7.2', '7.3', '6.18', 'v5']) {
     it(`${p}: refcounts conserved, DENY last, restrict-only, and nothing left after every exit`, () => {
       fc.assert(
-        fc.property(fc.array(stepArb, { maxLength: 30 }), (steps) => {
+        fc.property(fc.array(randomStep, { maxLength: 30 }), (steps) => {
           const { k, tasks } = replay(p, steps);
           for (const t of [...tasks]) k.exit(t.pid);
           const real = k.violations.filter((v) => !v.knownKernelBug);

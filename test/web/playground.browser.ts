@@ -37,6 +37,11 @@ beforeAll(async () => {
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
       '--disable-component-update', '--disable-sync'],
   });
+  // Every page of the context, including pages a test opens itself, is watched.
+  browser.on('request', (r) => {
+    const u = r.url();
+    if (!u.startsWith(origin + '/') && !u.startsWith('data:') && u !== 'about:blank') foreign.push(u);
+  });
   mkdirSync(SHOTS, { recursive: true });
 });
 
@@ -48,10 +53,6 @@ afterAll(async () => {
 
 async function open(hash = ''): Promise<Page> {
   const page = await browser.newPage();
-  page.on('request', (r) => {
-    const u = r.url();
-    if (!u.startsWith(origin + '/') && !u.startsWith('data:')) foreign.push(u);
-  });
   await page.goto(`${origin}/${hash ? '#' + hash : ''}`);
   await page.waitForSelector('body[data-ready="true"]');
   return page;
@@ -176,10 +177,10 @@ describe('the playground', () => {
     expect(await page.$eval('#insp-result', (e) => e.textContent)).toMatch(/allows|denies/);
     // A broken filter is shown where it is; the last program that assembled stays in use.
     const rows = await page.$$eval('#insp-listing tr', (r) => r.length);
-    await page.fill('#insp-text', 'ld [8]\njeq #1, nowhere\nret #1');
+    await page.fill('#insp-text .cm-content', 'ld [8]\njeq #1, nowhere\nret #1');
     await page.waitForFunction(() => /line 2, column \d+/.test(document.querySelector('#insp-error')?.textContent ?? ''));
     expect(await page.$$eval('#insp-listing tr', (r) => r.length)).toBe(rows);
-    await page.fill('#insp-text', 'ld [16]\njeq #AF_INET, deny\nret #1\ndeny: ret #0');
+    await page.fill('#insp-text .cm-content', 'ld [16]\njeq #AF_INET, deny\nret #1\ndeny: ret #0');
     await page.selectOption('#insp-op', { label: 'SOCKET' });
     await page.fill('#insp-fields input[data-field="socket.family"]', 'AF_INET');
     await page.waitForFunction(() => /denies/.test(document.querySelector('#insp-result')?.textContent ?? ''));
@@ -193,6 +194,37 @@ describe('the playground', () => {
     const matrixRows = await page.$$eval('table.matrix tbody tr', (r) => r.length);
     expect(matrixRows).toBeGreaterThan(100);
     await page.screenshot({ path: join(SHOTS, 'matrix.png') });
+    await page.close();
+  });
+
+  it('the inspector\'s editor underlines an assembler error on its line as one types, and a fixed program gets a verdict', async () => {
+    const page = await open('f=bpf-basics.trace&t=ctx-socket-pdu-size&k=7.3&s=0');
+    await page.waitForSelector('#insp-listing tr.ran');
+    // Highlighting: the mnemonics of the picked program are drawn as keywords.
+    expect(await page.$$eval('#insp-text .cm-line span', (s) => s.length)).toBeGreaterThan(0);
+    await page.click('#insp-text .cm-content');
+    // Select all and delete first: typing over a selection in headless Chromium leaves a stray empty line.
+    await page.keyboard.press('Control+a');
+    await page.keyboard.press('Backspace');
+    await page.keyboard.type('ld [16]\njeq #AF_INET, deny\nbanana #1\ndeny: ret #0');
+    await page.waitForSelector('#insp-text .cm-lintRange-error', { timeout: 10_000 });
+    // The underline is on line 3, where the bad instruction is.
+    const lines = await page.$$eval('#insp-text .cm-line', (ls) => ls.map((l) => `${l.querySelector('.cm-lintRange-error') ? '!' : ' '}${l.textContent}`));
+    expect(lines).toEqual([' ld [16]', ' jeq #AF_INET, deny', '!banana #1', ' deny: ret #0']);
+    expect(await page.$eval('#insp-error', (e) => e.textContent)).toMatch(/^line 3, column 1: /);
+    await page.screenshot({ path: join(SHOTS, 'inspector-error.png') });
+    // Fix it: select the bad line and type a good instruction.
+    await page.click('#insp-text .cm-line:nth-child(3)');
+    await page.keyboard.press('Home');
+    await page.keyboard.press('Shift+End');
+    await page.keyboard.press('Backspace');
+    await page.keyboard.type('ret #1');
+    await page.waitForFunction(() => !document.querySelector('#insp-text .cm-lintRange-error') && document.querySelector('#insp-error')?.textContent === '');
+    await page.selectOption('#insp-op', { label: 'SOCKET' });
+    await page.fill('#insp-fields input[data-field="socket.family"]', 'AF_INET6');
+    await page.waitForFunction(() => /allows/.test(document.querySelector('#insp-result')?.textContent ?? ''));
+    // AF_INET6 is not AF_INET: ld, jeq not taken, ret #1 (pc 0, 1, 2); pc 3 (deny) does not run.
+    expect(await page.$$eval('#insp-listing tr.ran td:first-child', (r) => r.map((x) => x.textContent))).toEqual(['0', '1', '2']);
     await page.close();
   });
 

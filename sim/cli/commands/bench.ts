@@ -2,12 +2,12 @@
 // print figures and ratios. Never run by `npm test`.
 
 import { readdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { EXIT } from '../command.ts';
 import { defineCommand, flagOption, stringOption } from '../options.ts';
 import { fmtNs, type BenchSuite } from '../../bench/harness.ts';
-import { MODULE_EXT } from '../../package/layout.ts';
+import { moduleDir, MODULE_EXT } from '../../package/layout.ts';
 
 export const command = defineCommand({
   name: 'bench',
@@ -23,8 +23,8 @@ several runs), throughput and memory figures, and the ratios between them.`,
   async run({ opts }, io, cx) {
     const only = opts.only;
     const json = opts.json;
-    // The suites are modules of this run's own kind: .bench.ts from sources, .bench.js compiled.
-    const dir = join(dirname(fileURLToPath(import.meta.url)), '../../bench');
+    // The suites are modules of this run's own kind: .bench.ts from sources, .bench.js compiled or bundled.
+    const dir = moduleDir('sim/bench');
     const files = readdirSync(dir).filter((f) => f.endsWith(`.bench${MODULE_EXT}`)).sort();
     const suites: BenchSuite[] = [];
     for (const f of files) suites.push(((await import(pathToFileURL(join(dir, f)).href)) as { suite: BenchSuite }).suite);

@@ -3,10 +3,11 @@
 // state (tasks, rings, tables, refcounts, chains) on request. Text by default;
 // JSON lines, Graphviz dot, Mermaid or SVG (the playground's diagram) on request.
 
-import { rfError, type RfError } from '../../../model/errors.ts';
-import { DEFAULT_PROFILE, PROFILE_NAMES, getProfile } from '../../../model/profile/profiles.ts';
+import { rfError } from '../../../model/errors.ts';
+import { DEFAULT_PROFILE, getProfile } from '../../../model/profile/profiles.ts';
 import { initialWorld, type World } from '../../../model/world/world.ts';
-import { EXIT, parseCommandArgs, reportError, type Command } from '../command.ts';
+import { EXIT, reportError } from '../command.ts';
+import { defineCommand, flagOption, intOption, kernelOption, stringOption } from '../options.ts';
 import { loadTraceFiles } from '../../trace/load.ts';
 import { replayTrace, type TraceNames } from '../../trace/replay.ts';
 import { replayOptions } from '../../trace/kernel-link.ts';
@@ -26,79 +27,57 @@ import { reportLoadFailures } from '../traces.ts';
 /** Bound on --every and --step (beyond any trace people write by hand). */
 const MAX_STEP = 100_000_000;
 
-const USAGE = `usage: ringfence explain FILE [--kernel P] [--trace NAME] [--full | --every N] [--step N]
-                        [--json | --dot | --mermaid | --svg] [--no-invariants]
-
-Replays each trace of FILE and narrates it step by step: the command, what it
-returned, whether its expectation held, and what the step changed (tasks, rings,
-filter tables and filters added, removed or changed, field by field). The whole
-state (tasks, rings, which filter table each holds, refcounts, filter chains) is
-printed on request and after the last step.
-  --kernel P      the profile (${PROFILE_NAMES.join(', ')}); default: ${DEFAULT_PROFILE}, or the newest
-                  profile in the trace's kernels= list
-  --trace NAME    only this trace of the file
-  --full          the whole state after every step (output grows with steps x state)
-  --every N       the whole state every N steps (N in 1..${MAX_STEP})
-  --step N        the whole state after step N (N in 0..${MAX_STEP}); with --svg, the step drawn
-  --json          one JSON object per line and step: command, record, expectation, delta, and
-                  the diagram (boxes and arrows with stable ids) where the whole state is shown
-  --dot           Graphviz digraphs where the whole state is shown (every step unless
-                  --every/--step say otherwise; render with: dot -Tsvg -O FILE.dot)
-  --mermaid       Markdown with Mermaid flowcharts, chosen as for --dot
-  --svg           one SVG document: the diagram the playground draws, after --step N
-                  (default: the last step); needs a single trace (--trace NAME)
-exit: as replay (0 the expectations held, 1 one failed, 2 bad input, 3 invariant violated)`;
-
 /** The profile to explain a trace under when none is given. */
 export const explainProfile = defaultProfileFor;
 
 type Mode = 'text' | 'json' | 'dot' | 'mermaid' | 'svg';
 
-function intOption(v: unknown, name: string, min: number): number | RfError {
-  if (v === undefined) return NaN;
-  const s = String(v);
-  if (!/^\d+$/.test(s)) return rfError('usage', `--${name} takes a whole number, not '${s}'`, undefined, `${min}..${MAX_STEP}`);
-  const n = Number(s);
-  if (n < min || n > MAX_STEP) return rfError('usage', `--${name} ${s} is out of range`, undefined, `${min}..${MAX_STEP}`);
-  return n;
-}
-
-export const command: Command = {
+export const command = defineCommand({
   name: 'explain',
   summary: 'narrate a trace step by step: what each step changed (text, --json, --dot, --mermaid or --svg)',
-  usage: USAGE,
-  async run(argv, io) {
-    const a = parseCommandArgs(argv, {
-      kernel: { type: 'string' }, trace: { type: 'string' }, dot: { type: 'boolean' }, mermaid: { type: 'boolean' },
-      json: { type: 'boolean' }, svg: { type: 'boolean' }, full: { type: 'boolean' }, every: { type: 'string' },
-      step: { type: 'string' }, 'no-invariants': { type: 'boolean' },
-    });
-    if (!a.ok) return reportError(io, a.error, undefined, USAGE);
-    const { values, positionals } = a.value;
-    if (positionals.length !== 1) return reportError(io, rfError('usage', positionals.length ? 'explain takes one file' : 'no trace file given'), undefined, USAGE);
+  args: 'FILE',
+  positionals: { min: 1, max: 1, name: 'trace file' },
+  about: `Replays each trace of FILE and narrates it step by step: the command, what it
+returned, whether its expectation held, and what the step changed (tasks, rings,
+filter tables and filters added, removed or changed, field by field). The whole
+state (tasks, rings, which filter table each holds, refcounts, filter chains) is
+printed on request and after the last step.`,
+  options: {
+    kernel: kernelOption(`the profile; default: ${DEFAULT_PROFILE}, or the newest profile in the
+trace's kernels= list`),
+    trace: stringOption('only this trace of the file', { arg: 'NAME' }),
+    full: flagOption('the whole state after every step (output grows with steps x state)'),
+    every: intOption('the whole state every N steps', { arg: 'N', min: 1, max: MAX_STEP }),
+    step: intOption('the whole state after step N; with --svg, the step drawn', { arg: 'N', min: 0, max: MAX_STEP }),
+    json: flagOption(`one JSON object per line and step: command, record, expectation, delta, and
+the diagram (boxes and arrows with stable ids) where the whole state is shown`),
+    dot: flagOption(`Graphviz digraphs where the whole state is shown (every step unless
+--every/--step say otherwise; render with: dot -Tsvg -O FILE.dot)`),
+    mermaid: flagOption('Markdown with Mermaid flowcharts, chosen as for --dot'),
+    svg: flagOption(`one SVG document: the diagram the playground draws, after --step N
+(default: the last step); needs a single trace (--trace NAME)`),
+    'no-invariants': flagOption('skip the invariant checks after each step'),
+  },
+  exit: 'as replay (0 the expectations held, 1 one failed, 2 bad input, 3 invariant violated)',
+  async run({ opts: values, args: positionals }, io, cx) {
     const modes = (['json', 'dot', 'mermaid', 'svg'] as const).filter((m) => values[m]);
-    if (modes.length > 1) return reportError(io, rfError('usage', `--${modes[0]} and --${modes[1]} exclude each other`), undefined, USAGE);
+    if (modes.length > 1) return cx.usage(`--${modes[0]} and --${modes[1]} exclude each other`);
     const mode = (modes[0] ?? 'text') as Mode;
-    if (values.full && values.every !== undefined) return reportError(io, rfError('usage', '--full and --every exclude each other'), undefined, USAGE);
-    const every = intOption(values.every, 'every', 1);
-    if (typeof every !== 'number') return reportError(io, every, undefined, USAGE);
-    const stepOpt = intOption(values.step, 'step', 0);
-    if (typeof stepOpt !== 'number') return reportError(io, stepOpt, undefined, USAGE);
-    const kname = values.kernel as string | undefined;
-    if (kname !== undefined && !getProfile(kname)) {
-      return reportError(io, rfError('usage', `unknown kernel profile '${kname}'`, undefined, `one of ${PROFILE_NAMES.join(', ')}`), undefined, USAGE);
-    }
+    if (values.full && values.every !== undefined) return cx.usage('--full and --every exclude each other');
+    const every = values.every ?? NaN;
+    const stepOpt = values.step ?? NaN;
+    const kname = values.kernel;
     const loaded = loadTraceFiles(io, positionals);
     if (loaded.failures.length) { reportLoadFailures(io, loaded.failures); return EXIT.USAGE; }
     const file = loaded.files[0];
-    const only = values.trace as string | undefined;
+    const only = values.trace;
     const traces = only ? file.traces.filter((t) => t.name === only) : file.traces;
     if (traces.length === 0) {
       return reportError(io, rfError('usage', only ? `no trace ${only} in ${file.file}` : `${file.file} holds no trace`, undefined,
         file.traces.length ? `one of ${file.traces.map((t) => t.name).join(', ')}` : undefined));
     }
     if (mode === 'svg' && traces.length > 1) {
-      return reportError(io, rfError('usage', `--svg draws one trace and ${file.file} holds ${traces.length}`, undefined, `--trace NAME, one of ${traces.map((t) => t.name).join(', ')}`), undefined, USAGE);
+      return cx.usage(`--svg draws one trace and ${file.file} holds ${traces.length}`, `--trace NAME, one of ${traces.map((t) => t.name).join(', ')}`);
     }
     const opts = replayOptions({ invariants: !values['no-invariants'] });
     // Where the whole state is shown: every step for diagrams unless narrowed, else on request.
@@ -179,7 +158,7 @@ export const command: Command = {
     }
     return exitFor(results);
   },
-};
+});
 
 const copyNames = (names: TraceNames): TraceNames =>
   new Map([...names].map(([n, t]) => [n, { pid: t.pid, rings: new Map(t.rings) }]));

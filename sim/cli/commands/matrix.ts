@@ -5,22 +5,13 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { rfError } from '../../../model/errors.ts';
-import { EXIT, parseCommandArgs, reportError, type Command } from '../command.ts';
+import { EXIT, reportError } from '../command.ts';
+import { defineCommand, flagOption, stringOption } from '../options.ts';
 import { compatibilityMatrix, matrixMarkdown, RECORDED_PROFILES, type RecordingText, type ScenarioText } from '../../report/matrix.ts';
 import { PACKAGE_ROOT } from '../../package/layout.ts';
 
-// The package root, the same from the sources and from dist/.
+// The package root, the same from the sources, dist/ and the CLI bundle.
 const ROOT = PACKAGE_ROOT;
-
-const USAGE = `usage: ringfence matrix [--check] [--json] [--scenarios DIR] [--out FILE]
-
-Builds the compatibility matrix: every behaviour the scenarios pin down (one row
-per trace) against every recorded kernel (${RECORDED_PROFILES.join(', ')}), from DIR
-(default: the bundled scenarios/) and DIR/recorded/, and writes it as Markdown to
-FILE (default: docs/compatibility.md).
-  --check   write nothing; exit 1 when FILE differs from what would be written
-  --json    print the matrix as JSON instead of writing FILE
-exit: 0 written or up to date, 1 --check found FILE stale, 2 bad input`;
 
 function walk(dir: string, ext: string, skip: string | null = null): string[] {
   const out: string[] = [];
@@ -34,17 +25,25 @@ function walk(dir: string, ext: string, skip: string | null = null): string[] {
   return out;
 }
 
-export const command: Command = {
+export const command = defineCommand({
   name: 'matrix',
   summary: 'write docs/compatibility.md: each scenario behaviour against each recorded kernel (--check: is it up to date)',
-  usage: USAGE,
-  run(argv, io) {
-    const a = parseCommandArgs(argv, { check: { type: 'boolean' }, json: { type: 'boolean' }, scenarios: { type: 'string' }, out: { type: 'string' } }, false);
-    if (!a.ok) return reportError(io, a.error, undefined, USAGE);
-    const v = a.value.values;
-    if (v.check && v.json) return reportError(io, rfError('usage', '--check and --json exclude each other'), undefined, USAGE);
-    const dir = (v.scenarios as string | undefined) ?? join(ROOT, 'scenarios');
-    const out = (v.out as string | undefined) ?? join(ROOT, 'docs', 'compatibility.md');
+  positionals: { min: 0, max: 0 },
+  about: `Builds the compatibility matrix: every behaviour the scenarios pin down (one row
+per trace) against every recorded kernel (${RECORDED_PROFILES.join(', ')}), from DIR
+(default: the bundled scenarios/) and DIR/recorded/, and writes it as Markdown to
+FILE (default: docs/compatibility.md).`,
+  options: {
+    check: flagOption('write nothing; exit 1 when FILE differs from what would be written'),
+    json: flagOption('print the matrix as JSON instead of writing FILE (errors too: {"error":{...}})'),
+    scenarios: stringOption('the scenarios directory (default: the bundled scenarios/)', { arg: 'DIR', complete: 'dir' }),
+    out: stringOption('the page to write or check (default: docs/compatibility.md)', { arg: 'FILE', complete: 'file' }),
+  },
+  exit: '0 written or up to date, 1 --check found FILE stale, 2 bad input',
+  run({ opts: v }, io, cx) {
+    if (v.check && v.json) return cx.usage('--check and --json exclude each other');
+    const dir = v.scenarios ?? join(ROOT, 'scenarios');
+    const out = v.out ?? join(ROOT, 'docs', 'compatibility.md');
     if (!existsSync(dir)) return reportError(io, rfError('usage', `no scenarios directory ${dir}`));
     const recDir = join(dir, 'recorded');
     const scenarios: ScenarioText[] = walk(dir, '.trace', recDir).map((p) => ({ file: relative(dir, p), source: readFileSync(p, 'utf8') }));
@@ -72,4 +71,4 @@ export const command: Command = {
     io.out(`${out}: ${m.behaviours.length} behaviours x ${m.profiles.length} kernels${old === text ? ' (unchanged)' : ''}`);
     return EXIT.OK;
   },
-};
+});
