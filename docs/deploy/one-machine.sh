@@ -28,6 +28,17 @@ stop() {
 trap stop EXIT
 trap 'exit 143' INT TERM
 
+# The built CLI when it is up to date (starts in a fraction of tsx's time), else the sources.
+entry=sim/cli/ringfence.mjs
+if [ -f dist/sim/cli/ringfence.js ] && [ -z "$(find sim model -name '*.ts' -newer dist/sim/cli/ringfence.js -print -quit)" ]; then
+  entry=dist/sim/cli/ringfence.js
+elif [ -d dist ]; then
+  echo "one-machine.sh: dist/ is older than the sources: running them through tsx (npm run build to use the build)" >&2
+fi
+# An exploration has one part per worker unless it says otherwise.
+args=("$@")
+if [ "${1:-}" = explore ] && ! printf '%s\n' "$@" | grep -q '^--parts'; then args+=(--parts "$workers"); fi
+
 port=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
 redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --dir "$dir" >"$dir/redis.log" 2>&1 &
 pids+=($!)
@@ -37,7 +48,7 @@ url="redis://127.0.0.1:$port"
 # The one place that says how a worker starts (as the tests do: test/distributed/servers.ts).
 for i in $(seq "$workers"); do
   # shellcheck disable=SC2086
-  node sim/cli/ringfence.mjs worker --queue "$url" ${WORKER_ARGS:-} 2>"$dir/worker-$i.log" &
+  node "$entry" worker --queue "$url" ${WORKER_ARGS:-} 2>"$dir/worker-$i.log" &
   pids+=($!)
 done
 if [ -n "${KILL_ONE_AFTER:-}" ]; then
@@ -45,7 +56,7 @@ if [ -n "${KILL_ONE_AFTER:-}" ]; then
   ( sleep "$KILL_ONE_AFTER"; kill -9 "$victim" 2>/dev/null && echo "one-machine.sh: killed worker $victim" >&2 ) &
 fi
 # In the background and waited for, so a signal to this script stops it too (the trap).
-node sim/cli/ringfence.mjs "$@" --queue "$url" &
+node "$entry" "${args[@]}" --queue "$url" &
 coordinator=$!
 pids+=("$coordinator")
 status=0

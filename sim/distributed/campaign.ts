@@ -147,6 +147,7 @@ export interface Rendered {
   lines: string[];
   passed: number;
   failed: number;
+  unstable: number;
   /** Shrunk traces to write (path, text): the first SHRINK_PER_KERNEL failures of each kernel. */
   writes: { path: string; text: string }[];
 }
@@ -172,7 +173,19 @@ export function renderCampaign(profiles: string[], merged: TraceOutcome[]): Resu
   }
   if (unstable) lines.push(`${unstable} trace${unstable === 1 ? '' : 's'} not deterministic on the kernel (not counted)`);
   lines.push(`${passed} passed, ${failed} failed`);
-  return { ok: true, value: { lines, passed, failed, writes } };
+  return { ok: true, value: { lines, passed, failed, unstable, writes } };
+}
+
+/**
+ * What `oracle --random N --json` prints: the counts, the shrunk traces written, and
+ * the lines the text output has before its count line (as `oracle --compare --json`
+ * puts them in `details`). One function for every mode, as renderCampaign is.
+ */
+export function campaignJson(spec: Pick<CampaignSpec, 'n' | 'seed' | 'profiles'>, r: Rendered): string {
+  return JSON.stringify({
+    kernels: spec.profiles, random: spec.n, seed: spec.seed, passed: r.passed, failed: r.failed, unstable: r.unstable,
+    shrunk: r.writes.map((w) => w.path), details: r.lines.slice(0, -1),
+  });
 }
 
 /** Write the shrunk traces a rendering names. */

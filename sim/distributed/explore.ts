@@ -71,8 +71,9 @@ class Outbox {
   buf = Buffer.allocUnsafe(1 << 20);
   n = 0;
   entries = 0;
-  put(path: ArrayLike<number>, last: number, key: KeyBuf): void {
-    const need = 1 + 2 * (path.length + 1) + 4 + key.n;
+  /** One successor: its parent's path src[off, off + width), the move index, its key. */
+  put(src: ArrayLike<number>, off: number, width: number, last: number, key: KeyBuf): void {
+    const need = 1 + 2 * (width + 1) + 4 + key.n;
     if (this.n + need > this.buf.length) {
       const b = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.n + need));
       this.buf.copy(b, 0, 0, this.n);
@@ -80,9 +81,9 @@ class Outbox {
     }
     const b = this.buf;
     let o = this.n;
-    b[o++] = path.length + 1;
-    for (let i = 0; i < path.length; i++) { b.writeUInt16LE(path[i], o); o += 2; }
-    b.writeUInt16LE(last, o); o += 2;
+    b[o++] = width + 1;
+    for (let i = 0; i < width; i++) { const m = src[off + i]; b[o++] = m; b[o++] = m >>> 8; }
+    b[o++] = last; b[o++] = last >>> 8;
     b.writeUInt32LE(key.n, o); o += 4;
     b.set(key.b.subarray(0, key.n), o);
     this.n = o + key.n;
@@ -109,17 +110,39 @@ function loadKey(kb: KeyBuf, bytes: Uint8Array, off: number, len: number): void 
 const BATCH_BYTES = 1 << 20;
 /** How long a part computes before it lets the event loop run. */
 const YIELD_MS = 200;
-const comparePaths = (a: Int32Array, b: Int32Array) => {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i] - b[i];
-  return a.length - b.length;
-};
+
+/**
+ * The paths of one level, all of one length, packed one after another (move indices
+ * as u16). Millions of them sit here between levels; one typed array instead of an
+ * object each keeps them out of the garbage collector's way.
+ */
+export class Paths {
+  data = new Uint16Array(1 << 12);
+  n = 0;
+  constructor(readonly width: number) {}
+  /** Append the path src[off, off + width - 1) followed by the move index last. */
+  push(src: ArrayLike<number>, off: number, last: number): void {
+    const w = this.width;
+    let o = this.n * w;
+    if (o + w > this.data.length) {
+      const d = new Uint16Array(Math.max(this.data.length * 2, o + w));
+      d.set(this.data);
+      this.data = d;
+    }
+    const d = this.data;
+    for (let i = 0; i < w - 1; i++) d[o++] = src[off + i];
+    d[o] = last;
+    this.n++;
+  }
+}
 
 /** One partition of a distributed search (runs in a worker process for the whole search). */
 export class Part<S> {
   private readonly keys = new KeySet();
   private readonly buf = new KeyBuf();
   private readonly kb = new KeyBuf();
+  /** A received path (absorb), as move indices. */
+  private readonly got = new Uint16Array(256);
   private readonly s0: S;
   /** The last path whose states are kept: chainIdx[k] the move index at depth k + 1, chainStates[k] the state after it. */
   private chainIdx: number[] = [];
@@ -128,7 +151,14 @@ export class Part<S> {
   readonly findings: ShardFinding[] = [];
   readonly perDepth: number[] = [0];
   transitions = 0;
-  frontier: Int32Array[] = [];
+  /** Successors sent to other parts, and their bytes (for the log). */
+  sent = 0;
+  sentBytes = 0;
+  /** The level being expanded (its states' paths), and the next one as it fills. */
+  frontier = new Paths(0);
+  private next = new Paths(1);
+  /** The level whose states absorb() and expand() are adding. */
+  private level = 1;
 
   constructor(private readonly subject: Subject<S>, private readonly universe: Universe, readonly part: number, readonly parts: number,
     private readonly depth: number, private readonly perKind: number) {
@@ -137,7 +167,7 @@ export class Part<S> {
     if (this.owner(this.buf) === part) {
       this.keys.add(this.buf);
       this.perDepth[0] = 1;
-      if (depth > 0) this.frontier = [new Int32Array(0)];
+      if (depth > 0) this.frontier.n = 1;
     }
   }
 
@@ -149,29 +179,33 @@ export class Part<S> {
     return this.universe.moves(this.subject.shape(s))[index];
   }
 
-  /** The state after a path's first `len` moves, reusing the last path's common prefix. */
-  private stateOf(path: Int32Array, len = path.length): S {
+  /**
+   * The state after the path path[off, off + len), reusing the last path's common prefix.
+   * Paths come mostly in the order their parents were expanded, so most cost one move.
+   */
+  private stateOf(path: ArrayLike<number>, off: number, len: number): S {
     const { chainIdx, chainStates } = this;
     let k = 0;
-    while (k < len && k < chainIdx.length && chainIdx[k] === path[k]) k++;
+    while (k < len && k < chainIdx.length && chainIdx[k] === path[off + k]) k++;
     chainIdx.length = k;
     chainStates.length = k;
     let s = k === 0 ? this.s0 : chainStates[k - 1];
     for (; k < len; k++) {
-      s = applySteps(this.subject, s, this.moveAt(s, path[k]).steps).s;
-      chainIdx.push(path[k]);
+      s = applySteps(this.subject, s, this.moveAt(s, path[off + k]).steps).s;
+      chainIdx.push(path[off + k]);
       chainStates.push(s);
     }
     return s;
   }
 
-  private found(kind: string, message: string, depth: number, path: Int32Array): void {
+  private found(kind: string, message: string, depth: number, path: ArrayLike<number>, off: number, last: number): void {
     const n = this.kinds.get(kind) ?? 0;
     if (n >= this.perKind) return;
     this.kinds.set(kind, n + 1);
     let node: PathNode | null = null;
     let s = this.s0;
-    for (const i of path) {
+    for (let k = 0; k < depth; k++) {
+      const i = k < depth - 1 ? path[off + k] : last;
       const move = this.moveAt(s, i);
       node = { prev: node, move, index: i };
       s = applySteps(this.subject, s, move.steps).s;
@@ -179,26 +213,33 @@ export class Part<S> {
     this.findings.push({ kind, message, depth, ...replayPath(this.subject, node!) });
   }
 
+  /** A new state of this level, owned here: check it against its parent, then keep it for the next level. */
+  private keep(cur: S, parent: S, path: ArrayLike<number>, off: number, last: number): void {
+    const bad = this.subject.check(cur, parent);
+    if (bad.length) this.found('invariant', bad.join('; '), this.level, path, off, last);
+    else if (this.level < this.depth) this.next.push(path, off, last);
+  }
+
   /**
    * Expand this part's level `level - 1` states: every successor goes to its owner
-   * (send), or, when this part owns it, is kept here at once. Gives the new local paths.
+   * (send), or, when this part owns it, is kept here at once. Between parents, what
+   * the other parts sent so far is taken in (drain).
    */
   async expand(level: number, send: (to: number, batch: Buffer) => Promise<void>, drain: () => Promise<void>): Promise<void> {
     const { subject, buf, parts } = this;
     const out = Array.from({ length: parts }, () => new Outbox());
-    const next: Int32Array[] = [];
-    let kept = 0;
-    const last = level >= this.depth;
     const pending: Promise<void>[] = [];
-    for (const path of this.frontier) {
-      const s = this.stateOf(path);
+    const from = this.frontier;
+    const w = from.width;
+    for (let e = 0; e < from.n; e++) {
+      const off = e * w;
+      const s = this.stateOf(from.data, off, w);
       const moves = this.universe.moves(subject.shape(s));
       for (let mi = 0; mi < moves.length; mi++) {
         const { s: cur, issues } = applySteps(subject, s, moves[mi].steps);
         this.transitions++;
-        const child = () => { const c = new Int32Array(path.length + 1); c.set(path); c[path.length] = mi; return c; };
         if (issues) {
-          for (const x of issues) this.found(x.kind, x.message, level, child());
+          for (const x of issues) this.found(x.kind, x.message, level, from.data, off, mi);
           continue;
         }
         if (cur === s) continue;
@@ -206,15 +247,14 @@ export class Part<S> {
         subject.encode(cur, buf);
         const to = this.owner(buf);
         if (to !== this.part) {
-          out[to].put(path, mi, buf);
+          out[to].put(from.data, off, w, mi, buf);
+          this.sent++;
           if (out[to].n >= BATCH_BYTES) pending.push(send(to, out[to].take()));
           continue;
         }
         if (!this.keys.add(buf)) continue;
-        kept++;
-        const bad = subject.check(cur, s);
-        if (bad.length) this.found('invariant', bad.join('; '), level, child());
-        else if (!last) next.push(child());
+        this.perDepth[level]++;
+        this.keep(cur, s, from.data, off, mi);
       }
       if (pending.length > 8) await Promise.all(pending.splice(0));
       if (performance.now() > this.yieldAt) {
@@ -225,9 +265,14 @@ export class Part<S> {
     }
     for (let to = 0; to < parts; to++) if (out[to].n) pending.push(send(to, out[to].take()));
     await Promise.all(pending);
-    this.frontier = next;
+  }
+
+  /** Start level `level`: the states kept so far are the frontier, and level `level`'s states are counted from 0. */
+  begin(level: number): void {
+    this.level = level;
+    if (level > 1) this.frontier = this.next;
+    this.next = new Paths(level);
     while (this.perDepth.length <= level) this.perDepth.push(0);
-    this.perDepth[level] += kept;
   }
 
   private yieldAt = performance.now() + YIELD_MS;
@@ -238,41 +283,31 @@ export class Part<S> {
     this.yieldAt = performance.now() + YIELD_MS;
   }
 
-  /** Paths of this level's new states that other parts sent (their keys are in the set already). */
-  private fresh: Int32Array[] = [];
-
-  /** Take a batch another part sent for the current level: keep the paths of keys not seen. */
+  /**
+   * Take a batch another part sent for the current level: each successor whose key is new
+   * here is recomputed from its path (its parent is usually the last one's) and kept.
+   */
   absorb(b: Buffer): void {
-    const { kb } = this;
+    const { kb, got } = this;
     for (let o = 0; o < b.length;) {
       const len = b[o++];
-      const path = new Int32Array(len);
-      for (let i = 0; i < len; i++) { path[i] = b.readUInt16LE(o); o += 2; }
+      const po = o;
+      o += 2 * len;
       const klen = b.readUInt32LE(o); o += 4;
       loadKey(kb, b, o, klen);
       o += klen;
-      if (this.keys.add(kb)) this.fresh.push(path);
+      if (!this.keys.add(kb)) continue;
+      this.perDepth[this.level]++;
+      for (let i = 0; i < len; i++) got[i] = b[po + 2 * i] | (b[po + 2 * i + 1] << 8);
+      const parent = this.stateOf(got, 0, len - 1);
+      const cur = applySteps(this.subject, parent, this.moveAt(parent, got[len - 1]).steps).s;
+      this.keep(cur, parent, got, 0, got[len - 1]);
     }
   }
 
-  /** Every batch for level `level` is absorbed: check the new states sent here, and queue them. */
-  async settle(level: number): Promise<void> {
-    const fresh = this.fresh;
-    this.fresh = [];
-    // In path order, so most states cost one move (their parents come together).
-    fresh.sort(comparePaths);
-    const last = level >= this.depth;
-    for (const path of fresh) {
-      const parent = this.stateOf(path, path.length - 1);
-      const cur = applySteps(this.subject, parent, this.moveAt(parent, path[path.length - 1]).steps).s;
-      const bad = this.subject.check(cur, parent);
-      if (bad.length) this.found('invariant', bad.join('; '), level, path);
-      else if (!last) this.frontier.push(path);
-      if (performance.now() > this.yieldAt) await this.breathe();
-    }
-    this.frontier.sort(comparePaths);
-    while (this.perDepth.length <= level) this.perDepth.push(0);
-    this.perDepth[level] += fresh.length;
+  /** The states kept so far for the next level. */
+  get kept(): number {
+    return this.next.n;
   }
 }
 
@@ -281,6 +316,7 @@ const k = (id: string, ...rest: (string | number)[]) => ['rf', 'x', id, ...rest]
 /** Run one part to the end of the search, talking to the other parts through Redis. */
 async function runPart(job: Job<PartJob, PartResult>, connection: QueueConnection, log: (l: string) => void): Promise<PartResult> {
   const d = job.data;
+  const cpu0 = process.cpuUsage();
   useHashedTextNumbers();
   const { subject, universe } = await buildSearch(d.spec);
   const part = new Part(subject, universe, d.part, d.parts, d.depth, d.perKind);
@@ -292,13 +328,14 @@ async function runPart(job: Job<PartJob, PartResult>, connection: QueueConnectio
       const inbox = k(d.id, 'in', level, d.part);
       const drain = async (all: boolean) => {
         for (;;) {
-          const got = await redis.lpopBuffer(inbox, 16);
+          const got = await redis.lpopBuffer(inbox, 4);
           if (!got || !got.length) return;
           for (const b of got) part.absorb(b);
           if (!all) return;
         }
       };
-      await part.expand(level, async (to, batch) => { await redis.rpush(k(d.id, 'in', level, to), batch); }, () => drain(false));
+      part.begin(level);
+      await part.expand(level, async (to, batch) => { part.sentBytes += batch.length; await redis.rpush(k(d.id, 'in', level, to), batch); }, () => drain(false));
       // The barrier: a token for every part, after this part's batches for the level.
       const pipe = redis.pipeline();
       for (let q = 0; q < d.parts; q++) pipe.rpush(k(d.id, 'bar', level, q), String(d.part));
@@ -310,11 +347,13 @@ async function runPart(job: Job<PartJob, PartResult>, connection: QueueConnectio
         else if (await redis.exists(k(d.id, 'abort'))) throw new Error('the search was stopped while waiting for the other parts');
       }
       await drain(true);
-      await part.settle(level);
       await checkTexts(redis, d.id);
-      log(`worker: part ${d.part}/${d.parts} level ${level}: ${part.perDepth[level]} new states, ${part.frontier.length} to expand`);
+      log(`worker: part ${d.part}/${d.parts} level ${level}: ${part.perDepth[level]} new states, ${part.kept} to expand; sent ${part.sent} successors, ${(part.sentBytes / 2 ** 20).toFixed(1)} MiB`);
       await job.updateProgress({ part: d.part, level, states: part.perDepth[level], transitions: part.transitions });
     }
+    // CPU seconds per part, to set against the single-machine search's (docs/distributed.md).
+    const cpu = process.cpuUsage(cpu0);
+    log(`worker: part ${d.part}/${d.parts} done: ${((cpu.user + cpu.system) / 1e6).toFixed(1)} CPU s, max RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MB`);
     return { perDepth: part.perDepth, transitions: part.transitions, findings: part.findings };
   } finally {
     redis.disconnect();
@@ -347,6 +386,36 @@ export function exploreWorker(connection: QueueConnection, o: { lockMs: number; 
 /** A distributed search that could not finish: a part failed or its worker died (not a bug in the search). */
 export class QueueFailure extends Error {}
 
+/** Without --parts: how long the worker count must hold still, and the longest wait for it. */
+export const WORKERS_STEADY_MS = 2000;
+export const WORKERS_WAIT_MS = 15_000;
+
+/**
+ * The parts of a search without --parts: one per worker connected to the queue. Workers
+ * that are still starting would be missed by a count taken at once, so the count is
+ * taken when it has not changed for WORKERS_STEADY_MS (at most WORKERS_WAIT_MS); with
+ * no worker by then it is an error (the search would wait for ever), which says to
+ * start workers or to give --parts.
+ */
+async function connectedWorkers(queue: Queue, connection: QueueConnection, log: (l: string) => void): Promise<number> {
+  const t0 = performance.now();
+  let n = await queue.getWorkersCount();
+  let since = t0;
+  for (;;) {
+    const now = performance.now();
+    if (n > 0 && now - since >= WORKERS_STEADY_MS) break;
+    if (now - t0 >= WORKERS_WAIT_MS) break;
+    await new Promise((res) => setTimeout(res, 250));
+    const m = await queue.getWorkersCount();
+    if (m !== n) { n = m; since = performance.now(); }
+  }
+  if (n === 0) {
+    throw new QueueFailure(`no 'ringfence worker' is connected to ${connection.host}:${connection.port} (waited ${WORKERS_WAIT_MS / 1000} s): start workers first, or give --parts N and start N workers`);
+  }
+  log(`explore: ${n} worker${n === 1 ? '' : 's'} connected (the count held for ${WORKERS_STEADY_MS / 1000} s): one part each`);
+  return n;
+}
+
 /** The coordinator: queue one part per partition, wait for all, sum them as the single-machine search does. */
 export async function exploreQueue(spec: SearchSpec, o: { depth: number; perKind: number; parts?: number; onProgress?: (p: Progress) => void; log: (l: string) => void },
   connection: QueueConnection): Promise<ExploreResult> {
@@ -357,7 +426,7 @@ export async function exploreQueue(spec: SearchSpec, o: { depth: number; perKind
   const redis = new Redis({ ...connection });
   try {
     await events.waitUntilReady();
-    const parts = o.parts ?? Math.max(1, (await queue.getWorkersCount()));
+    const parts = o.parts ?? await connectedWorkers(queue, connection, o.log);
     o.log(`explore: search ${id}: ${parts} part${parts === 1 ? '' : 's'} queued on ${connection.host}:${connection.port} (a part needs a worker of its own for the whole search)`);
     const levelStates = new Map<number, number>();
     events.on('progress', ({ jobId, data }) => {
@@ -382,17 +451,18 @@ export async function exploreQueue(spec: SearchSpec, o: { depth: number; perKind
       while (watching) {
         await new Promise((res) => setTimeout(res, 1000));
         if (!watching) return;
-        let running = 0;
+        // Parts not taken yet (a finished part is removed, and counts as taken).
+        let waiting = 0;
         for (const j of jobs) {
           const now = await Job.fromId(queue, j.id!);
           if (!now) continue;
           const state = await now.getState();
           if (state === 'failed' || now.stalledCounter > 0) throw new QueueFailure(`a part of the search failed: part ${now.data.part}'s worker stopped (${now.failedReason || 'its job stalled'}); the search cannot go on without its key set`);
-          if (state === 'active') running++;
+          if (state === 'waiting' || state === 'prioritized' || state === 'delayed') waiting++;
         }
-        if (!warned && running < parts && performance.now() - since > 30_000) {
+        if (!warned && waiting > 0 && performance.now() - since > 30_000) {
           warned = true;
-          o.log(`explore: only ${running} of ${parts} parts have a worker: the search waits for ${parts - running} more 'ringfence worker' process(es)`);
+          o.log(`explore: only ${parts - waiting} of ${parts} parts have a worker: the search waits for ${waiting} more 'ringfence worker' process(es)`);
         }
       }
     })();

@@ -28,8 +28,8 @@ export async function randomCampaign(io: Io, spec: CampaignSpec, ro: RunOptions,
     if (v.shard !== undefined) return reportError(io, rfError('usage', '--shard and --queue do not go together (a queue shares the work out itself)'), undefined, usage);
     const c = parseQueueUrl(String(v.queue));
     if (!c.ok) return reportError(io, c.error, undefined, usage);
-    return oracleQueue(io, spec, run, c.value, batch);
+    return oracleQueue(io, spec, run, c.value, batch, Boolean(v.json));
   }
-  if (shard.value) return oracleSlice(io, spec, shard.value, run);
-  return oracleLocal(io, spec, run);
+  if (shard.value) return oracleSlice(io, spec, shard.value, run, Boolean(v.json));
+  return oracleLocal(io, spec, run, Boolean(v.json));
 }

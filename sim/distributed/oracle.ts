@@ -11,7 +11,7 @@ import { rfError, type Result } from '../../model/errors.ts';
 import { EXIT, reportError } from '../cli/command.ts';
 import type { Io } from '../cli/io.ts';
 import type { RunOptions } from '../oracle/run.ts';
-import { mergeOutcomes, renderCampaign, runSlice, shrinkOne, toShrink, writeShrunk, type CampaignSpec, type TraceOutcome } from './campaign.ts';
+import { campaignJson, mergeOutcomes, renderCampaign, runSlice, shrinkOne, toShrink, writeShrunk, type CampaignSpec, type TraceOutcome } from './campaign.ts';
 import { ORACLE_QUEUE, type QueueConnection } from './queue.ts';
 import { sliceOf, type Shard } from './shard.ts';
 
@@ -38,14 +38,15 @@ export interface OracleJob {
 
 type JobResult = TraceOutcome[] | NonNullable<TraceOutcome['shrink']>;
 
-function printRendered(io: Io, profiles: string[], all: TraceOutcome[], spec: CampaignSpec): number {
+function printRendered(io: Io, profiles: string[], all: TraceOutcome[], spec: CampaignSpec, json: boolean): number {
   const merged = mergeOutcomes(spec, all);
   if (!merged.ok) return reportError(io, merged.error);
   const r = renderCampaign(profiles, merged.value);
   if (!r.ok) return reportError(io, r.error);
   if (r.value.writes.length) mkdirSync(spec.outDir, { recursive: true });
   writeShrunk(r.value);
-  for (const l of r.value.lines) io.out(l);
+  if (json) io.out(campaignJson(spec, r.value));
+  else for (const l of r.value.lines) io.out(l);
   return r.value.failed ? EXIT.FAILED : EXIT.OK;
 }
 
@@ -55,14 +56,14 @@ function runLine(p: string, n: number, spec: CampaignSpec, ro: RunOptions) {
 }
 
 /** The whole campaign on this machine. */
-export async function oracleLocal(io: Io, spec: CampaignSpec, ro: RunOptions): Promise<number> {
+export async function oracleLocal(io: Io, spec: CampaignSpec, ro: RunOptions, json = false): Promise<number> {
   const all: TraceOutcome[] = [];
   for (const p of spec.profiles) {
     const r = await runSlice(spec, p, 0, spec.n, ro, (run) => io.err(runLine(p, spec.n, spec, ro)(run)));
     if (!r.ok) return reportError(io, r.error);
     all.push(...r.value);
   }
-  return printRendered(io, spec.profiles, all, spec);
+  return printRendered(io, spec.profiles, all, spec, json);
 }
 
 export function sliceFileName(s: Shard): string {
@@ -70,7 +71,7 @@ export function sliceFileName(s: Shard): string {
 }
 
 /** One static slice: traces sliceOf(n, shard) on every kernel, written to spec.outDir for `ringfence merge`. */
-export async function oracleSlice(io: Io, spec: CampaignSpec, shard: Shard, ro: RunOptions): Promise<number> {
+export async function oracleSlice(io: Io, spec: CampaignSpec, shard: Shard, ro: RunOptions, json = false): Promise<number> {
   const { from, to } = sliceOf(spec.n, shard);
   const outcomes: TraceOutcome[] = [];
   for (const p of spec.profiles) {
@@ -84,18 +85,19 @@ export async function oracleSlice(io: Io, spec: CampaignSpec, shard: Shard, ro: 
   const path = join(spec.outDir, sliceFileName(shard));
   writeFileSync(path, JSON.stringify(file) + '\n');
   const failed = outcomes.filter((o) => o.verdict === 'failed').length;
-  io.out(`slice ${shard.index}/${shard.count}: traces ${from}..${to - 1} on ${spec.profiles.join(', ')}: ${outcomes.length - failed} checked without a difference, ${failed} failed; wrote ${path}`);
+  if (json) io.out(JSON.stringify({ shard: `${shard.index}/${shard.count}`, from, to, kernels: spec.profiles, passed: outcomes.filter((o) => o.verdict === 'passed').length, failed, unstable: outcomes.filter((o) => o.verdict === 'unstable').length, wrote: path }));
+  else io.out(`slice ${shard.index}/${shard.count}: traces ${from}..${to - 1} on ${spec.profiles.join(', ')}: ${outcomes.length - failed} checked without a difference, ${failed} failed; wrote ${path}`);
   return failed ? EXIT.FAILED : EXIT.OK;
 }
 
 /** `ringfence merge` of oracle slices: exactly what one run of the campaign prints. */
-export function mergeOracleSlices(io: Io, files: { path: string; data: OracleSliceFile }[]): number {
+export function mergeOracleSlices(io: Io, files: { path: string; data: OracleSliceFile }[], json = false): number {
   const spec = files[0].data.spec;
   const same = JSON.stringify(spec);
   for (const f of files) {
     if (JSON.stringify(f.data.spec) !== same) return reportError(io, rfError('invalid', `${f.path}: a slice of another campaign (${JSON.stringify(f.data.spec)}, not ${same})`));
   }
-  return printRendered(io, spec.profiles, files.flatMap((f) => f.data.outcomes), spec);
+  return printRendered(io, spec.profiles, files.flatMap((f) => f.data.outcomes), spec, json);
 }
 
 function clock(ms: number): string {
@@ -108,7 +110,7 @@ function clock(ms: number): string {
  * derived from the campaign, so adding a job twice (a coordinator run again) is a
  * no-op, and a job retried after its worker died gives its outcomes once.
  */
-export async function oracleQueue(io: Io, spec: CampaignSpec, ro: RunOptions, connection: QueueConnection, batch: number): Promise<number> {
+export async function oracleQueue(io: Io, spec: CampaignSpec, ro: RunOptions, connection: QueueConnection, batch: number, json = false): Promise<number> {
   const campaign = createHash('sha256').update(JSON.stringify({ spec, batch, jit: ro.bpfJit !== false })).digest('hex').slice(0, 16);
   const queue = new Queue<OracleJob, JobResult>(ORACLE_QUEUE, { connection });
   const events = new QueueEvents(ORACLE_QUEUE, { connection });
@@ -172,7 +174,7 @@ export async function oracleQueue(io: Io, spec: CampaignSpec, ro: RunOptions, co
         shrinks[k].shrink = d.value as NonNullable<TraceOutcome['shrink']>;
       }
     }
-    const code = printRendered(io, spec.profiles, merged.value, spec);
+    const code = printRendered(io, spec.profiles, merged.value, spec, json);
     // Done: the campaign's jobs go, so running it again runs it again.
     await Promise.all(added.map((j) => j.remove().catch(() => undefined)));
     return code;

@@ -153,7 +153,7 @@ export async function swarm(io: Io, spec: SwarmSpec, shard: Shard | null, out: s
 }
 
 /** `ringfence merge` of swarm slices: every slice once, then what one run prints. */
-export async function mergeSwarm(io: Io, files: { path: string; data: SwarmSliceFile }[]): Promise<number> {
+export async function mergeSwarm(io: Io, files: { path: string; data: SwarmSliceFile }[], json = false): Promise<number> {
   const spec = files[0].data.spec;
   const same = JSON.stringify(spec);
   const count = files[0].data.shard.count;
@@ -168,5 +168,5 @@ export async function mergeSwarm(io: Io, files: { path: string; data: SwarmSlice
   // A slice given twice counts once.
   const once = new Map(files.map((f) => [f.data.shard.index, f.data]));
   const moves = [...once.values()].reduce((a, d) => a + d.moves, 0);
-  return printSwarm(io, spec, moves, [...once.values()].flatMap((d) => d.findings), undefined, false);
+  return printSwarm(io, spec, moves, [...once.values()].flatMap((d) => d.findings), undefined, json);
 }

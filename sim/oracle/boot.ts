@@ -11,6 +11,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { rfError, type Result } from '../../model/errors.ts';
+import { boundCommand } from './child.ts';
 import { guestInitramfs } from './initramfs.ts';
 
 export type Accel = 'kvm' | 'tcg';
@@ -131,7 +132,9 @@ function bootOnce(o: BootOptions): Promise<Result<BootResult> & { beforeHello?: 
   ];
   const t0 = performance.now();
   return new Promise((resolve) => {
-    const p = spawn(qemu.value, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    // Bound to this process: a worker killed outright takes its guest with it.
+    const bound = boundCommand(qemu.value, args);
+    const p = spawn(bound.cmd, bound.args, { stdio: ['ignore', 'pipe', 'pipe'] });
     const chunks: Buffer[] = [];
     let stderr = '';
     let timedOut = false;

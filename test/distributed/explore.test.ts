@@ -27,6 +27,24 @@ describe.skipIf(!HAVE_REDIS)('explore --queue on three workers', () => {
     }
   }, 240_000);
 
+  it('without --parts has one part per connected worker, counted once the count holds still', async () => {
+    const url = await startRedis();
+    const ws = [0, 1].map(() => startWorker(url, {}));
+    await Promise.all(ws.map((w) => w.saw(/waiting for jobs/)));
+    const one = await runCli(['explore', '--depth', '3', '--json', '--workers', '1']);
+    const dflt = await runCli(['explore', '--depth', '3', '--json', '--queue', url]);
+    expect(dflt.err).toMatch(/explore: 2 workers connected \(the count held for 2 s\): one part each/);
+    expect(dflt.err).toMatch(/2 parts queued/);
+    expect(summary(dflt.out)).toEqual(summary(one.out));
+  }, 240_000);
+
+  it('without --parts and with no worker connected, says so instead of waiting for ever', async () => {
+    const url = await startRedis();
+    const r = await runCli(['explore', '--depth', '2', '--json', '--queue', url]);
+    expect(r.code).toBe(2);
+    expect(JSON.parse(r.out.trim()).error.message).toMatch(/no 'ringfence worker' is connected .*give --parts N/);
+  }, 120_000);
+
   it('fails with a clear error when a part\'s worker is killed', async () => {
     const url = await startRedis();
     const ws = [0, 1, 2].map(() => startWorker(url, {}, ['--lock-seconds', '2']));

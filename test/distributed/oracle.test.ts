@@ -18,12 +18,25 @@ afterAll(stopAll);
 describe('oracle --random, cut into pieces', () => {
   const dir = mkdtempSync(join(tmpdir(), 'rf-oracle-'));
   let one: { code: number; out: string };
+  let oneJson: { code: number; out: string };
 
   it('runs whole on one machine', async () => {
     one = await runCli([...CAMPAIGN, '--out', 'shrunk'], FAKE, dir);
     expect(one.code).toBe(1);
     expect(one.out).toMatch(/^\d+ passed, [1-9]\d* failed$/m);
     expect(one.out).toMatch(/^shrunk rnd3_\d+ \[7\.3\]/m);
+  }, 120_000);
+
+  it('with --json, one object saying what the text says', async () => {
+    oneJson = await runCli([...CAMPAIGN, '--out', 'shrunk', '--json'], FAKE, dir);
+    expect(oneJson.code).toBe(one.code);
+    const j = JSON.parse(oneJson.out) as { passed: number; failed: number; unstable: number; shrunk: string[]; details: string[]; kernels: string[] };
+    // The text's last line is the counts; what comes before it is the details (an entry can span lines).
+    const lines = one.out.trimEnd().split('\n');
+    expect(`${j.passed} passed, ${j.failed} failed`).toBe(lines[lines.length - 1]);
+    expect(j.details.join('\n')).toBe(lines.slice(0, -1).join('\n'));
+    expect(j.kernels).toEqual(['7.2', '7.3']);
+    expect(j.shrunk.length).toBe(lines.filter((l) => l.startsWith('shrunk ')).length);
   }, 120_000);
 
   it('static slices merged print exactly what one run prints', async () => {
@@ -35,6 +48,12 @@ describe('oracle --random, cut into pieces', () => {
     const merged = await runCli(['merge', ...slices], {}, dir);
     expect(merged.out).toBe(one.out);
     expect(merged.code).toBe(one.code);
+    const mergedJson = await runCli(['merge', '--json', ...slices], {}, dir);
+    expect(mergedJson.out).toBe(oneJson.out);
+    expect(mergedJson.code).toBe(one.code);
+    // A slice with --json says what it did as one object.
+    const slice = await runCli([...CAMPAIGN, '--out', 'shrunk', '--shard', '1/3', '--json'], FAKE, dir);
+    expect(JSON.parse(slice.out)).toMatchObject({ shard: '1/3', from: 30, to: 60, wrote: join('shrunk', 'oracle-slice-1-of-3.json') });
     // A slice missing is an error, not a smaller campaign.
     const part = await runCli(['merge', ...slices.slice(1)], {}, dir);
     expect(part.code).toBe(2);
@@ -54,6 +73,9 @@ describe('oracle --random, cut into pieces', () => {
     expect(q.err).toMatch(/oracle: 36\/36 jobs, 180\/180 traces/);
     expect(q.out).toBe(one.out);
     expect(q.code).toBe(one.code);
+    const qj = await runCli([...CAMPAIGN, '--out', 'shrunk', '--queue', url, '--batch', '5', '--json'], FAKE, dir);
+    expect(qj.out).toBe(oneJson.out);
+    expect(qj.code).toBe(one.code);
     const killedJob = /worker: (\S+): traces/.exec(ws[1].log.find((l) => /: traces/.test(l))!)![1];
     const redone = [ws[0], ws[2]].some((w) => w.log.some((l) => l.includes(`worker: ${killedJob}: traces`)));
     expect(redone).toBe(true);

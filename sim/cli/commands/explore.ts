@@ -73,7 +73,8 @@ prints the same witness traces on every run`, { arg: 'N', min: 1, max: MAX_WORKE
 (redis://HOST:PORT): the key space is cut into --parts partitions
 by hash, each held by one worker; the counts and the kinds of
 finding are those of the search on one machine`, { arg: 'URL' }),
-    parts: intOption('partitions (default: the workers connected now); each needs a worker of its own for the whole search', { arg: 'N', min: 1, max: 1024 }),
+    parts: intOption(`partitions, each held by a worker of its own for the whole search (default: the
+workers connected, counted once the count holds for 2 s; none in 15 s is an error)`, { arg: 'N', min: 1, max: 1024 }),
     swarm: flagOption(`instead of the complete search: --walks W seeded random walks of up
 to --depth moves (walk k seeded by --seed S and k alone), each kind
 of finding shown by its shortest witness; with --diff A,B, walks

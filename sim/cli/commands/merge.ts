@@ -19,12 +19,10 @@ prints (shrunk oracle mismatches are written where that run would write them).
 Every slice must be there: a trace with no outcome, or two outcomes that differ, is
 an error.`,
   options: {
-    // The merged output is what one run printed (text); the slices do not say whether
-    // that run had --json, and sim/distributed renders it.
-    json: flagOption('errors as JSON objects on standard output (the merged output is as one run prints it)'),
+    json: flagOption('print what the whole work prints with --json (errors as JSON objects too)'),
   },
   exit: '0 no difference or violation, 1 one found, 2 bad usage or input',
-  run({ args: paths }, io) {
+  run({ args: paths, opts }, io) {
     const files: { path: string; data: { format?: unknown } }[] = [];
     for (const path of paths) {
       const t = io.readFile(path);
@@ -39,8 +37,8 @@ an error.`,
     for (const f of files) {
       if (f.data?.format !== format) return reportError(io, rfError('invalid', `${f.path}: format ${JSON.stringify(f.data?.format)}, expected ${JSON.stringify(format)} as in ${paths[0]}`));
     }
-    if (format === 'ringfence-oracle-slice/1') return mergeOracleSlices(io, files as { path: string; data: OracleSliceFile }[]);
-    if (format === 'ringfence-swarm-slice/1') return mergeSwarm(io, files as { path: string; data: SwarmSliceFile }[]);
+    if (format === 'ringfence-oracle-slice/1') return mergeOracleSlices(io, files as { path: string; data: OracleSliceFile }[], opts.json);
+    if (format === 'ringfence-swarm-slice/1') return mergeSwarm(io, files as { path: string; data: SwarmSliceFile }[], opts.json);
     return reportError(io, rfError('invalid', `${paths[0]}: not a slice file ringfence wrote (format ${JSON.stringify(format)})`));
   },
 });

@@ -130,7 +130,6 @@ and prints what one run prints`, { arg: 'URL' }),
     }
 
     if (v.random !== undefined) {
-      if (v.json) return cx.usage('--json does not go with --random yet (its output is the text one run, a merged slice set or a queue campaign prints alike)');
       // Cheap checks before expensive work: a coordinator of a queue boots no guest, and the
       // fake guest of the tests (RINGFENCE_FAKE_GUEST) needs no qemu.
       if (v.queue === undefined && !process.env.RINGFENCE_FAKE_GUEST) {
@@ -138,7 +137,7 @@ and prints what one run prints`, { arg: 'URL' }),
         if (missing !== undefined) return missing;
       }
       const ps = profilesArg(['7.3']);
-      return randomCampaign(io, { n: v.random, seed: v.seed, profiles: ps, outDir: v.out ?? '.' }, ro, { shard: v.shard, queue: v.queue, batch: v.batch }, cx.help);
+      return randomCampaign(io, { n: v.random, seed: v.seed, profiles: ps, outDir: v.out ?? '.' }, ro, { shard: v.shard, queue: v.queue, batch: v.batch, json: v.json }, cx.help);
     }
 
     if (v.record) {
