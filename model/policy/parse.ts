@@ -267,14 +267,15 @@ export function parsePolicy(file: string, source: string): Result<Policy, RfErro
         });
         return;
       }
-      if (first.text === 'sqe' && l.toks[1]?.text === 'ops') {
+      /** `sqe ops ...` and `register ops ...`: a legacy allow list, sorted, without repeats, stated once. */
+      const allowList = (key: 'sqeOps' | 'registerOps', kind: 'opcode' | 'register_op', what: string, expected: string): void => {
         l.i = 2;
-        if (p.sqeOps) l.fail('invalid', 'the SQE op allow list is stated twice', 'one `sqe ops` line', first);
-        p.sqeOps = [...new Set(opcodeList(l, 'opcode', 'an opcode name (READ, SOCKET, ...)').ops)].sort((a, b) => a - b);
+        if (p[key]) l.fail('invalid', `the ${what} allow list is stated twice`, `one \`${first.text} ops\` line`, first);
+        p[key] = [...new Set(opcodeList(l, kind, expected).ops)].sort((a, b) => a - b);
         l.done('`,` or the end of the line');
-        p.locs = { ...p.locs, sqeOps: l.loc(first) };
-        return;
-      }
+        p.locs = { ...p.locs, [key]: l.loc(first) };
+      };
+      if (first.text === 'sqe' && l.toks[1]?.text === 'ops') return allowList('sqeOps', 'opcode', 'SQE op', 'an opcode name (READ, SOCKET, ...)');
       if (first.text === 'sqe' && l.toks[1]?.text === 'flags') {
         l.i = 2;
         if (p.sqeFlags) l.fail('invalid', 'the SQE flag masks are stated twice', 'one `sqe flags` line', first);
@@ -292,14 +293,7 @@ export function parsePolicy(file: string, source: string): Result<Policy, RfErro
         p.locs = { ...p.locs, sqeFlags: l.loc(first) };
         return;
       }
-      if (first.text === 'register' && l.toks[1]?.text === 'ops') {
-        l.i = 2;
-        if (p.registerOps) l.fail('invalid', 'the register op allow list is stated twice', 'one `register ops` line', first);
-        p.registerOps = [...new Set(opcodeList(l, 'register_op', 'a register op name (ENABLE_RINGS, BPF_FILTER, ...)').ops)].sort((a, b) => a - b);
-        l.done('`,` or the end of the line');
-        p.locs = { ...p.locs, registerOps: l.loc(first) };
-        return;
-      }
+      if (first.text === 'register' && l.toks[1]?.text === 'ops') return allowList('registerOps', 'register_op', 'register op', 'a register op name (ENABLE_RINGS, BPF_FILTER, ...)');
       l.fail('syntax', `unexpected \`${first.text}\``, '`allow`, `deny`, `allow rest`, `deny rest`, `sqe ops`, `sqe flags` or `register ops`', first);
     } catch (e) {
       if (e instanceof Fail) errors.push(e.error); else throw e;

@@ -355,3 +355,6 @@ export function defineCommand<const O extends Record<string, OptionSpec>>(def: C
 
 export const isDeclared = (c: Command): c is DeclaredCommand => 'def' in c;
 export { EXIT };
+
+/** The largest command index `--at STEP` takes (`policy`, `compile --onto`); a trace's steps are far fewer. */
+export const MAX_STEP = 0x7fffffff;

@@ -5,7 +5,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EXIT, reportError } from '../command.ts';
-import { defineCommand, intOption, JSON_OPTION, stringOption } from '../options.ts';
+import { defineCommand, intOption, JSON_OPTION, MAX_STEP, stringOption } from '../options.ts';
 import type { Io } from '../io.ts';
 import { formatError, rfError, type RfError } from '../../../model/errors.ts';
 import { opcodeName } from '../../../model/abi/opcodes.ts';
@@ -43,9 +43,6 @@ function asmText(c: Compiled): string {
 function quadsText(c: Compiled): string {
   return c.filters.map((f) => `# ${f.name}: ${opcodeName(f.opcode)}${f.flags & 1 ? ', DENY_REST' : ''}\n${formatQuads(f.insns)}`).join('\n\n') + '\n';
 }
-
-/** The largest command index --at takes (a trace's steps are far fewer). */
-const MAX_STEP = 0x7fffffff;
 
 export const command = defineCommand({
   name: 'compile',

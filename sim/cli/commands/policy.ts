@@ -3,12 +3,9 @@
 
 import { EXIT, reportError } from '../command.ts';
 import { DEFAULT_PROFILE, getProfile } from '../../../model/profile/profiles.ts';
-import { defineCommand, flagOption, intOption, kernelOption, stringOption } from '../options.ts';
+import { defineCommand, flagOption, intOption, kernelOption, MAX_STEP, stringOption } from '../options.ts';
 import { loadTraceArgs, pickTraces } from '../traces.ts';
 import { defaultProfile } from '../../trace/profiles.ts';
-
-/** The largest command index --at takes (a trace's steps are far fewer). */
-const MAX_STEP = 0x7fffffff;
 import { holderAt } from '../../explore/policy/holder.ts';
 import { holderPolicy, type OpcodePolicy } from '../../explore/policy/policy.ts';
 
