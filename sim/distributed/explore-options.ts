@@ -17,7 +17,7 @@ import { exploreQueue } from './explore.ts';
 import { parseQueueUrl } from './queue.ts';
 
 export const DISTRIBUTED_EXPLORE_OPTIONS = {
-  queue: { type: 'string' }, parts: { type: 'string' },
+  queue: { type: 'string' }, parts: { type: 'string' }, 'compact-keys': { type: 'boolean' },
   swarm: { type: 'boolean' }, walks: { type: 'string' }, seed: { type: 'string' }, shard: { type: 'string' },
 } as const;
 
@@ -53,6 +53,7 @@ export function explorer(v: Record<string, unknown>, log: (l: string) => void): 
   }
   if (v.queue === undefined) {
     if (v.parts !== undefined) return { ok: false, error: rfError('usage', '--parts needs --queue') };
+    if (v['compact-keys'] !== undefined) return { ok: false, error: rfError('usage', '--compact-keys needs --queue (the threads of one machine share one key set of whole keys)') };
     return { ok: true, value: exploreSpec };
   }
   const c = parseQueueUrl(String(v.queue));
@@ -67,6 +68,6 @@ export function explorer(v: Record<string, unknown>, log: (l: string) => void): 
   }
   return {
     ok: true,
-    value: (spec, o) => exploreQueue(spec, { depth: o.depth, perKind: o.perKind ?? 1, parts, onProgress: o.onProgress, log }, c.value),
+    value: (spec, o) => exploreQueue(spec, { depth: o.depth, perKind: o.perKind ?? 1, parts, compact: v['compact-keys'] === true, onProgress: o.onProgress, log }, c.value),
   };
 }

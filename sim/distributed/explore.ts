@@ -18,6 +18,7 @@ import { Job, Queue, QueueEvents, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { KeyBuf, useTextNumbers } from '../../model/world/key.ts';
 import { KeySet } from '../explore/keyset.ts';
+import { CompactKeySet, type StateKeys } from '../explore/compact-keys.ts';
 import type { ExploreResult, Finding, Progress } from '../explore/result.ts';
 import { replayPath, type PathNode, type ShardFinding } from '../explore/shard.ts';
 import { buildSearch, type SearchSpec } from '../explore/spec.ts';
@@ -32,6 +33,8 @@ export interface PartJob {
   spec: SearchSpec;
   depth: number;
   perKind: number;
+  /** Keep keys in pieces (compact-keys.ts): a fifth of the memory, for the largest searches. */
+  compact?: boolean;
 }
 
 export interface PartResult {
@@ -65,28 +68,34 @@ export function useHashedTextNumbers(): void {
   installed = true;
 }
 
-// ---- batches of successors: [path length u8, move indices u16..., key length u32, key bytes] ----
+// ---- batches of successors: [path length u8, move indices u16..., key length u32, key hash u32, key bytes] ----
+// (The hash travels with the key: the sender computed it to find the owner, and the
+// owner's key set needs it again.)
 
 class Outbox {
   buf = Buffer.allocUnsafe(1 << 20);
   n = 0;
   entries = 0;
-  /** One successor: its parent's path src[off, off + width), the move index, its key. */
-  put(src: ArrayLike<number>, off: number, width: number, last: number, key: KeyBuf): void {
-    const need = 1 + 2 * (width + 1) + 4 + key.n;
+  /** One successor: its parent's path src[off, off + width), the move index, its key and the key's hash. */
+  put(src: ArrayLike<number>, off: number, width: number, last: number, key: KeyBuf, hash: number): void {
+    const kn = key.n;
+    const need = 1 + 2 * (width + 1) + 8 + kn;
     if (this.n + need > this.buf.length) {
       const b = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.n + need));
       this.buf.copy(b, 0, 0, this.n);
       this.buf = b;
     }
-    const b = this.buf;
+    // Byte by byte: a successor is about a hundred bytes, and a subarray per key was
+    // garbage the collector had to sweep.
+    const b = this.buf, kb = key.b;
     let o = this.n;
     b[o++] = width + 1;
     for (let i = 0; i < width; i++) { const m = src[off + i]; b[o++] = m; b[o++] = m >>> 8; }
     b[o++] = last; b[o++] = last >>> 8;
-    b.writeUInt32LE(key.n, o); o += 4;
-    b.set(key.b.subarray(0, key.n), o);
-    this.n = o + key.n;
+    o = putU32(b, o, kn);
+    o = putU32(b, o, hash);
+    for (let i = 0; i < kn; i++) b[o + i] = kb[i];
+    this.n = o + kn;
     this.entries++;
   }
   take(): Buffer {
@@ -97,13 +106,23 @@ class Outbox {
   }
 }
 
-/** Load key bytes into a KeyBuf (for the key set, which hashes and compares KeyBufs). */
+function putU32(b: Uint8Array, o: number, x: number): number {
+  b[o] = x; b[o + 1] = x >>> 8; b[o + 2] = x >>> 16; b[o + 3] = x >>> 24;
+  return o + 4;
+}
+
+function getU32(b: Uint8Array, o: number): number {
+  return (b[o] | (b[o + 1] << 8) | (b[o + 2] << 16) | (b[o + 3] << 24)) >>> 0;
+}
+
+/** Load key bytes into a KeyBuf (for the key set, which compares KeyBufs a word at a time). */
 function loadKey(kb: KeyBuf, bytes: Uint8Array, off: number, len: number): void {
   if (kb.b.length < len + 4) {
     kb.b = new Uint8Array((len + 4 + 3) & ~3);
     kb.w = new Int32Array(kb.b.buffer);
   }
-  kb.b.set(bytes.subarray(off, off + len));
+  const d = kb.b;
+  for (let i = 0; i < len; i++) d[i] = bytes[off + i];
   kb.n = len;
 }
 
@@ -138,7 +157,7 @@ export class Paths {
 
 /** One partition of a distributed search (runs in a worker process for the whole search). */
 export class Part<S> {
-  private readonly keys = new KeySet();
+  private readonly keys: StateKeys;
   private readonly buf = new KeyBuf();
   private readonly kb = new KeyBuf();
   /** A received path (absorb), as move indices. */
@@ -161,18 +180,20 @@ export class Part<S> {
   private level = 1;
 
   constructor(private readonly subject: Subject<S>, private readonly universe: Universe, readonly part: number, readonly parts: number,
-    private readonly depth: number, private readonly perKind: number) {
+    private readonly depth: number, private readonly perKind: number, compact = false) {
+    this.keys = compact ? new CompactKeySet() : new KeySet();
     this.s0 = subject.init();
     subject.encode(this.s0, this.buf);
-    if (this.owner(this.buf) === part) {
-      this.keys.add(this.buf);
+    if (this.owner(this.buf.hash()) === part) {
+      this.keys.addKey(this.buf);
       this.perDepth[0] = 1;
       if (depth > 0) this.frontier.n = 1;
     }
   }
 
-  owner(key: KeyBuf): number {
-    return (key.hash() >>> 0) % this.parts;
+  /** The part that owns a key, by the key's hash (KeyBuf.hash). */
+  owner(hash: number): number {
+    return (hash >>> 0) % this.parts;
   }
 
   private moveAt(s: S, index: number): Move {
@@ -187,8 +208,8 @@ export class Part<S> {
     const { chainIdx, chainStates } = this;
     let k = 0;
     while (k < len && k < chainIdx.length && chainIdx[k] === path[off + k]) k++;
-    chainIdx.length = k;
-    chainStates.length = k;
+    // (Truncated only when shorter: setting an array's length costs even when it does not change.)
+    if (k < chainIdx.length) { chainIdx.length = k; chainStates.length = k; }
     let s = k === 0 ? this.s0 : chainStates[k - 1];
     for (; k < len; k++) {
       s = applySteps(this.subject, s, this.moveAt(s, path[off + k]).steps).s;
@@ -245,14 +266,15 @@ export class Part<S> {
         if (cur === s) continue;
         buf.reset();
         subject.encode(cur, buf);
-        const to = this.owner(buf);
+        const h = buf.hash();
+        const to = this.owner(h);
         if (to !== this.part) {
-          out[to].put(from.data, off, w, mi, buf);
+          out[to].put(from.data, off, w, mi, buf, h);
           this.sent++;
           if (out[to].n >= BATCH_BYTES) pending.push(send(to, out[to].take()));
           continue;
         }
-        if (!this.keys.add(buf)) continue;
+        if (this.keys.addHashed(buf, h) < 0) continue;
         this.perDepth[level]++;
         this.keep(cur, s, from.data, off, mi);
       }
@@ -293,16 +315,24 @@ export class Part<S> {
       const len = b[o++];
       const po = o;
       o += 2 * len;
-      const klen = b.readUInt32LE(o); o += 4;
+      const klen = getU32(b, o);
+      const h = getU32(b, o + 4);
+      o += 8;
       loadKey(kb, b, o, klen);
       o += klen;
-      if (!this.keys.add(kb)) continue;
+      if (this.keys.addHashed(kb, h) < 0) continue;
       this.perDepth[this.level]++;
       for (let i = 0; i < len; i++) got[i] = b[po + 2 * i] | (b[po + 2 * i + 1] << 8);
       const parent = this.stateOf(got, 0, len - 1);
       const cur = applySteps(this.subject, parent, this.moveAt(parent, got[len - 1]).steps).s;
       this.keep(cur, parent, got, 0, got[len - 1]);
     }
+  }
+
+  /** Distinct keys held, and (compact keys) distinct pieces. */
+  get held(): string {
+    const k = this.keys;
+    return k instanceof CompactKeySet ? `${k.size} keys in ${k.pieceCount} pieces` : `${k.size} keys`;
   }
 
   /** The states kept so far for the next level. */
@@ -319,7 +349,7 @@ async function runPart(job: Job<PartJob, PartResult>, connection: QueueConnectio
   const cpu0 = process.cpuUsage();
   useHashedTextNumbers();
   const { subject, universe } = await buildSearch(d.spec);
-  const part = new Part(subject, universe, d.part, d.parts, d.depth, d.perKind);
+  const part = new Part(subject, universe, d.part, d.parts, d.depth, d.perKind, d.compact ?? false);
   const redis = new Redis({ ...connection, lazyConnect: false });
   const blocking = new Redis({ ...connection, lazyConnect: false });
   try {
@@ -353,7 +383,7 @@ async function runPart(job: Job<PartJob, PartResult>, connection: QueueConnectio
     }
     // CPU seconds per part, to set against the single-machine search's (docs/distributed.md).
     const cpu = process.cpuUsage(cpu0);
-    log(`worker: part ${d.part}/${d.parts} done: ${((cpu.user + cpu.system) / 1e6).toFixed(1)} CPU s, max RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MB`);
+    log(`worker: part ${d.part}/${d.parts} done: ${part.held}, ${((cpu.user + cpu.system) / 1e6).toFixed(1)} CPU s, max RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MB`);
     return { perDepth: part.perDepth, transitions: part.transitions, findings: part.findings };
   } finally {
     redis.disconnect();
@@ -417,7 +447,7 @@ async function connectedWorkers(queue: Queue, connection: QueueConnection, log: 
 }
 
 /** The coordinator: queue one part per partition, wait for all, sum them as the single-machine search does. */
-export async function exploreQueue(spec: SearchSpec, o: { depth: number; perKind: number; parts?: number; onProgress?: (p: Progress) => void; log: (l: string) => void },
+export async function exploreQueue(spec: SearchSpec, o: { depth: number; perKind: number; parts?: number; compact?: boolean; onProgress?: (p: Progress) => void; log: (l: string) => void },
   connection: QueueConnection): Promise<ExploreResult> {
   const t0 = performance.now();
   const id = randomBytes(8).toString('hex');
@@ -438,7 +468,7 @@ export async function exploreQueue(spec: SearchSpec, o: { depth: number; perKind
       o.onProgress?.({ states, transitions: p.transitions, depth: p.level, left: 0, elapsedMs: ms, rate: states / Math.max(ms / 1000, 1e-3), etaMs: null });
     });
     const jobs = await queue.addBulk(Array.from({ length: parts }, (_, part) => ({
-      name: 'part', data: { id, part, parts, spec, depth: o.depth, perKind: o.perKind },
+      name: 'part', data: { id, part, parts, spec, depth: o.depth, perKind: o.perKind, compact: o.compact ?? false },
       opts: { jobId: `${id}-part-${part}`, attempts: 1, removeOnComplete: true, removeOnFail: true },
     })));
     // A part whose worker dies cannot be run again elsewhere (its key set went with it): BullMQ

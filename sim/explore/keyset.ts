@@ -44,7 +44,11 @@ export class KeySet {
 
   /** Add the key in buf: the new entry's index, or -1 - the index of the entry that holds it. */
   addKey(buf: KeyBuf): number {
-    const h = buf.hash();
+    return this.addHashed(buf, buf.hash());
+  }
+
+  /** addKey, given the key's hash (buf.hash(), computed where the key was made). */
+  addHashed(buf: KeyBuf, h: number): number {
     const t = this.table, mask = this.mask;
     const hs = h | 0;
     let slot = h & mask;
@@ -85,7 +89,7 @@ export class KeySet {
   }
 
   private insert(slot: number, h: number, buf: KeyBuf): void {
-    const e = this.size, n = buf.n, bytes = buf.b;
+    const e = this.size, n = buf.n;
     if (e === this.hash.length) {
       this.meta = grow(this.meta);
       this.hash = grow(this.hash);
@@ -108,9 +112,11 @@ export class KeySet {
         this.used = 0;
       }
     }
-    // (A loop: keys are tens of bytes, and subarray + set cost more than the copy.)
-    const u = this.used;
-    for (let i = 0; i < n; i++) c[u + i] = bytes[i];
+    // A word at a time (entries start on a word; bytes past the key's end in its last
+    // word are never compared). A loop: keys are tens of bytes, and subarray + set
+    // cost more than the copy.
+    const u = this.used, cw = this.words[this.words.length - 1], w = buf.w, at = u >> 2;
+    for (let i = 0, words = (n + 3) >>> 2; i < words; i++) cw[at + i] = w[i];
     this.meta[3 * e] = this.chunks.length - 1;
     this.meta[3 * e + 1] = u;
     this.meta[3 * e + 2] = n;

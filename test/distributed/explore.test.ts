@@ -23,8 +23,12 @@ describe.skipIf(!HAVE_REDIS)('explore --queue on three workers', () => {
       const dist = await runCli(['explore', ...args, '--json', '--queue', url, '--parts', '3']);
       expect(dist.code).toBe(one.code);
       expect(summary(dist.out)).toEqual(summary(one.out));
+      // Keys kept in pieces (--compact-keys) dedupe exactly as whole keys do.
+      const compact = await runCli(['explore', ...args, '--json', '--queue', url, '--parts', '3', '--compact-keys']);
+      expect(summary(compact.out)).toEqual(summary(one.out));
       expect(ws.every((w) => w.log.some((l) => /part \d\/3 level 3/.test(l)))).toBe(true);
     }
+    expect(ws.some((w) => w.log.some((l) => /part \d\/3 done: \d+ keys in \d+ pieces/.test(l)))).toBe(true);
   }, 240_000);
 
   it('without --parts has one part per connected worker, counted once the count holds still', async () => {
