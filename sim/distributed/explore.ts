@@ -92,8 +92,8 @@ class Outbox {
     b[o++] = width + 1;
     for (let i = 0; i < width; i++) { const m = src[off + i]; b[o++] = m; b[o++] = m >>> 8; }
     b[o++] = last; b[o++] = last >>> 8;
-    o = putU32(b, o, kn);
-    o = putU32(b, o, hash);
+    b.writeUInt32LE(kn, o); o += 4;
+    b.writeUInt32LE(hash, o); o += 4;
     for (let i = 0; i < kn; i++) b[o + i] = kb[i];
     this.n = o + kn;
     this.entries++;
@@ -104,26 +104,6 @@ class Outbox {
     this.entries = 0;
     return out;
   }
-}
-
-function putU32(b: Uint8Array, o: number, x: number): number {
-  b[o] = x; b[o + 1] = x >>> 8; b[o + 2] = x >>> 16; b[o + 3] = x >>> 24;
-  return o + 4;
-}
-
-function getU32(b: Uint8Array, o: number): number {
-  return (b[o] | (b[o + 1] << 8) | (b[o + 2] << 16) | (b[o + 3] << 24)) >>> 0;
-}
-
-/** Load key bytes into a KeyBuf (for the key set, which compares KeyBufs a word at a time). */
-function loadKey(kb: KeyBuf, bytes: Uint8Array, off: number, len: number): void {
-  if (kb.b.length < len + 4) {
-    kb.b = new Uint8Array((len + 4 + 3) & ~3);
-    kb.w = new Int32Array(kb.b.buffer);
-  }
-  const d = kb.b;
-  for (let i = 0; i < len; i++) d[i] = bytes[off + i];
-  kb.n = len;
 }
 
 const BATCH_BYTES = 1 << 20;
@@ -315,10 +295,10 @@ export class Part<S> {
       const len = b[o++];
       const po = o;
       o += 2 * len;
-      const klen = getU32(b, o);
-      const h = getU32(b, o + 4);
+      const klen = b.readUInt32LE(o);
+      const h = b.readUInt32LE(o + 4);
       o += 8;
-      loadKey(kb, b, o, klen);
+      kb.setBytes(b, o, klen);
       o += klen;
       if (this.keys.addHashed(kb, h) < 0) continue;
       this.perDepth[this.level]++;
