@@ -35,6 +35,8 @@ export interface PartJob {
   perKind: number;
   /** Keep keys in pieces (compact-keys.ts): a fifth of the memory, for the largest searches. */
   compact?: boolean;
+  /** The coordinator's BATCH_FORMAT: parts of one search must read each other's batches. */
+  format?: number;
 }
 
 export interface PartResult {
@@ -68,45 +70,88 @@ export function useHashedTextNumbers(): void {
   installed = true;
 }
 
-// ---- batches of successors: [path length u8, move indices u16..., key length u32, key hash u32, key bytes] ----
-// (The hash travels with the key: the sender computed it to find the owner, and the
-// owner's key set needs it again.)
+// ---- batches of successors ----
+//
+// A batch is a run of int32 words (little-endian), one entry per successor:
+//   word 0         path length (u8) | key length << 8
+//   word 1         the key's hash (the sender computed it to find the owner; the owner's key set needs it again)
+//   ceil(len / 2)  the path's move indices, two u16 a word
+//   ceil(klen / 4) the key's bytes
+// Every part of an entry is whole words, so keys are copied a word at a time on both
+// sides (a byte loop was a tenth of a part's time). BATCH_FORMAT names this layout:
+// a worker refuses a part whose coordinator speaks another.
 
+/** The batch layout above; a part job carries it, and a worker of another build refuses the part. */
+export const BATCH_FORMAT = 3;
+
+/** The words an entry takes. */
+function entryWords(pathLen: number, keyLen: number): number {
+  return 2 + ((pathLen + 1) >>> 1) + ((keyLen + 3) >>> 2);
+}
+
+/**
+ * The batch being filled for one part. Its memory is recycled: a batch handed to
+ * send() comes back (give) once Redis has answered the push, so a part that sends
+ * gigabytes allocates a few buffers, not one per batch (each was external memory
+ * the collector had to account for).
+ */
 class Outbox {
-  buf = Buffer.allocUnsafe(1 << 20);
+  private words: Int32Array;
+  /** Words used. */
   n = 0;
-  entries = 0;
+  constructor(private readonly pool: ArrayBuffer[], private readonly batchWords: number) {
+    this.words = new Int32Array(pool.pop() ?? new ArrayBuffer(batchWords * 4));
+  }
+  /** Bytes used. */
+  get bytes(): number {
+    return this.n * 4;
+  }
   /** One successor: its parent's path src[off, off + width), the move index, its key and the key's hash. */
   put(src: ArrayLike<number>, off: number, width: number, last: number, key: KeyBuf, hash: number): void {
-    const kn = key.n;
-    const need = 1 + 2 * (width + 1) + 8 + kn;
-    if (this.n + need > this.buf.length) {
-      const b = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.n + need));
-      this.buf.copy(b, 0, 0, this.n);
-      this.buf = b;
-    }
-    // Byte by byte: a successor is about a hundred bytes, and a subarray per key was
-    // garbage the collector had to sweep.
-    const b = this.buf, kb = key.b;
+    const len = width + 1, kn = key.n;
+    const need = entryWords(len, kn);
+    if (this.n + need > this.words.length) this.grow(need);
+    const d = this.words;
     let o = this.n;
-    b[o++] = width + 1;
-    for (let i = 0; i < width; i++) { const m = src[off + i]; b[o++] = m; b[o++] = m >>> 8; }
-    b[o++] = last; b[o++] = last >>> 8;
-    b.writeUInt32LE(kn, o); o += 4;
-    b.writeUInt32LE(hash, o); o += 4;
-    for (let i = 0; i < kn; i++) b[o + i] = kb[i];
-    this.n = o + kn;
-    this.entries++;
+    d[o++] = len | (kn << 8);
+    d[o++] = hash | 0;
+    let i = 0;
+    for (; i + 1 < width; i += 2) d[o++] = src[off + i] | (src[off + i + 1] << 16);
+    d[o++] = i < width ? src[off + i] | (last << 16) : last;
+    const kw = key.w;
+    for (let j = 0, words = (kn + 3) >>> 2; j < words; j++) d[o + j] = kw[j];
+    this.n = o + ((kn + 3) >>> 2);
   }
+  private grow(need: number): void {
+    const bigger = new Int32Array(Math.max(this.words.length * 2, this.n + need));
+    bigger.set(this.words.subarray(0, this.n));
+    this.words = bigger;
+  }
+  /** The batch so far, as a Buffer over this outbox's memory; the outbox goes on in a fresh one. */
   take(): Buffer {
-    const out = Buffer.from(this.buf.subarray(0, this.n));
+    const out = Buffer.from(this.words.buffer, 0, this.n * 4);
+    this.words = new Int32Array(this.pool.pop() ?? new ArrayBuffer(this.batchWords * 4));
     this.n = 0;
-    this.entries = 0;
     return out;
+  }
+  /** A batch take() handed out, done with: its memory is used again. */
+  give(b: Buffer): void {
+    if (b.buffer.byteLength === this.batchWords * 4) this.pool.push(b.buffer as ArrayBuffer);
   }
 }
 
+/** A received batch as words: a view when Redis's buffer sits on a word, else a copy into `spare`. */
+export function batchWords(b: Buffer, spare: { buf: ArrayBuffer }): Int32Array {
+  if (b.length & 3) throw new Error(`internal: a batch of ${b.length} bytes is not whole words`);
+  if ((b.byteOffset & 3) === 0) return new Int32Array(b.buffer, b.byteOffset, b.length >>> 2);
+  if (spare.buf.byteLength < b.length) spare.buf = new ArrayBuffer(Math.max(b.length, 2 * spare.buf.byteLength));
+  b.copy(new Uint8Array(spare.buf), 0, 0, b.length);
+  return new Int32Array(spare.buf, 0, b.length >>> 2);
+}
+
+/** A batch is sent once it holds this many bytes (its buffer has room for one more entry past it). */
 const BATCH_BYTES = 1 << 20;
+const OUTBOX_WORDS = (BATCH_BYTES + (64 << 10)) / 4;
 /** How long a part computes before it lets the event loop run. */
 const YIELD_MS = 200;
 
@@ -142,6 +187,8 @@ export class Part<S> {
   private readonly kb = new KeyBuf();
   /** A received path (absorb), as move indices. */
   private readonly got = new Uint16Array(256);
+  /** Batch buffers, recycled between outboxes and levels (Outbox). */
+  private readonly pool: ArrayBuffer[] = [];
   private readonly s0: S;
   /** The last path whose states are kept: chainIdx[k] the move index at depth k + 1, chainStates[k] the state after it. */
   private chainIdx: number[] = [];
@@ -228,8 +275,13 @@ export class Part<S> {
    */
   async expand(level: number, send: (to: number, batch: Buffer) => Promise<void>, drain: () => Promise<void>): Promise<void> {
     const { subject, buf, parts } = this;
-    const out = Array.from({ length: parts }, () => new Outbox());
+    const pool: ArrayBuffer[] = this.pool;
+    const out = Array.from({ length: parts }, () => new Outbox(pool, OUTBOX_WORDS));
     const pending: Promise<void>[] = [];
+    const ship = (to: number) => {
+      const b = out[to].take();
+      pending.push(send(to, b).then(() => out[to].give(b)));
+    };
     const from = this.frontier;
     const w = from.width;
     for (let e = 0; e < from.n; e++) {
@@ -251,7 +303,7 @@ export class Part<S> {
         if (to !== this.part) {
           out[to].put(from.data, off, w, mi, buf, h);
           this.sent++;
-          if (out[to].n >= BATCH_BYTES) pending.push(send(to, out[to].take()));
+          if (out[to].bytes >= BATCH_BYTES) ship(to);
           continue;
         }
         if (this.keys.addHashed(buf, h) < 0) continue;
@@ -265,7 +317,7 @@ export class Part<S> {
         await this.breathe();
       }
     }
-    for (let to = 0; to < parts; to++) if (out[to].n) pending.push(send(to, out[to].take()));
+    for (let to = 0; to < parts; to++) if (out[to].n) ship(to);
     await Promise.all(pending);
   }
 
@@ -286,23 +338,27 @@ export class Part<S> {
   }
 
   /**
-   * Take a batch another part sent for the current level: each successor whose key is new
-   * here is recomputed from its path (its parent is usually the last one's) and kept.
+   * Take a batch another part sent for the current level (as words: batchWords): each
+   * successor whose key is new here is recomputed from its path (its parent is usually
+   * the last one's) and kept.
    */
-  absorb(b: Buffer): void {
+  absorb(w: Int32Array): void {
     const { kb, got } = this;
-    for (let o = 0; o < b.length;) {
-      const len = b[o++];
-      const po = o;
-      o += 2 * len;
-      const klen = b.readUInt32LE(o);
-      const h = b.readUInt32LE(o + 4);
-      o += 8;
-      kb.setBytes(b, o, klen);
-      o += klen;
+    for (let o = 0; o < w.length;) {
+      const head = w[o];
+      const len = head & 0xff, klen = head >>> 8;
+      const h = w[o + 1] >>> 0;
+      const po = o + 2;
+      const ko = po + ((len + 1) >>> 1);
+      o = ko + ((klen + 3) >>> 2);
+      kb.setWords(w, ko, klen);
       if (this.keys.addHashed(kb, h) < 0) continue;
       this.perDepth[this.level]++;
-      for (let i = 0; i < len; i++) got[i] = b[po + 2 * i] | (b[po + 2 * i + 1] << 8);
+      for (let i = 0; i < len; i += 2) {
+        const x = w[po + (i >>> 1)];
+        got[i] = x & 0xffff;
+        got[i + 1] = x >>> 16;
+      }
       const parent = this.stateOf(got, 0, len - 1);
       const cur = applySteps(this.subject, parent, this.moveAt(parent, got[len - 1]).steps).s;
       this.keep(cur, parent, got, 0, got[len - 1]);
@@ -326,6 +382,9 @@ const k = (id: string, ...rest: (string | number)[]) => ['rf', 'x', id, ...rest]
 /** Run one part to the end of the search, talking to the other parts through Redis. */
 async function runPart(job: Job<PartJob, PartResult>, connection: QueueConnection, log: (l: string) => void): Promise<PartResult> {
   const d = job.data;
+  if (d.format !== BATCH_FORMAT) {
+    throw new Error(`this worker's batch format is ${BATCH_FORMAT}, the coordinator's ${d.format ?? 'older'}: run workers and coordinator of one ringfence version`);
+  }
   const cpu0 = process.cpuUsage();
   useHashedTextNumbers();
   const { subject, universe } = await buildSearch(d.spec);
@@ -336,11 +395,12 @@ async function runPart(job: Job<PartJob, PartResult>, connection: QueueConnectio
     for (let level = 1; level <= d.depth; level++) {
       if (await redis.exists(k(d.id, 'abort'))) throw new Error('the search was stopped (another part failed or the coordinator went away)');
       const inbox = k(d.id, 'in', level, d.part);
+      const spare = { buf: new ArrayBuffer(0) };
       const drain = async (all: boolean) => {
         for (;;) {
           const got = await redis.lpopBuffer(inbox, 4);
           if (!got || !got.length) return;
-          for (const b of got) part.absorb(b);
+          for (const b of got) part.absorb(batchWords(b, spare));
           if (!all) return;
         }
       };
@@ -448,7 +508,7 @@ export async function exploreQueue(spec: SearchSpec, o: { depth: number; perKind
       o.onProgress?.({ states, transitions: p.transitions, depth: p.level, left: 0, elapsedMs: ms, rate: states / Math.max(ms / 1000, 1e-3), etaMs: null });
     });
     const jobs = await queue.addBulk(Array.from({ length: parts }, (_, part) => ({
-      name: 'part', data: { id, part, parts, spec, depth: o.depth, perKind: o.perKind, compact: o.compact ?? false },
+      name: 'part', data: { id, part, parts, spec, depth: o.depth, perKind: o.perKind, compact: o.compact ?? false, format: BATCH_FORMAT },
       opts: { jobId: `${id}-part-${part}`, attempts: 1, removeOnComplete: true, removeOnFail: true },
     })));
     // A part whose worker dies cannot be run again elsewhere (its key set went with it): BullMQ

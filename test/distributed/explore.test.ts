@@ -3,6 +3,10 @@
 // transitions, per depth, findings), and a search whose worker dies fails cleanly.
 
 import { afterAll, describe, expect, it } from 'vitest';
+import { Queue, QueueEvents } from 'bullmq';
+import { BATCH_FORMAT, type PartJob } from '../../sim/distributed/explore.ts';
+import { EXPLORE_QUEUE, parseQueueUrl } from '../../sim/distributed/queue.ts';
+import { DEFAULT_UNIVERSE } from '../../sim/explore/universe.ts';
 import { HAVE_REDIS, NO_REDIS_MESSAGE, runCli, startRedis, startWorker, stopAll } from './servers.ts';
 
 afterAll(stopAll);
@@ -47,6 +51,27 @@ describe.skipIf(!HAVE_REDIS)('explore --queue on three workers', () => {
     const r = await runCli(['explore', '--depth', '2', '--json', '--queue', url]);
     expect(r.code).toBe(2);
     expect(JSON.parse(r.out.trim()).error.message).toMatch(/no 'ringfence worker' is connected .*give --parts N/);
+  }, 120_000);
+
+  it('a worker refuses a part whose coordinator writes batches in another format', async () => {
+    const url = await startRedis();
+    const w = startWorker(url, {});
+    await w.saw(/waiting for jobs/);
+    const parsed = parseQueueUrl(url);
+    if (!parsed.ok) throw new Error(parsed.error.message);
+    const connection = parsed.value;
+    const queue = new Queue<PartJob>(EXPLORE_QUEUE, { connection });
+    const events = new QueueEvents(EXPLORE_QUEUE, { connection });
+    try {
+      await events.waitUntilReady();
+      const data: PartJob = { id: 'older', part: 0, parts: 1, depth: 1, perKind: 1, format: BATCH_FORMAT - 1,
+        spec: { subject: { kind: 'model', model: 'kernel', profile: '7.3' }, universe: DEFAULT_UNIVERSE } };
+      const job = await queue.add('part', data, { attempts: 1 });
+      await expect(job.waitUntilFinished(events)).rejects.toThrow(new RegExp(`batch format is ${BATCH_FORMAT}, the coordinator's ${BATCH_FORMAT - 1}`));
+    } finally {
+      await events.close();
+      await queue.close();
+    }
   }, 120_000);
 
   it('fails with a clear error when a part\'s worker is killed', async () => {
