@@ -112,10 +112,7 @@ export class KeyBuf {
   setBytes(b: Uint8Array, at: number, n: number): void {
     this.reset();
     this.room(n);
-    // A loop: keys are tens of bytes, and a subarray per key is garbage (a distributed
-    // search loads every key it is sent this way).
-    const d = this.b;
-    for (let i = 0; i < n; i++) d[i] = b[at + i];
+    this.b.set(b.subarray(at, at + n));
     this.n = n;
   }
 

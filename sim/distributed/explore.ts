@@ -99,8 +99,9 @@ class Outbox {
   private words: Int32Array;
   /** Words used. */
   n = 0;
-  constructor(private readonly pool: ArrayBuffer[], private readonly batchWords: number) {
-    this.words = new Int32Array(pool.pop() ?? new ArrayBuffer(batchWords * 4));
+  /** pool: the part's free batch buffers, each `capacity` words. */
+  constructor(private readonly pool: ArrayBuffer[], private readonly capacity: number) {
+    this.words = new Int32Array(pool.pop() ?? new ArrayBuffer(capacity * 4));
   }
   /** Bytes used. */
   get bytes(): number {
@@ -130,13 +131,14 @@ class Outbox {
   /** The batch so far, as a Buffer over this outbox's memory; the outbox goes on in a fresh one. */
   take(): Buffer {
     const out = Buffer.from(this.words.buffer, 0, this.n * 4);
-    this.words = new Int32Array(this.pool.pop() ?? new ArrayBuffer(this.batchWords * 4));
+    this.words = new Int32Array(this.pool.pop() ?? new ArrayBuffer(this.capacity * 4));
     this.n = 0;
     return out;
   }
   /** A batch take() handed out, done with: its memory is used again. */
   give(b: Buffer): void {
-    if (b.buffer.byteLength === this.batchWords * 4) this.pool.push(b.buffer as ArrayBuffer);
+    // (A buffer grown past the capacity for one huge entry is left to the collector.)
+    if (b.buffer.byteLength === this.capacity * 4) this.pool.push(b.buffer as ArrayBuffer);
   }
 }
 
@@ -275,8 +277,7 @@ export class Part<S> {
    */
   async expand(level: number, send: (to: number, batch: Buffer) => Promise<void>, drain: () => Promise<void>): Promise<void> {
     const { subject, buf, parts } = this;
-    const pool: ArrayBuffer[] = this.pool;
-    const out = Array.from({ length: parts }, () => new Outbox(pool, OUTBOX_WORDS));
+    const out = Array.from({ length: parts }, () => new Outbox(this.pool, OUTBOX_WORDS));
     const pending: Promise<void>[] = [];
     const ship = (to: number) => {
       const b = out[to].take();
