@@ -28,12 +28,15 @@ stop() {
 trap stop EXIT
 trap 'exit 143' INT TERM
 
-# The built CLI when it is up to date (starts in a fraction of tsx's time), else the sources.
+# The package's bin (the esbuild bundle `npm run build` makes, dist/cli/) when it is up
+# to date, as `npx ringfence` would run it; else the sources through tsx. Not tsc's
+# dist/sim/: what is measured against the single-machine command is the same build.
+bin=$(node -p "require('./package.json').bin.ringfence")
 entry=sim/cli/ringfence.mjs
-if [ -f dist/sim/cli/ringfence.js ] && [ -z "$(find sim model -name '*.ts' -newer dist/sim/cli/ringfence.js -print -quit)" ]; then
-  entry=dist/sim/cli/ringfence.js
+if [ -f "$bin" ] && [ -z "$(find sim model -name '*.ts' -newer "$bin" -print -quit)" ]; then
+  entry=$bin
 elif [ -d dist ]; then
-  echo "one-machine.sh: dist/ is older than the sources: running them through tsx (npm run build to use the build)" >&2
+  echo "one-machine.sh: $bin is older than the sources: running them through tsx (npm run build to use the build)" >&2
 fi
 # An exploration has one part per worker unless it says otherwise.
 args=("$@")

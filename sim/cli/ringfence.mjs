@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The `ringfence` command run from the TypeScript sources, for development: tsx (a
 // development dependency) loads them, no build step. The published `bin` is the
-// compiled dist/sim/cli/ringfence.js (npm run build).
+// bundle dist/cli/sim/cli/ringfence.js (npm run build).
 import { register } from 'tsx/esm/api';
 
 register();

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// The `ringfence` command as published: package.json's `bin` runs the compiled form
-// of this file (dist/sim/cli/ringfence.js). From sources, sim/cli/ringfence.mjs runs
-// the same main through tsx.
+// The `ringfence` command as published: package.json's `bin` runs the esbuild bundle
+// of this file (dist/cli/sim/cli/ringfence.js, sim/package/bundle.mjs). From sources,
+// sim/cli/ringfence.mjs runs the same main through tsx.
 
 import { main } from './main.ts';
 
