@@ -14,7 +14,8 @@ export const command = defineCommand({
   summary: 'take oracle batches and exploration parts off a Redis queue (--queue URL)',
   positionals: { min: 0, max: 0 },
   about: `Takes jobs off a Redis queue (redis://HOST:PORT[/DB]) and runs them until stopped
-(SIGTERM or SIGINT: the job in hand is finished first): batches of an oracle
+(SIGTERM or SIGINT: the job in hand is finished first, and a second signal stops
+without waiting for it): batches of an oracle
 campaign ('oracle --random N --queue URL': boots its own qemu guests) and parts of
 an exploration ('explore --queue URL': holds the key set of one partition).`,
   options: {
@@ -44,14 +45,41 @@ late, and a job taken from a live worker runs twice)`, { arg: 'S', min: 1, max: 
       oracleWorker(c.value, { jobs, log, guest: guest.value }, { concurrency, lockMs, log }),
       exploreWorker(c.value, { lockMs, log }),
     ];
-    for (const w of workers) w.on('error', (e) => log(`worker: ${e.message}`));
+    // Jobs in hand, so that a stop knows whether there is anything to finish.
+    let inHand = 0;
+    const done = () => { inHand = Math.max(0, inHand - 1); };
+    for (const w of workers) {
+      w.on('error', (e) => log(`worker: ${e.message}`));
+      w.on('active', () => { inHand++; });
+      w.on('completed', done);
+      w.on('failed', done);
+    }
+    // Listening before saying so: a signal sent on that line must find the handler.
+    const stop = signalled();
     io.err(`worker ${process.pid}: waiting for jobs on ${c.value.host}:${c.value.port}`);
-    await new Promise<void>((res) => {
-      const stop = () => res();
-      process.once('SIGTERM', stop);
-      process.once('SIGINT', stop);
-    });
-    await Promise.all(workers.map((w) => w.close()));
-    return EXIT.OK;
+    await stop;
+    // Nothing in hand: close at once. (A graceful close waits on Redis, and while Redis
+    // cannot be reached it waited for ever.)
+    if (inHand === 0) {
+      await Promise.all(workers.map((w) => w.close(true)));
+      return EXIT.OK;
+    }
+    // A job in hand is finished first, unless a second signal says not to wait.
+    const again = signalled().then(() => false);
+    io.err(`worker ${process.pid}: stopping once the ${inHand === 1 ? 'job' : `${inHand} jobs`} in hand ${inHand === 1 ? 'is' : 'are'} finished (SIGTERM or SIGINT again: stop now)`);
+    const finished = Promise.all(workers.map((w) => w.close())).then(() => true);
+    if (await Promise.race([finished, again])) return EXIT.OK;
+    io.err(`worker ${process.pid}: stopped without finishing the job in hand (its lock runs out and another worker runs it again)`);
+    // The graceful close is still pending and holds connections open; nothing else is left to do.
+    process.exit(EXIT.OK);
   },
 });
+
+/** The next SIGTERM or SIGINT. */
+function signalled(): Promise<void> {
+  return new Promise((res) => {
+    const stop = () => { process.off('SIGTERM', stop); process.off('SIGINT', stop); res(); };
+    process.on('SIGTERM', stop);
+    process.on('SIGINT', stop);
+  });
+}
