@@ -55,9 +55,9 @@ late, and a job taken from a live worker runs twice)`, { arg: 'S', min: 1, max: 
       w.on('failed', done);
     }
     // Listening before saying so: a signal sent on that line must find the handler.
-    const stop = signalled();
+    const signals = signalCounter();
     io.err(`worker ${process.pid}: waiting for jobs on ${c.value.host}:${c.value.port}`);
-    await stop;
+    await signals.at(1);
     // Nothing in hand: close at once. (A graceful close waits on Redis, and while Redis
     // cannot be reached it waited for ever.)
     if (inHand === 0) {
@@ -65,7 +65,7 @@ late, and a job taken from a live worker runs twice)`, { arg: 'S', min: 1, max: 
       return EXIT.OK;
     }
     // A job in hand is finished first, unless a second signal says not to wait.
-    const again = signalled().then(() => false);
+    const again = signals.at(2).then(() => false);
     io.err(`worker ${process.pid}: stopping once the ${inHand === 1 ? 'job' : `${inHand} jobs`} in hand ${inHand === 1 ? 'is' : 'are'} finished (SIGTERM or SIGINT again: stop now)`);
     const finished = Promise.all(workers.map((w) => w.close())).then(() => true);
     if (await Promise.race([finished, again])) return EXIT.OK;
@@ -75,11 +75,21 @@ late, and a job taken from a live worker runs twice)`, { arg: 'S', min: 1, max: 
   },
 });
 
-/** The next SIGTERM or SIGINT. */
-function signalled(): Promise<void> {
-  return new Promise((res) => {
-    const stop = () => { process.off('SIGTERM', stop); process.off('SIGINT', stop); res(); };
-    process.on('SIGTERM', stop);
-    process.on('SIGINT', stop);
-  });
+/**
+ * SIGTERM and SIGINT from now on, counted: at(n) resolves once n have come. The
+ * handlers stay for good: a signal that came between two waits would otherwise meet
+ * Node's default, which kills the process. (Node's signal handles do not keep it alive.)
+ */
+function signalCounter(): { at(n: number): Promise<void> } {
+  let count = 0;
+  let waiting: { n: number; res: () => void }[] = [];
+  const on = () => {
+    count++;
+    const due = waiting.filter((w) => count >= w.n);
+    waiting = waiting.filter((w) => count < w.n);
+    for (const w of due) w.res();
+  };
+  process.on('SIGTERM', on);
+  process.on('SIGINT', on);
+  return { at: (n) => new Promise((res) => { if (count >= n) res(); else waiting.push({ n, res }); }) };
 }
