@@ -13,7 +13,6 @@ import { swarm } from './swarm.ts';
 import type { ExploreOptions, ExploreResult } from '../explore/result.ts';
 import { exploreSpec } from '../explore/parallel.ts';
 import type { SearchSpec } from '../explore/spec.ts';
-import { exploreQueue } from './explore.ts';
 import { parseQueueUrl } from './queue.ts';
 
 export const DISTRIBUTED_EXPLORE_OPTIONS = {
@@ -68,6 +67,7 @@ export function explorer(v: Record<string, unknown>, log: (l: string) => void): 
   }
   return {
     ok: true,
-    value: (spec, o) => exploreQueue(spec, { depth: o.depth, perKind: o.perKind ?? 1, parts, compact: v['compact-keys'] === true, onProgress: o.onProgress, log }, c.value),
+    // Loaded only here: BullMQ and ioredis took about half a second of every explore's start.
+    value: async (spec, o) => (await import('./explore.ts')).exploreQueue(spec, { depth: o.depth, perKind: o.perKind ?? 1, parts, compact: v['compact-keys'] === true, onProgress: o.onProgress, log }, c.value),
   };
 }

@@ -24,7 +24,9 @@ import { replayPath, type PathNode, type ShardFinding } from '../explore/shard.t
 import { buildSearch, type SearchSpec } from '../explore/spec.ts';
 import { applySteps, type Subject } from '../explore/subject.ts';
 import type { Move, Universe } from '../explore/universe.ts';
-import { EXPLORE_QUEUE, type QueueConnection } from './queue.ts';
+import { EXPLORE_QUEUE, QueueFailure, type QueueConnection } from './queue.ts';
+
+export { QueueFailure };
 
 export interface PartJob {
   id: string;
@@ -454,8 +456,6 @@ export function exploreWorker(connection: QueueConnection, o: { lockMs: number; 
     { connection, concurrency: 1, lockDuration: o.lockMs, stalledInterval: Math.max(500, Math.floor(o.lockMs / 2)), maxStalledCount: 0 });
 }
 
-/** A distributed search that could not finish: a part failed or its worker died (not a bug in the search). */
-export class QueueFailure extends Error {}
 
 /** Without --parts: how long the worker count must hold still, and the longest wait for it. */
 export const WORKERS_STEADY_MS = 2000;

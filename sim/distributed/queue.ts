@@ -49,3 +49,10 @@ export const EXPLORE_QUEUE = 'ringfence-explore';
 export function workerCommand(entry: string, url: string, extra: string[] = []): { cmd: string; args: string[] } {
   return { cmd: process.execPath, args: [entry, 'worker', '--queue', url, ...extra] };
 }
+
+/**
+ * A distributed search that could not finish: a part failed or its worker died (not a
+ * bug in the search). Here, not beside the search, so that `ringfence explore` can
+ * know it without loading BullMQ when there is no --queue.
+ */
+export class QueueFailure extends Error {}

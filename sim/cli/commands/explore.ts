@@ -17,7 +17,7 @@ import { findingTrace, makeDiffSubject, observe, slug, type ModelChoice } from '
 import { defaultWorkers, exploreSpec, PARALLEL_FROM_DEPTH, workersForDepth } from '../../explore/parallel.ts';
 import { buildSearch, type SubjectSpec } from '../../explore/spec.ts';
 import { explorer, swarmCommand } from '../../distributed/explore-options.ts';
-import { QueueFailure } from '../../distributed/explore.ts';
+import { QueueFailure } from '../../distributed/queue.ts';
 
 /** Threads an exploration may use: each holds its share of the seen-state set, so more than this only costs memory. */
 export const MAX_WORKERS = 32;
