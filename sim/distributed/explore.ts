@@ -26,8 +26,6 @@ import { applySteps, type Subject } from '../explore/subject.ts';
 import type { Move, Universe } from '../explore/universe.ts';
 import { EXPLORE_QUEUE, QueueFailure, type QueueConnection } from './queue.ts';
 
-export { QueueFailure };
-
 export interface PartJob {
   id: string;
   part: number;
@@ -455,7 +453,6 @@ export function exploreWorker(connection: QueueConnection, o: { lockMs: number; 
   return new Worker<PartJob, PartResult>(EXPLORE_QUEUE, (job) => runPart(job, connection, o.log),
     { connection, concurrency: 1, lockDuration: o.lockMs, stalledInterval: Math.max(500, Math.floor(o.lockMs / 2)), maxStalledCount: 0 });
 }
-
 
 /** Without --parts: how long the worker count must hold still, and the longest wait for it. */
 export const WORKERS_STEADY_MS = 2000;

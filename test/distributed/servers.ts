@@ -18,7 +18,8 @@ export const NO_REDIS_MESSAGE = 'redis-server is not installed: the distributed 
 
 const started: ChildProcess[] = [];
 
-function freePort(): Promise<number> {
+/** A free loopback port (taken, then given back): for a server, or for nothing to listen on. */
+export function freePort(): Promise<number> {
   return new Promise((res, rej) => {
     const s = createServer();
     s.once('error', rej);

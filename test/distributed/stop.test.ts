@@ -2,21 +2,10 @@
 // Redis cannot be reached, where a graceful close used to wait for ever), after the
 // job in hand on one signal, and without waiting for it on a second.
 
-import { createServer } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
-import { HAVE_REDIS, NO_REDIS_MESSAGE, runCli, startRedis, startWorker, stopAll, type RunningWorker } from './servers.ts';
+import { freePort, HAVE_REDIS, NO_REDIS_MESSAGE, runCli, startRedis, startWorker, stopAll, type RunningWorker } from './servers.ts';
 
 afterAll(stopAll);
-
-/** A loopback port nothing listens on (taken, then given back). */
-function deadPort(): Promise<number> {
-  return new Promise((res) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => res(port));
-    });
-  });
-}
 
 /** The worker's exit code, or 'running' if it has not exited within ms. */
 function exitWithin(w: RunningWorker, ms: number): Promise<number | 'running'> {
@@ -29,7 +18,7 @@ function exitWithin(w: RunningWorker, ms: number): Promise<number | 'running'> {
 
 describe('ringfence worker stops', () => {
   it('at once on SIGTERM when Redis cannot be reached', async () => {
-    const w = startWorker(`redis://127.0.0.1:${await deadPort()}`, {});
+    const w = startWorker(`redis://127.0.0.1:${await freePort()}`, {}); // nothing listens there
     await w.saw(/waiting for jobs/);
     // Long enough for the connection to have failed and been retried.
     await w.saw(/ECONNREFUSED/);
