@@ -192,9 +192,17 @@ export class Part<S> {
   /** Batch buffers, recycled between outboxes and levels (Outbox). */
   private readonly pool: ArrayBuffer[] = [];
   private readonly s0: S;
-  /** The last path whose states are kept: chainIdx[k] the move index at depth k + 1, chainStates[k] the state after it. */
-  private chainIdx: number[] = [];
-  private chainStates: S[] = [];
+  /**
+   * The last path whose states are kept: chainIdx[k] the move index at depth k + 1,
+   * chainStates[k] the state after it, for k < chainLen. (A length of its own: absorb
+   * moves to a new parent millions of times, and shortening an array costs a call.)
+   */
+  private readonly chainIdx = new Uint16Array(256);
+  private readonly chainStates: S[] = [];
+  private chainLen = 0;
+  /** The last state whose moves were asked for, and its moves (absorb asks for one parent's many times). */
+  private movesOf: S | null = null;
+  private movesList: readonly Move[] = [];
   private readonly kinds = new Map<string, number>();
   readonly findings: ShardFinding[] = [];
   readonly perDepth: number[] = [0];
@@ -225,8 +233,16 @@ export class Part<S> {
     return (hash >>> 0) % this.parts;
   }
 
+  private moves(s: S): readonly Move[] {
+    if (s !== this.movesOf) {
+      this.movesList = this.universe.moves(this.subject.shape(s));
+      this.movesOf = s;
+    }
+    return this.movesList;
+  }
+
   private moveAt(s: S, index: number): Move {
-    return this.universe.moves(this.subject.shape(s))[index];
+    return this.moves(s)[index];
   }
 
   /**
@@ -235,16 +251,16 @@ export class Part<S> {
    */
   private stateOf(path: ArrayLike<number>, off: number, len: number): S {
     const { chainIdx, chainStates } = this;
+    const had = this.chainLen;
     let k = 0;
-    while (k < len && k < chainIdx.length && chainIdx[k] === path[off + k]) k++;
-    // (Truncated only when shorter: setting an array's length costs even when it does not change.)
-    if (k < chainIdx.length) { chainIdx.length = k; chainStates.length = k; }
+    while (k < len && k < had && chainIdx[k] === path[off + k]) k++;
     let s = k === 0 ? this.s0 : chainStates[k - 1];
     for (; k < len; k++) {
       s = applySteps(this.subject, s, this.moveAt(s, path[off + k]).steps).s;
-      chainIdx.push(path[off + k]);
-      chainStates.push(s);
+      chainIdx[k] = path[off + k];
+      chainStates[k] = s;
     }
+    this.chainLen = len;
     return s;
   }
 
@@ -288,7 +304,7 @@ export class Part<S> {
     for (let e = 0; e < from.n; e++) {
       const off = e * w;
       const s = this.stateOf(from.data, off, w);
-      const moves = this.universe.moves(subject.shape(s));
+      const moves = this.moves(s);
       for (let mi = 0; mi < moves.length; mi++) {
         const { s: cur, issues } = applySteps(subject, s, moves[mi].steps);
         this.transitions++;
