@@ -4,7 +4,8 @@
 # given after `--` with `--queue URL` appended. Everything started here is stopped on
 # exit, whatever happens. KILL_ONE_AFTER=S kills one worker S seconds in (its job runs
 # again on another: the output must not change). WORKER_ARGS adds options to every
-# worker (e.g. WORKER_ARGS='--lock-seconds 300 --jobs 2').
+# worker (e.g. WORKER_ARGS='--lock-seconds 300 --jobs 2'), WORKER_NODE_ARGS options to
+# node for every worker (default: --single-threaded-gc when WORKERS >= the cores).
 #
 #   docs/deploy/one-machine.sh 3 -- oracle --random 10000 --kernel 7.2,7.3 --out /tmp/mm
 #   KILL_ONE_AFTER=60 docs/deploy/one-machine.sh 3 -- oracle --random 2000 --kernel 7.2,7.3
@@ -48,10 +49,18 @@ pids+=($!)
 for _ in $(seq 50); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.1; done
 url="redis://127.0.0.1:$port"
 
+# As many workers as cores or more: V8's collector threads would only take cores from the
+# other workers, so each collects on its own thread (half the collector time at depth 6;
+# docs/distributed.md, "Depth 6: where the rest goes"). WORKER_NODE_ARGS overrides it.
+gc=()
+if [ "$workers" -ge "$(nproc)" ]; then gc=(--single-threaded-gc); fi
+# shellcheck disable=SC2206
+node_args=(${WORKER_NODE_ARGS-${gc[@]}})
+
 # The one place that says how a worker starts (as the tests do: test/distributed/servers.ts).
 for i in $(seq "$workers"); do
   # shellcheck disable=SC2086
-  node "$entry" worker --queue "$url" ${WORKER_ARGS:-} 2>"$dir/worker-$i.log" &
+  node "${node_args[@]}" "$entry" worker --queue "$url" ${WORKER_ARGS:-} 2>"$dir/worker-$i.log" &
   pids+=($!)
 done
 if [ -n "${KILL_ONE_AFTER:-}" ]; then
