@@ -51,7 +51,7 @@ url="redis://127.0.0.1:$port"
 
 # As many workers as cores or more: V8's collector threads would only take cores from the
 # other workers, so each collects on its own thread (half the collector time at depth 6;
-# docs/distributed.md, "Depth 6: where the rest goes"). WORKER_NODE_ARGS overrides it.
+# docs/distributed.md, "Depth 6: the collector"). WORKER_NODE_ARGS overrides it.
 gc=()
 if [ "$workers" -ge "$(nproc)" ]; then gc=(--single-threaded-gc); fi
 # shellcheck disable=SC2206
