@@ -25,6 +25,7 @@ import { buildSearch, type SearchSpec } from '../explore/spec.ts';
 import { applySteps, type Subject } from '../explore/subject.ts';
 import type { Move, Universe } from '../explore/universe.ts';
 import { EXPLORE_QUEUE, QueueFailure, type QueueConnection } from './queue.ts';
+import { ensureReachable } from './reach.ts';
 
 export interface PartJob {
   id: string;
@@ -505,6 +506,7 @@ export async function exploreQueue(spec: SearchSpec, o: { depth: number; perKind
   connection: QueueConnection): Promise<ExploreResult> {
   const t0 = performance.now();
   const id = randomBytes(8).toString('hex');
+  await ensureReachable(connection);
   const queue = new Queue<PartJob, PartResult>(EXPLORE_QUEUE, { connection });
   const events = new QueueEvents(EXPLORE_QUEUE, { connection });
   const redis = new Redis({ ...connection });

@@ -7,7 +7,7 @@ import { Queue, QueueEvents } from 'bullmq';
 import { BATCH_FORMAT, type PartJob } from '../../sim/distributed/explore.ts';
 import { EXPLORE_QUEUE, parseQueueUrl } from '../../sim/distributed/queue.ts';
 import { DEFAULT_UNIVERSE } from '../../sim/explore/universe.ts';
-import { HAVE_REDIS, NO_REDIS_MESSAGE, runCli, startRedis, startWorker, stopAll } from './servers.ts';
+import { freePort, HAVE_REDIS, NO_REDIS_MESSAGE, runCli, startRedis, startWorker, stopAll } from './servers.ts';
 
 afterAll(stopAll);
 
@@ -16,6 +16,20 @@ const summary = (out: string) => {
   return { states: j.states, transitions: j.transitions, perDepth: j.perDepth, complete: j.complete, stoppedBy: j.stoppedBy,
     violations: (j.violations as { kind: string; moves: string[] }[]).map((v) => `${v.kind} @${v.moves.length}`) };
 };
+
+describe('a --queue URL where no Redis listens', () => {
+  it('is one clear error and exit 2 for explore and oracle, not a wait for ever or the client\'s stack traces', async () => {
+    const url = `redis://127.0.0.1:${await freePort()}`;
+    const ex = await runCli(['explore', '--depth', '2', '--json', '--queue', url]);
+    expect(ex.code).toBe(2);
+    expect(JSON.parse(ex.out.trim()).error.message).toMatch(/^cannot reach Redis at 127\.0\.0\.1:\d+ \(connect ECONNREFUSED/);
+    expect(ex.err).not.toMatch(/\n\s+at |ioredis/);
+    const or = await runCli(['oracle', '--random', '4', '--kernel', '7.3', '--queue', url]);
+    expect(or.code).toBe(2);
+    expect(or.err).toMatch(/cannot reach Redis at 127\.0\.0\.1:\d+ \(connect ECONNREFUSED/);
+    expect(or.err).not.toMatch(/\n\s+at |ioredis/);
+  }, 60_000);
+});
 
 describe.skipIf(!HAVE_REDIS)('explore --queue on three workers', () => {
   it('gives the single-machine counts at every depth, on two universes', async () => {
