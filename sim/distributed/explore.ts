@@ -25,7 +25,7 @@ import { buildSearch, type SearchSpec } from '../explore/spec.ts';
 import { applySteps, type Subject } from '../explore/subject.ts';
 import type { Move, Universe } from '../explore/universe.ts';
 import { EXPLORE_QUEUE, QueueFailure, type QueueConnection } from './queue.ts';
-import { ensureReachable } from './reach.ts';
+import { reachRedis } from './reach.ts';
 
 export interface PartJob {
   id: string;
@@ -506,7 +506,8 @@ export async function exploreQueue(spec: SearchSpec, o: { depth: number; perKind
   connection: QueueConnection): Promise<ExploreResult> {
   const t0 = performance.now();
   const id = randomBytes(8).toString('hex');
-  await ensureReachable(connection);
+  const reached = await reachRedis(connection);
+  if (!reached.ok) throw new QueueFailure(reached.error.message);
   const queue = new Queue<PartJob, PartResult>(EXPLORE_QUEUE, { connection });
   const events = new QueueEvents(EXPLORE_QUEUE, { connection });
   const redis = new Redis({ ...connection });

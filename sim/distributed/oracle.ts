@@ -12,8 +12,8 @@ import { EXIT, reportError } from '../cli/command.ts';
 import type { Io } from '../cli/io.ts';
 import type { RunOptions } from '../oracle/run.ts';
 import { campaignJson, mergeOutcomes, renderCampaign, runSlice, shrinkOne, toShrink, writeShrunk, type CampaignSpec, type TraceOutcome } from './campaign.ts';
-import { ORACLE_QUEUE, QueueFailure, type QueueConnection } from './queue.ts';
-import { ensureReachable } from './reach.ts';
+import { ORACLE_QUEUE, type QueueConnection } from './queue.ts';
+import { reachRedis } from './reach.ts';
 import { sliceOf, type Shard } from './shard.ts';
 
 /** What a static slice writes: everything `ringfence merge` needs. */
@@ -113,12 +113,8 @@ function clock(ms: number): string {
  */
 export async function oracleQueue(io: Io, spec: CampaignSpec, ro: RunOptions, connection: QueueConnection, batch: number, json = false): Promise<number> {
   const campaign = createHash('sha256').update(JSON.stringify({ spec, batch, jit: ro.bpfJit !== false })).digest('hex').slice(0, 16);
-  try {
-    await ensureReachable(connection);
-  } catch (e) {
-    if (e instanceof QueueFailure) return reportError(io, rfError('io', e.message));
-    throw e;
-  }
+  const reached = await reachRedis(connection);
+  if (!reached.ok) return reportError(io, reached.error);
   const queue = new Queue<OracleJob, JobResult>(ORACLE_QUEUE, { connection });
   const events = new QueueEvents(ORACLE_QUEUE, { connection });
   const jobOpts = (id: string) => ({ jobId: `${campaign}-${id}`, attempts: 3, backoff: { type: 'fixed', delay: 1000 }, removeOnFail: false });

@@ -51,8 +51,8 @@ export function workerCommand(entry: string, url: string, extra: string[] = []):
 }
 
 /**
- * A distributed search that could not finish: a part failed or its worker died (not a
- * bug in the search). Here, not beside the search, so that `ringfence explore` can
+ * A distributed search that could not finish: Redis could not be reached, a part
+ * failed or its worker died (not a bug in the search). Here, not beside the search, so that `ringfence explore` can
  * know it without loading BullMQ when there is no --queue.
  */
 export class QueueFailure extends Error {}

@@ -4,10 +4,11 @@
 // stack traces. One probe with no retries turns that into one clear error.
 
 import { Redis } from 'ioredis';
-import { QueueFailure, type QueueConnection } from './queue.ts';
+import { rfError, type Result } from '../../model/errors.ts';
+import type { QueueConnection } from './queue.ts';
 
-/** Connect once (no retries) and PING; a QueueFailure saying what went wrong otherwise. */
-export async function ensureReachable(c: QueueConnection, timeoutMs = 5000): Promise<void> {
+/** Connect once (no retries) and PING; an io error saying what went wrong otherwise. */
+export async function reachRedis(c: QueueConnection, timeoutMs = 5000): Promise<Result<void>> {
   const probe = new Redis({
     ...c, lazyConnect: true, connectTimeout: timeoutMs, maxRetriesPerRequest: 0, enableOfflineQueue: false,
     retryStrategy: () => null,
@@ -19,8 +20,9 @@ export async function ensureReachable(c: QueueConnection, timeoutMs = 5000): Pro
   try {
     await probe.connect();
     await probe.ping();
+    return { ok: true, value: undefined };
   } catch (e) {
-    throw new QueueFailure(`cannot reach Redis at ${c.host}:${c.port} (${(cause ?? (e as Error)).message}): start redis-server there, or check the --queue URL`);
+    return { ok: false, error: rfError('io', `cannot reach Redis at ${c.host}:${c.port} (${(cause ?? (e as Error)).message}): start redis-server there, or check the --queue URL`) };
   } finally {
     probe.disconnect();
   }
